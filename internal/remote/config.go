@@ -1,0 +1,89 @@
+package remote
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Config says how to reach one host. Secret fields never leave the provider process.
+type Config struct {
+	Host string
+	Port int
+	User string
+
+	PrivateKey           string // PEM content; secret
+	PrivateKeyFile       string
+	PrivateKeyPassphrase string // secret
+	Certificate          string // OpenSSH user certificate line
+	CertificateFile      string
+	Password             string // secret
+	Agent                bool
+	AgentSocket          string // SSH_AUTH_SOCK when Agent is true
+
+	KnownHostsFile        string
+	HostKey               string // pinned authorized_keys-style public key line
+	InsecureIgnoreHostKey bool
+
+	ConnectTimeout    time.Duration
+	KeepaliveInterval time.Duration
+	MaxSessions       int // concurrent sessions per connection; OpenSSH's default is 10
+}
+
+const (
+	DefaultPort              = 22
+	DefaultConnectTimeout    = 30 * time.Second
+	DefaultKeepaliveInterval = 15 * time.Second
+	DefaultMaxSessions       = 10
+)
+
+// Address is host:port as dialled.
+func (c Config) Address() string {
+	return net.JoinHostPort(c.Host, strconv.Itoa(c.port()))
+}
+
+func (c Config) port() int {
+	if c.Port == 0 {
+		return DefaultPort
+	}
+	return c.Port
+}
+
+// Validate reports configuration that can never connect, before any dialling.
+func (c Config) Validate() error {
+	switch {
+	case c.Host == "":
+		return errors.New("host is empty")
+	case c.User == "":
+		return errors.New("ssh user is empty")
+	case c.port() < 1 || c.port() > 65535:
+		return fmt.Errorf("ssh port %d is out of range 1-65535", c.port())
+	case c.HostKey != "" && c.InsecureIgnoreHostKey:
+		return errors.New("host_key and insecure_ignore_host_key are mutually exclusive")
+	case c.PrivateKey != "" && c.PrivateKeyFile != "":
+		return errors.New("private_key and private_key_file are mutually exclusive")
+	case c.Certificate != "" && c.CertificateFile != "":
+		return errors.New("certificate and certificate_file are mutually exclusive")
+	}
+	return nil
+}
+
+// poolKey identifies a connection that may be shared: same endpoint, same identity,
+// same trust settings. Secrets are hashed so the key itself holds none.
+func (c Config) poolKey() string {
+	h := sha256.New()
+	for _, part := range []string{
+		c.Host, strconv.Itoa(c.port()), c.User,
+		c.PrivateKey, c.PrivateKeyFile, c.PrivateKeyPassphrase, c.Certificate, c.CertificateFile,
+		c.Password, strconv.FormatBool(c.Agent), c.AgentSocket,
+		c.KnownHostsFile, c.HostKey, strconv.FormatBool(c.InsecureIgnoreHostKey),
+	} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,166 @@
+package testenv
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// SSHD is a real OpenSSH server on 127.0.0.1 with throwaway host keys. Clients log in
+// as root with ClientKey; KnownHosts records only the ed25519 host key, so a client
+// that negotiates ECDSA first would fail (Go's known bug).
+type SSHD struct {
+	Dir            string
+	Port           int
+	ClientKey      string // private key file, no passphrase
+	ClientKeyPub   string
+	KnownHosts     string // known_hosts file with the ed25519 host key
+	HostKeyLine    string // "ssh-ed25519 AAAA..." of the server
+	OtherHostKey   string // a different ed25519 public key line, for mismatch tests
+	authorizedKeys string
+	config         string
+	log            string
+	cmd            *exec.Cmd
+}
+
+// SSHDOptions adds lines to sshd_config (e.g. "MaxSessions 2").
+type SSHDOptions struct {
+	ExtraConfig []string
+}
+
+// StartSSHD starts sshd and stops it at cleanup.
+func StartSSHD(t TB, opts SSHDOptions) *SSHD {
+	t.Helper()
+	need(t, "/usr/sbin/sshd", "ssh-keygen")
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		t.Fatalf("creating /run/sshd: %v", err)
+	}
+	dir := t.TempDir()
+	s := &SSHD{
+		Dir:            dir,
+		ClientKey:      filepath.Join(dir, "client_ed25519"),
+		KnownHosts:     filepath.Join(dir, "known_hosts"),
+		authorizedKeys: filepath.Join(dir, "authorized_keys"),
+		config:         filepath.Join(dir, "sshd_config"),
+		log:            filepath.Join(dir, "sshd.log"),
+	}
+	s.ClientKeyPub = NewKey(t, s.ClientKey, "")
+	s.AuthorizeKey(t, s.ClientKeyPub)
+	hostEd := NewKey(t, filepath.Join(dir, "host_ed25519"), "")
+	NewKeyType(t, filepath.Join(dir, "host_ecdsa"), "ecdsa", "")
+	s.HostKeyLine = hostEd
+	s.OtherHostKey = NewKey(t, filepath.Join(dir, "other_host_ed25519"), "")
+	s.Port = freePort(t)
+	writeFile(t, s.KnownHosts, fmt.Sprintf("[127.0.0.1]:%d %s\n", s.Port, hostEd), 0o600)
+
+	cfg := []string{
+		"Port " + strconv.Itoa(s.Port),
+		"ListenAddress 127.0.0.1",
+		// ECDSA is listed first so the server prefers it unless the client asks for ed25519.
+		"HostKey " + filepath.Join(dir, "host_ecdsa"),
+		"HostKey " + filepath.Join(dir, "host_ed25519"),
+		"PidFile " + filepath.Join(dir, "sshd.pid"),
+		"AuthorizedKeysFile " + s.authorizedKeys,
+		"StrictModes no",
+		"UsePAM no",
+		"PermitRootLogin yes",
+		"PasswordAuthentication yes",
+		"KbdInteractiveAuthentication no",
+		"LogLevel VERBOSE",
+		"AcceptEnv none",
+	}
+	cfg = append(cfg, opts.ExtraConfig...)
+	writeFile(t, s.config, strings.Join(cfg, "\n")+"\n", 0o600)
+	s.Start(t)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Start (re)starts the server on its port.
+func (s *SSHD) Start(t TB) {
+	t.Helper()
+	logFile, err := os.OpenFile(s.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatalf("opening sshd log: %v", err)
+	}
+	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", s.config)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting sshd: %v", err)
+	}
+	s.cmd = cmd
+	go func() { _ = cmd.Wait(); _ = logFile.Close() }()
+	address := net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port))
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", address); err == nil {
+			_ = c.Close()
+			return
+		}
+	}
+	t.Fatalf("sshd did not listen on %s; log:\n%s", address, s.Log())
+}
+
+// Stop kills the server and every session process it started.
+func (s *SSHD) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	// Connection and session processes call setsid, so the process group does not
+	// reach them: kill the whole tree below the listener.
+	killTree(s.cmd.Process.Pid)
+	s.cmd = nil
+}
+
+// Log returns what sshd wrote so far.
+func (s *SSHD) Log() string {
+	b, _ := os.ReadFile(s.log)
+	return string(b)
+}
+
+// AuthorizeKey adds a public key line (or a cert-authority line) to authorized_keys.
+func (s *SSHD) AuthorizeKey(t TB, line string) {
+	t.Helper()
+	f, err := os.OpenFile(s.authorizedKeys, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatalf("opening authorized_keys: %v", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(line + "\n"); err != nil {
+		t.Fatalf("writing authorized_keys: %v", err)
+	}
+}
+
+// NewKey writes an ed25519 key pair to path (optionally passphrase-protected) and
+// returns the public key line.
+func NewKey(t TB, path, passphrase string) string {
+	t.Helper()
+	return NewKeyType(t, path, "ed25519", passphrase)
+}
+
+// NewKeyType is NewKey for another key type (ecdsa, rsa).
+func NewKeyType(t TB, path, keyType, passphrase string) string {
+	t.Helper()
+	run(t, nil, "", "ssh-keygen", "-q", "-t", keyType, "-N", passphrase, "-C", "", "-f", path)
+	pub, err := os.ReadFile(path + ".pub")
+	if err != nil {
+		t.Fatalf("reading %s.pub: %v", path, err)
+	}
+	return strings.TrimSpace(string(pub))
+}
+
+func freePort(t TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("finding a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
