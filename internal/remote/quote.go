@@ -4,7 +4,7 @@ import "strings"
 
 // Quote returns s as one single-quoted POSIX shell word. Everything inside single
 // quotes is literal, so the only character needing care is the quote itself, which is
-// closed, escaped and reopened: it's -> 'it'\''s'.
+// closed, escaped and reopened: it's -> 'it'\”s'.
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -1,0 +1,249 @@
+package magento
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Edition values, as the schema documents them.
+const (
+	EditionCommunity  = "community"
+	EditionEnterprise = "enterprise"
+	EditionUnknown    = "unknown"
+)
+
+// Installation is what one read learns about a Magento root.
+type Installation struct {
+	Root            string
+	MagentoVersion  string // as bin/magento --version prints it, e.g. 2.4.7-p3
+	Edition         string
+	DMTVersion      string // "" when the tool is not installed
+	PHPVersion      string // only when Tools were requested
+	ComposerVersion string
+}
+
+// Tools names the host's php and composer commands, for the data source's versions.
+type Tools struct {
+	PHP      string
+	Composer string
+}
+
+// ErrorKind classifies why a root could not be read.
+type ErrorKind string
+
+const (
+	ErrRootMissing ErrorKind = "missing"
+	ErrNotMagento  ErrorKind = "not-magento"
+	ErrUnreadable  ErrorKind = "unreadable"
+)
+
+// InstallError says why a root is not a readable Magento installation.
+type InstallError struct {
+	Root   string
+	Kind   ErrorKind
+	Detail string
+}
+
+func (e *InstallError) Error() string {
+	switch e.Kind {
+	case ErrRootMissing:
+		return fmt.Sprintf("magento_root %s does not exist on the host", e.Root)
+	case ErrUnreadable:
+		return fmt.Sprintf("%s is not readable by the SSH user (or run_as user): fix its permissions", e.Detail)
+	}
+	return fmt.Sprintf("%s is not a Magento 2 installation: %s", e.Root, e.Detail)
+}
+
+// Read reads one root in one remote command.
+func Read(ctx context.Context, r Runner, root string, tools *Tools) (Installation, error) {
+	res, err := ReadMany(ctx, r, []string{root}, tools)
+	if err != nil {
+		return Installation{}, err
+	}
+	return res[0].Installation, res[0].Err
+}
+
+// RootResult is the outcome for one root of ReadMany.
+type RootResult struct {
+	Installation Installation
+	Err          error
+}
+
+// ReadMany reads several roots on one host in one remote command.
+func ReadMany(ctx context.Context, r Runner, roots []string, tools *Tools) ([]RootResult, error) {
+	res, err := r.Run(ctx, "read Magento installation", readScript(roots, tools), nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", strings.Join(roots, ", "), err)
+	}
+	return parseRead(res.Stdout, roots, tools != nil)
+}
+
+// rootFacts collects the lines printed for one root.
+type rootFacts struct {
+	errKind, errDetail string
+	pkgs               []pkgLine
+	dmtDir             bool
+}
+
+type pkgLine struct{ kind, name, version string }
+
+var (
+	phpVersionLine      = regexp.MustCompile(`^PHP (\d+\.\d+\.\d+\S*)`)
+	composerVersionLine = regexp.MustCompile(`(?i)^Composer(?: version)? (\d+\.\d+\.\d+\S*)`)
+)
+
+func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error) {
+	facts := make([]*rootFacts, len(roots))
+	var current *rootFacts
+	var php, composer string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		tag, rest, _ := strings.Cut(sc.Text(), " ")
+		switch tag {
+		case "@root":
+			i, err := strconv.Atoi(rest)
+			if err != nil || i < 0 || i >= len(roots) {
+				return nil, fmt.Errorf("unexpected reader output %q", sc.Text())
+			}
+			current = &rootFacts{}
+			facts[i] = current
+		case "@php":
+			php = rest
+		case "@composer":
+			composer = rest
+		default:
+			if current == nil {
+				continue // noise from rc files before the first root
+			}
+			switch tag {
+			case "@error":
+				if current.errKind == "" {
+					current.errKind, current.errDetail, _ = strings.Cut(rest, " ")
+				}
+			case "@dmtdir":
+				current.dmtDir = rest == "yes"
+			case "@pkg":
+				if f := strings.Fields(rest); len(f) == 3 {
+					current.pkgs = append(current.pkgs, pkgLine{f[0], f[1], f[2]})
+				}
+			}
+		}
+	}
+	results := make([]RootResult, len(roots))
+	for i, root := range roots {
+		if facts[i] == nil {
+			return nil, fmt.Errorf("the reader printed nothing for %s (is the login shell POSIX?)", root)
+		}
+		inst, err := facts[i].installation(root)
+		if err == nil && withTools {
+			if m := phpVersionLine.FindStringSubmatch(php); m != nil {
+				inst.PHPVersion = m[1]
+			}
+			if m := composerVersionLine.FindStringSubmatch(composer); m != nil {
+				inst.ComposerVersion = m[1]
+			}
+		}
+		results[i] = RootResult{Installation: inst, Err: err}
+	}
+	return results, nil
+}
+
+func (f *rootFacts) installation(root string) (Installation, error) {
+	switch f.errKind {
+	case "":
+	case "missing":
+		return Installation{}, &InstallError{Root: root, Kind: ErrRootMissing}
+	case "unreadable":
+		return Installation{}, &InstallError{Root: root, Kind: ErrUnreadable, Detail: f.errDetail}
+	case "notdir":
+		return Installation{}, &InstallError{Root: root, Kind: ErrNotMagento, Detail: "it is not a directory"}
+	case "nocomposer":
+		return Installation{}, &InstallError{Root: root, Kind: ErrNotMagento, Detail: "it has no composer.json"}
+	default:
+		return Installation{}, fmt.Errorf("reading %s: %s %s", root, f.errKind, f.errDetail)
+	}
+	inst := Installation{Root: root}
+	inst.MagentoVersion, inst.Edition = f.magento()
+	if inst.MagentoVersion == "" {
+		return Installation{}, &InstallError{Root: root, Kind: ErrNotMagento,
+			Detail: "neither composer.lock (magento/product-*-edition, magento/magento2-base) nor composer.json names a Magento version"}
+	}
+	if f.dmtDir {
+		inst.DMTVersion = f.dmt()
+	}
+	return inst, nil
+}
+
+// magento derives the version as Magento's ProductMetadata does: the first
+// magento/product-*-edition package in composer.lock, then magento/magento2-base,
+// then the root composer.json of a git clone.
+func (f *rootFacts) magento() (version, edition string) {
+	for _, p := range f.pkgs {
+		if p.kind == "lock" && strings.HasPrefix(p.name, "magento/product-") && strings.HasSuffix(p.name, "-edition") {
+			return p.version, editionOf(strings.TrimSuffix(strings.TrimPrefix(p.name, "magento/product-"), "-edition"))
+		}
+	}
+	for _, p := range f.pkgs {
+		if p.kind == "lock" && p.name == "magento/magento2-base" {
+			edition := EditionCommunity
+			if f.has("lock", "magento/magento2-ee-base") {
+				edition = EditionEnterprise
+			}
+			return p.version, edition
+		}
+	}
+	for _, p := range f.pkgs {
+		if p.kind == "root" {
+			switch p.name {
+			case "magento/magento2ce":
+				return p.version, EditionCommunity
+			case "magento/magento2ee":
+				return p.version, EditionEnterprise
+			case "magento/magento2-base", "magento/magento2ce-base":
+				return p.version, EditionUnknown
+			}
+		}
+	}
+	return "", ""
+}
+
+func editionOf(s string) string {
+	if s == EditionCommunity || s == EditionEnterprise {
+		return s
+	}
+	return EditionUnknown
+}
+
+func (f *rootFacts) has(kind, name string) bool {
+	for _, p := range f.pkgs {
+		if p.kind == kind && p.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// dmt is the installed tool's version: Composer's installed.json, else the tool's own
+// composer.json.
+func (f *rootFacts) dmt() string {
+	for _, kind := range []string{"installed", "dmt"} {
+		for _, p := range f.pkgs {
+			if p.kind == kind && (p.name == "magento/data-migration-tool" || (kind == "dmt" && p.name == "-")) {
+				return strings.TrimPrefix(p.version, "v")
+			}
+		}
+	}
+	return ""
+}
+
+// IsNotMagento reports whether err means the root is missing or not Magento.
+func IsNotMagento(err error) bool {
+	var ie *InstallError
+	return errors.As(err, &ie)
+}

@@ -1,0 +1,74 @@
+package magento
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+// The files the reader looks at, relative to the Magento root.
+const (
+	fileRootJSON  = "composer.json"
+	fileLock      = "composer.lock"
+	fileInstalled = "vendor/composer/installed.json"
+	dirDMT        = "vendor/magento/data-migration-tool"
+	fileDMTJSON   = dirDMT + "/composer.json"
+)
+
+// extractAWK prints "@pkg KIND NAME VERSION" for each JSON object that has a "name"
+// and "version" of interest, whatever the key order and nesting. Only these few bytes
+// come back, not the 1-2 MB lock file. Input is pre-split on commas so one-line
+// (minified) JSON works too; strings are removed before braces are counted.
+const extractAWK = `function emit() {
+  if (ver[d] != "" && ((d in nm && nm[d] ~ want) || (d == 1 && (kind == "root" || kind == "dmt"))))
+    print "@pkg", kind, (d in nm ? nm[d] : "-"), ver[d]
+  delete nm[d]; delete ver[d]
+}
+function structure(s,   i, c) {
+  if (index(s, "{") == 0 && index(s, "}") == 0) return
+  gsub(/"([^"\\]|\\.)*"/, "", s)
+  for (i = 1; i <= length(s); i++) {
+    c = substr(s, i, 1)
+    if (c == "{") d++
+    else if (c == "}") { emit(); d-- }
+  }
+}
+BEGIN { want = "^magento/(product-[a-z0-9-]+-edition|magento2-base|magento2-ee-base|data-migration-tool)$" }
+{
+  if (match($0, /"(name|version)"[ \t]*:[ \t]*"[^"]*"/)) {
+    kv = substr($0, RSTART, RLENGTH); post = substr($0, RSTART + RLENGTH)
+    structure(substr($0, 1, RSTART - 1))
+    key = kv; sub(/^"/, "", key); sub(/".*/, "", key)
+    val = kv; sub(/^"[a-z]+"[ \t]*:[ \t]*"/, "", val); sub(/"$/, "", val)
+    if (key == "name") nm[d] = val; else ver[d] = val
+    structure(post)
+  } else structure($0)
+}`
+
+// readScript is ONE shell command that reads every root in roots: for each, a "@root N"
+// line, then either "@error KIND DETAIL" or the package lines, "@dmtdir yes|no", and
+// (when tools is set) "@php" and "@composer" lines. It never boots Magento or Composer;
+// tools adds `php -v` and `composer --version` for the data source only.
+func readScript(roots []string, tools *Tools) string {
+	var b strings.Builder
+	b.WriteString("a=" + remote.Quote(extractAWK) + "\n")
+	b.WriteString(`x() { if [ -f "$1" ]; then if [ -r "$1" ]; then tr ',' '\n' < "$1" | awk -v kind="$2" "$a"; else echo "@error unreadable $1"; fi; fi; }` + "\n")
+	for i, root := range roots {
+		fmt.Fprintf(&b, "r=%s; echo \"@root %d\"\n", remote.Quote(root), i)
+		b.WriteString(`if [ ! -e "$r" ]; then echo "@error missing"
+elif [ ! -d "$r" ]; then echo "@error notdir"
+elif [ ! -x "$r" ] || [ ! -r "$r" ]; then echo "@error unreadable $r"
+elif [ ! -f "$r/` + fileRootJSON + `" ]; then echo "@error nocomposer"
+else
+x "$r/` + fileRootJSON + `" root; x "$r/` + fileLock + `" lock; x "$r/` + fileInstalled + `" installed
+if [ -d "$r/` + dirDMT + `" ]; then echo "@dmtdir yes"; x "$r/` + fileDMTJSON + `" dmt; else echo "@dmtdir no"; fi
+fi
+`)
+	}
+	if tools != nil {
+		fmt.Fprintf(&b, "echo \"@php $(%s -v 2>&1 | head -n 1)\"\n", remote.Quote(tools.PHP))
+		fmt.Fprintf(&b, "echo \"@composer $(COMPOSER_ALLOW_SUPERUSER=1 %s --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n", remote.Quote(tools.Composer))
+	}
+	return b.String()
+}

@@ -1,0 +1,128 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+)
+
+var (
+	_ datasource.DataSourceWithConfigure      = (*installationDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*installationDataSource)(nil)
+)
+
+type installationDataSource struct{ data *providerData }
+
+func newInstallationDataSource() datasource.DataSource { return &installationDataSource{} }
+
+type installationModel struct {
+	ID                       types.String      `tfsdk:"id"`
+	Host                     types.String      `tfsdk:"host"`
+	MagentoRoot              types.String      `tfsdk:"magento_root"`
+	SSH                      *sshOverrideModel `tfsdk:"ssh"`
+	PHP                      types.String      `tfsdk:"php"`
+	Composer                 types.String      `tfsdk:"composer"`
+	MagentoVersion           types.String      `tfsdk:"magento_version"`
+	MagentoEdition           types.String      `tfsdk:"magento_edition"`
+	DataMigrationToolVersion types.String      `tfsdk:"data_migration_tool_version"`
+	PHPVersion               types.String      `tfsdk:"php_version"`
+	ComposerVersion          types.String      `tfsdk:"composer_version"`
+}
+
+func (d *installationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_installation"
+}
+
+func (d *installationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = installationDataSourceSchema()
+}
+
+func installationDataSourceSchema() dschema.Schema {
+	computed := func(desc string) dschema.StringAttribute {
+		return dschema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
+	return dschema.Schema{
+		MarkdownDescription: "Reads a Magento 2 installation over SSH: Magento's version and edition as Magento itself derives them " +
+			"(from `composer.lock`), the installed Data Migration Tool, and the host's PHP and Composer versions. " +
+			"It reads a few bytes of Composer's files in one SSH command; it does not boot Magento.",
+		Attributes: map[string]dschema.Attribute{
+			"host": dschema.StringAttribute{Required: true, MarkdownDescription: "Host name or IP address of the Magento server.", Validators: hostValidators},
+			"magento_root": dschema.StringAttribute{Required: true, MarkdownDescription: "Absolute path of the Magento root (the directory holding `composer.json` and `bin/magento`).",
+				Validators: []validator.String{absolutePath{}}},
+			"ssh": dschema.SingleNestedAttribute{Optional: true, Attributes: dataSourceSSHAttributes(),
+				MarkdownDescription: "Overrides of the provider's non-secret `ssh` settings for this host."},
+			"php":                         dschema.StringAttribute{Optional: true, MarkdownDescription: "PHP command on the host. Defaults to `php`.", Validators: commandValidators},
+			"composer":                    dschema.StringAttribute{Optional: true, MarkdownDescription: "Composer command on the host. Defaults to `composer`.", Validators: commandValidators},
+			"id":                          computed("`ssh://user@host:port/magento/root`."),
+			"magento_version":             computed("Magento's version as `bin/magento --version` prints it, e.g. `2.4.7-p3`."),
+			"magento_edition":             computed("`community`, `enterprise` or `unknown`."),
+			"data_migration_tool_version": computed("Installed version of `magento/data-migration-tool`; null when it is not installed."),
+			"php_version":                 computed("Version of the host's PHP CLI, e.g. `8.2.20`."),
+			"composer_version":            computed("Version of the host's Composer, e.g. `2.7.7`."),
+		},
+	}
+}
+
+func (d *installationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *installationDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var m installationModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if m.SSH.hostKeyConflict() {
+		resp.Diagnostics.AddAttributeError(path.Root("ssh").AtName("host_key"), "Conflicting Host Key Settings",
+			"host_key pins the host's key while insecure_ignore_host_key = true skips the check. Remove one of them.")
+	}
+}
+
+func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m installationModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = d.data.logContext(ctx)
+	if m.SSH != nil {
+		warnInsecure(&resp.Diagnostics, path.Root("ssh"), m.SSH.InsecureIgnoreHostKey)
+	}
+	cfg := d.data.config(m.Host.ValueString(), m.SSH)
+	runner, err := d.data.connect(ctx, cfg)
+	if err != nil {
+		addError(&resp.Diagnostics, err, "SSH Connection Failed")
+		return
+	}
+	tools := &magento.Tools{PHP: stringOr(m.PHP, "php"), Composer: stringOr(m.Composer, "composer")}
+	inst, err := magento.Read(ctx, runner, m.MagentoRoot.ValueString(), tools)
+	if err != nil {
+		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
+		return
+	}
+	m.ID = types.StringValue(connectionID(cfg, m.MagentoRoot.ValueString()))
+	m.MagentoVersion = types.StringValue(inst.MagentoVersion)
+	m.MagentoEdition = types.StringValue(inst.Edition)
+	m.DataMigrationToolVersion = optionalString(inst.DMTVersion)
+	m.PHPVersion = optionalString(inst.PHPVersion)
+	m.ComposerVersion = optionalString(inst.ComposerVersion)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func stringOr(v types.String, fallback string) string {
+	if v.IsNull() || v.IsUnknown() || v.ValueString() == "" {
+		return fallback
+	}
+	return v.ValueString()
+}
+
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}

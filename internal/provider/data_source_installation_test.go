@@ -1,0 +1,115 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+func installationConfig(r *rig, root string) string {
+	return r.providerConfig() + fmt.Sprintf(`
+data "magento_installation" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+}
+`, root)
+}
+
+func checkInstallation(values map[string]knownvalue.Check) []statecheck.StateCheck {
+	var checks []statecheck.StateCheck
+	for attr, check := range values {
+		checks = append(checks, statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New(attr), check))
+	}
+	return checks
+}
+
+func TestAccInstallation_communityWithOldTool(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: installationConfig(r, root),
+			ConfigStateChecks: checkInstallation(map[string]knownvalue.Check{
+				"magento_version":             knownvalue.StringExact("2.4.7-p3"),
+				"magento_edition":             knownvalue.StringExact("community"),
+				"data_migration_tool_version": knownvalue.StringExact("2.4.6"),
+				"php_version":                 knownvalue.StringRegexp(regexp.MustCompile(`^[78]\.\d+\.\d+`)),
+				"composer_version":            knownvalue.StringRegexp(regexp.MustCompile(`^2\.\d+\.\d+`)),
+				"id":                          knownvalue.StringExact(fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root)),
+			}),
+		}},
+	})
+}
+
+func TestAccInstallation_enterprise(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Edition: "enterprise", Magento: "2.4.8", DMT: "2.4.8.1", Cloud: false})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: installationConfig(r, root),
+			ConfigStateChecks: checkInstallation(map[string]knownvalue.Check{
+				"magento_version":             knownvalue.StringExact("2.4.8"),
+				"magento_edition":             knownvalue.StringExact("enterprise"),
+				"data_migration_tool_version": knownvalue.StringExact("2.4.8.1"),
+			}),
+		}},
+	})
+}
+
+func TestAccInstallation_withoutTool(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3"})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: installationConfig(r, root),
+			ConfigStateChecks: checkInstallation(map[string]knownvalue.Check{
+				"magento_version":             knownvalue.StringExact("2.4.7-p3"),
+				"data_migration_tool_version": knownvalue.Null(),
+			}),
+		}},
+	})
+}
+
+func TestAccInstallation_notMagento(t *testing.T) {
+	r := newRig(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "composer.json"), []byte(`{"name": "acme/blog"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: installationConfig(r, dir), ExpectError: regexp.MustCompile(`Not a Magento Installation(.|\n)*is not a Magento 2\s+installation`)},
+			{Config: installationConfig(r, "/nonexistent/magento"), ExpectError: regexp.MustCompile(`Magento Root Not Found`)},
+			{Config: installationConfig(r, "var/www/magento"), ExpectError: regexp.MustCompile(`Relative Path`)},
+		},
+	})
+}
+
+func TestAccInstallation_hostKeyMismatch(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3"})
+	// known_hosts records another key for this host:port.
+	if err := os.WriteFile(r.sshd.KnownHosts, []byte(fmt.Sprintf("[127.0.0.1]:%d %s\n", r.sshd.Port, r.sshd.OtherHostKey)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config:      installationConfig(r, root),
+			ExpectError: regexp.MustCompile(`Untrusted SSH Host Key(.|\n)*does\s+not\s+match(.|\n)*ssh-ed25519(.|\n)*SHA256:`),
+		}},
+	})
+}

@@ -1,0 +1,113 @@
+// Package provider is the Terraform glue: schemas, models to and from the domain, and
+// diagnostics. Work happens in internal/magento over internal/remote.
+package provider
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+var _ provider.Provider = (*magentoProvider)(nil)
+
+// Connector hands out a Runner for a host. The real one shares SSH connections through
+// a pool; tests may inject another.
+type Connector interface {
+	Connect(ctx context.Context, c remote.Config) (magento.Runner, error)
+}
+
+type poolConnector struct{ pool *remote.Pool }
+
+func (p poolConnector) Connect(ctx context.Context, c remote.Config) (magento.Runner, error) {
+	return p.pool.Get(ctx, c)
+}
+
+type magentoProvider struct {
+	version   string
+	connector Connector
+}
+
+// New returns the provider factory; each provider process gets one connection pool.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &magentoProvider{version: version, connector: poolConnector{remote.NewPool()}}
+	}
+}
+
+type providerModel struct {
+	SSH          *sshProviderModel `tfsdk:"ssh"`
+	ComposerAuth types.String      `tfsdk:"composer_auth"`
+}
+
+func (p *magentoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "magento"
+	resp.Version = p.version
+}
+
+func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = pschema.Schema{
+		MarkdownDescription: "Keeps the Magento 2 Data Migration Tool in step with Magento over SSH. " +
+			"Secrets (keys, passwords, Composer credentials) live only here, in provider configuration, which Terraform never writes to state.",
+		Attributes: map[string]pschema.Attribute{
+			"ssh": pschema.SingleNestedAttribute{
+				Optional:            true,
+				MarkdownDescription: "SSH connection defaults for every resource and data source. Resources may override the non-secret fields in their own `ssh` block.",
+				Attributes:          providerSSHAttributes(),
+			},
+			"composer_auth": pschema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "JSON for Composer's `COMPOSER_AUTH`, usually the repo.magento.com keys: " +
+					"`{\"http-basic\":{\"repo.magento.com\":{\"username\":\"<public key>\",\"password\":\"<private key>\"}}}`. " +
+					"It reaches the host on the SSH session's standard input, never in a command line, environment request, log or state.",
+			},
+		},
+	}
+}
+
+func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data := &providerData{base: defaultSSHConfig(), connector: p.connector}
+	if cfg.SSH != nil {
+		if cfg.SSH.hostKeyConflict() {
+			resp.Diagnostics.AddAttributeError(path.Root("ssh").AtName("host_key"), "Conflicting Host Key Settings",
+				"host_key pins the host's key while insecure_ignore_host_key = true skips the check. Remove one of them.")
+			return
+		}
+		cfg.SSH.applyTo(&data.base)
+		warnInsecure(&resp.Diagnostics, path.Root("ssh"), cfg.SSH.InsecureIgnoreHostKey)
+	}
+	if v := cfg.ComposerAuth; !v.IsNull() && !v.IsUnknown() {
+		if !json.Valid([]byte(v.ValueString())) {
+			// Never echo the value: it holds repository credentials.
+			resp.Diagnostics.AddAttributeError(path.Root("composer_auth"), "Invalid Composer Auth",
+				"composer_auth must be JSON as COMPOSER_AUTH expects, for example "+
+					`{"http-basic":{"repo.magento.com":{"username":"...","password":"..."}}}.`)
+			return
+		}
+		data.composerAuth = v.ValueString()
+	}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+func (p *magentoProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{newInstallationDataSource}
+}
+
+func (p *magentoProvider) Resources(context.Context) []func() resource.Resource {
+	return nil
+}

@@ -1,0 +1,80 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+// providerData is what Configure hands to resources and data sources.
+type providerData struct {
+	base         remote.Config // provider defaults, secrets included
+	composerAuth string
+	connector    Connector
+}
+
+// secretFieldKeys are log field names whose values are always masked.
+var secretFieldKeys = []string{"private_key", "private_key_passphrase", "password", "composer_auth", "COMPOSER_AUTH"}
+
+// logContext masks every secret this provider holds in all log output of ctx.
+func (d *providerData) logContext(ctx context.Context) context.Context {
+	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, secretFieldKeys...)
+	var secrets []string
+	for _, s := range []string{d.base.PrivateKey, d.base.PrivateKeyPassphrase, d.base.Password, d.composerAuth} {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
+	}
+	if len(secrets) > 0 {
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
+		ctx = tflog.MaskMessageStrings(ctx, secrets...)
+	}
+	return ctx
+}
+
+// config merges the provider's defaults with a resource's overrides for host.
+func (d *providerData) config(host string, overrides *sshOverrideModel) remote.Config {
+	c := d.base
+	c.Host = host
+	overrides.applyTo(&c)
+	return c
+}
+
+// connect returns a Runner on the pooled connection for c.
+func (d *providerData) connect(ctx context.Context, c remote.Config) (magento.Runner, error) {
+	tflog.Debug(ctx, "ssh connect", map[string]any{"address": c.Address(), "user": c.User,
+		"known_hosts_file": c.KnownHostsFile, "pinned_host_key": c.HostKey != "", "insecure": c.InsecureIgnoreHostKey})
+	r, err := d.connector.Connect(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s as %s: %w", c.Address(), c.User, err)
+	}
+	return r, nil
+}
+
+// providerDataFrom is the shared Configure of resources and data sources.
+func providerDataFrom(raw any, diags *diag.Diagnostics) *providerData {
+	if raw == nil {
+		return nil // provider not configured yet (validation)
+	}
+	d, ok := raw.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider", raw))
+		return nil
+	}
+	return d
+}
+
+func warnInsecure(diags *diag.Diagnostics, sshPath path.Path, insecure types.Bool) {
+	if insecure.ValueBool() {
+		diags.AddAttributeWarning(sshPath.AtName("insecure_ignore_host_key"), "Host Key Verification Disabled",
+			"insecure_ignore_host_key = true accepts any host key, so a man-in-the-middle can read Composer credentials "+
+				"and change the code that is installed. Add the host to known_hosts_file or pin host_key instead.")
+	}
+}

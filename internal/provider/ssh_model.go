@@ -1,0 +1,142 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+// sshOverrideModel is the non-secret part of `ssh`, allowed per resource (and in state).
+type sshOverrideModel struct {
+	User                  types.String `tfsdk:"user"`
+	Port                  types.Int64  `tfsdk:"port"`
+	PrivateKeyFile        types.String `tfsdk:"private_key_file"`
+	CertificateFile       types.String `tfsdk:"certificate_file"`
+	Agent                 types.Bool   `tfsdk:"agent"`
+	KnownHostsFile        types.String `tfsdk:"known_hosts_file"`
+	HostKey               types.String `tfsdk:"host_key"`
+	InsecureIgnoreHostKey types.Bool   `tfsdk:"insecure_ignore_host_key"`
+	ConnectTimeout        types.String `tfsdk:"connect_timeout"`
+	KeepaliveInterval     types.String `tfsdk:"keepalive_interval"`
+}
+
+// sshProviderModel is the provider's `ssh`: the overrides plus secret content.
+type sshProviderModel struct {
+	sshOverrideModel
+	PrivateKey           types.String `tfsdk:"private_key"`
+	PrivateKeyPassphrase types.String `tfsdk:"private_key_passphrase"`
+	Certificate          types.String `tfsdk:"certificate"`
+	Password             types.String `tfsdk:"password"`
+}
+
+// defaultSSHConfig is what OpenSSH would use with no configuration at all.
+func defaultSSHConfig() remote.Config {
+	c := remote.Config{
+		Port:              remote.DefaultPort,
+		User:              localUser(),
+		KnownHostsFile:    expandHome("~/.ssh/known_hosts"),
+		ConnectTimeout:    remote.DefaultConnectTimeout,
+		KeepaliveInterval: remote.DefaultKeepaliveInterval,
+	}
+	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" {
+		c.Agent, c.AgentSocket = true, sock
+	}
+	return c
+}
+
+func localUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, strings.TrimPrefix(p, "~"))
+		}
+	}
+	return p
+}
+
+// applyTo overlays the set fields on c. Durations were validated at plan time.
+func (m *sshOverrideModel) applyTo(c *remote.Config) {
+	if m == nil {
+		return
+	}
+	setString(&c.User, m.User)
+	if !m.Port.IsNull() && !m.Port.IsUnknown() {
+		c.Port = int(m.Port.ValueInt64())
+	}
+	if v := m.PrivateKeyFile; !v.IsNull() && !v.IsUnknown() {
+		c.PrivateKeyFile, c.PrivateKey = expandHome(v.ValueString()), ""
+	}
+	if v := m.CertificateFile; !v.IsNull() && !v.IsUnknown() {
+		c.CertificateFile, c.Certificate = expandHome(v.ValueString()), ""
+	}
+	if !m.Agent.IsNull() && !m.Agent.IsUnknown() {
+		c.Agent = m.Agent.ValueBool()
+		if c.Agent && c.AgentSocket == "" {
+			c.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
+		}
+	}
+	if v := m.KnownHostsFile; !v.IsNull() && !v.IsUnknown() {
+		c.KnownHostsFile = expandHome(v.ValueString())
+	}
+	if v := m.HostKey; !v.IsNull() && !v.IsUnknown() {
+		c.HostKey, c.InsecureIgnoreHostKey = v.ValueString(), false
+	}
+	if !m.InsecureIgnoreHostKey.IsNull() && !m.InsecureIgnoreHostKey.IsUnknown() {
+		c.InsecureIgnoreHostKey = m.InsecureIgnoreHostKey.ValueBool()
+		if c.InsecureIgnoreHostKey {
+			c.HostKey = ""
+		}
+	}
+	setDuration(&c.ConnectTimeout, m.ConnectTimeout)
+	setDuration(&c.KeepaliveInterval, m.KeepaliveInterval)
+}
+
+// applyTo overlays the provider's fields, secrets included, on c.
+func (m *sshProviderModel) applyTo(c *remote.Config) {
+	if m == nil {
+		return
+	}
+	setString(&c.PrivateKey, m.PrivateKey)
+	setString(&c.PrivateKeyPassphrase, m.PrivateKeyPassphrase)
+	setString(&c.Certificate, m.Certificate)
+	setString(&c.Password, m.Password)
+	m.sshOverrideModel.applyTo(c)
+}
+
+func setString(dst *string, v types.String) {
+	if !v.IsNull() && !v.IsUnknown() {
+		*dst = v.ValueString()
+	}
+}
+
+func setDuration(dst *time.Duration, v types.String) {
+	if v.IsNull() || v.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(v.ValueString()); err == nil {
+		*dst = d
+	}
+}
+
+// hostKeyConflict reports host_key set together with insecure_ignore_host_key = true.
+func (m *sshOverrideModel) hostKeyConflict() bool {
+	return m != nil && !m.HostKey.IsNull() && m.InsecureIgnoreHostKey.ValueBool()
+}
+
+// connectionID is the resource ID and import ID: ssh://user@host:port/magento/root.
+func connectionID(c remote.Config, root string) string {
+	return fmt.Sprintf("ssh://%s@%s%s", c.User, c.Address(), root)
+}

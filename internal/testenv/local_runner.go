@@ -1,0 +1,31 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os/exec"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+// LocalRunner runs commands with the local sh, as the remote shell would. Domain tests
+// use it to run the real scripts against real files without SSH. Calls counts runs.
+type LocalRunner struct {
+	Calls int
+}
+
+func (l *LocalRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+	l.Calls++
+	c := exec.CommandContext(ctx, "sh", "-c", cmd)
+	c.Stdin = bytes.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	err := c.Run()
+	res := remote.Result{Stdout: out.Bytes(), Stderr: errOut.Bytes()}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return res, &remote.ExitError{Command: label, ExitStatus: exit.ExitCode(), Stdout: res.Stdout, Stderr: res.Stderr}
+	}
+	return res, err
+}
