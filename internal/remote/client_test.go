@@ -229,3 +229,35 @@ func TestPoolSharesOneConnection(t *testing.T) {
 		t.Fatalf("want a fresh connection, got %p (old %p), %v", cl, clients[0], err)
 	}
 }
+
+func TestUserCertificate(t *testing.T) {
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca")
+	caPub := testenv.NewKey(t, ca, "")
+	if err := os.WriteFile(filepath.Join(dir, "ca.pub"), []byte(caPub+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"TrustedUserCAKeys " + filepath.Join(dir, "ca.pub")}})
+	key := filepath.Join(dir, "user")
+	testenv.NewKey(t, key, "") // not in authorized_keys: only the certificate can admit it
+	cert := testenv.SignUserKey(t, ca, key+".pub", "root", "+1h")
+	expired := testenv.SignUserKey(t, ca, key+".pub", "root", "20200101:20200102")
+
+	c := baseConfig(s)
+	c.PrivateKeyFile = key
+	if _, err := runEcho(t, c); err == nil {
+		t.Fatal("the bare key must be refused, or the certificate test proves nothing")
+	}
+	c.CertificateFile = cert
+	if user, err := runEcho(t, c); err != nil || user != "root" {
+		t.Fatalf("certificate login: %q, %v", user, err)
+	}
+	c.CertificateFile = expired
+	if _, err := runEcho(t, c); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+		t.Fatalf("an expired certificate must be refused, got %v", err)
+	}
+	c.CertificateFile = key + ".pub"
+	if _, err := runEcho(t, c); err == nil || !strings.Contains(err.Error(), "not an OpenSSH certificate") {
+		t.Fatalf("a plain public key as certificate must be a clear error, got %v", err)
+	}
+}

@@ -164,3 +164,18 @@ func freePort(t TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// SignUserKey signs a public key file with the CA key for principal and validity
+// (ssh-keygen -V syntax) and returns the certificate file.
+func SignUserKey(t TB, caKey, pubFile, principal, validity string) string {
+	t.Helper()
+	dir := t.TempDir()
+	tmp := filepath.Join(dir, "user.pub")
+	pub, err := os.ReadFile(pubFile)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	writeFile(t, tmp, string(pub), 0o600)
+	run(t, nil, "", "ssh-keygen", "-q", "-s", caKey, "-I", "test-"+principal, "-n", principal, "-V", validity, tmp)
+	return filepath.Join(dir, "user-cert.pub") // ssh-keygen's name for the certificate of user.pub
+}

@@ -1,0 +1,69 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// configure runs the provider's Configure with the given ssh fields and composer_auth.
+func configure(t *testing.T, ssh map[string]tftypes.Value, composerAuth *string) *provider.ConfigureResponse {
+	t.Helper()
+	ctx := context.Background()
+	p := New("test")()
+	var schemaResp provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &schemaResp)
+	objType := schemaResp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	sshType := objType.AttributeTypes["ssh"].(tftypes.Object)
+	sshVals := map[string]tftypes.Value{}
+	for name, typ := range sshType.AttributeTypes {
+		sshVals[name] = tftypes.NewValue(typ, nil)
+	}
+	for name, v := range ssh {
+		sshVals[name] = v
+	}
+	auth := tftypes.NewValue(tftypes.String, nil)
+	if composerAuth != nil {
+		auth = tftypes.NewValue(tftypes.String, *composerAuth)
+	}
+	raw := tftypes.NewValue(objType, map[string]tftypes.Value{"ssh": tftypes.NewValue(sshType, sshVals), "composer_auth": auth})
+	resp := &provider.ConfigureResponse{}
+	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: raw}}, resp)
+	return resp
+}
+
+func TestConfigureWarnsAboutInsecureHostKeys(t *testing.T) {
+	resp := configure(t, map[string]tftypes.Value{"insecure_ignore_host_key": tftypes.NewValue(tftypes.Bool, true)}, nil)
+	if resp.Diagnostics.HasError() || resp.Diagnostics.WarningsCount() != 1 ||
+		resp.Diagnostics.Warnings()[0].Summary() != "Host Key Verification Disabled" {
+		t.Fatalf("want exactly the insecure warning, got %v", resp.Diagnostics)
+	}
+	if d, ok := resp.ResourceData.(*providerData); !ok || !d.base.InsecureIgnoreHostKey {
+		t.Fatal("insecure_ignore_host_key did not reach the connection settings")
+	}
+
+	quiet := configure(t, map[string]tftypes.Value{"insecure_ignore_host_key": tftypes.NewValue(tftypes.Bool, false)}, nil)
+	if len(quiet.Diagnostics) != 0 {
+		t.Fatalf("no warning when verification is on, got %v", quiet.Diagnostics)
+	}
+}
+
+func TestConfigureRejectsConflictsAndBadAuthWithoutEchoingIt(t *testing.T) {
+	resp := configure(t, map[string]tftypes.Value{
+		"insecure_ignore_host_key": tftypes.NewValue(tftypes.Bool, true),
+		"host_key":                 tftypes.NewValue(tftypes.String, "ssh-ed25519 AAAA"),
+	}, nil)
+	if !resp.Diagnostics.HasError() || resp.Diagnostics.Errors()[0].Summary() != "Conflicting Host Key Settings" {
+		t.Fatalf("want a conflict error, got %v", resp.Diagnostics)
+	}
+
+	secret := `{"http-basic": {"repo.magento.com": {"password": "s3cr3t-not-json"`
+	resp = configure(t, nil, &secret)
+	if !resp.Diagnostics.HasError() || strings.Contains(resp.Diagnostics.Errors()[0].Detail(), "s3cr3t") {
+		t.Fatalf("want an error that does not echo the secret, got %v", resp.Diagnostics)
+	}
+}
