@@ -46,14 +46,18 @@ BEGIN { want = "^magento/(product-[a-z0-9-]+-edition|magento2-base|magento2-ee-b
   } else structure($0)
 }`
 
+// extractPrelude defines x FILE KIND, which prints the @pkg lines of one JSON file
+// (or "@error unreadable FILE"). The apply script uses it too, to verify.
+var extractPrelude = "a=" + remote.Quote(extractAWK) + "\n" +
+	`x() { if [ -f "$1" ]; then if [ -r "$1" ]; then tr ',' '\n' < "$1" | awk -v kind="$2" "$a"; else echo "@error unreadable $1"; fi; fi; }` + "\n"
+
 // readScript is ONE shell command that reads every root in roots: for each, a "@root N"
 // line, then either "@error KIND DETAIL" or the package lines, "@dmtdir yes|no", and
 // (when tools is set) "@php" and "@composer" lines. It never boots Magento or Composer;
 // tools adds `php -v` and `composer --version` for the data source only.
 func readScript(roots []string, tools *Tools) string {
 	var b strings.Builder
-	b.WriteString("a=" + remote.Quote(extractAWK) + "\n")
-	b.WriteString(`x() { if [ -f "$1" ]; then if [ -r "$1" ]; then tr ',' '\n' < "$1" | awk -v kind="$2" "$a"; else echo "@error unreadable $1"; fi; fi; }` + "\n")
+	b.WriteString(extractPrelude)
 	for i, root := range roots {
 		fmt.Fprintf(&b, "r=%s; echo \"@root %d\"\n", remote.Quote(root), i)
 		b.WriteString(`if [ ! -e "$r" ]; then echo "@error missing"

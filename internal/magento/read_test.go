@@ -6,34 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-var (
-	repoOnce sync.Once
-	repo     *testenv.Repo
-)
-
-// sharedRepo builds the offline Composer repository once for this test binary.
-func sharedRepo(t *testing.T) *testenv.Repo {
-	repoOnce.Do(func() { repo = testenv.NewRepo(&keepTB{t}) })
-	return repo
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.RemoveSharedRepo()
+	os.Exit(code)
 }
 
-// keepTB keeps the repository beyond the first test that built it.
-type keepTB struct{ *testing.T }
-
-func (k *keepTB) TempDir() string {
-	d, err := os.MkdirTemp("", "magento-repo-")
-	if err != nil {
-		k.Fatalf("%v", err)
-	}
-	return d
-}
-func (k *keepTB) Cleanup(func()) {}
+func sharedRepo(t *testing.T) *testenv.Repo { return testenv.SharedRepo(t) }
 
 func TestReadRealRoots(t *testing.T) {
 	r := sharedRepo(t)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -17,18 +16,10 @@ var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
 	"magento": providerserver.NewProtocol6WithError(New("test")()),
 }
 
-var (
-	repoOnce   sync.Once
-	sharedRepo *testenv.Repo
-	repoBase   string
-)
-
 // TestMain removes the offline Composer repository that the tests share.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if repoBase != "" {
-		_ = os.RemoveAll(repoBase)
-	}
+	testenv.RemoveSharedRepo()
 	os.Exit(code)
 }
 
@@ -43,18 +34,7 @@ func newRig(t *testing.T) *rig {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (make testacc)")
 	}
-	repoOnce.Do(func() {
-		base, err := os.MkdirTemp("", "tfmagento-repo-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		repoBase = base
-		sharedRepo = testenv.NewRepo(fixedDirTB{t, base})
-	})
-	if sharedRepo == nil {
-		t.Fatal("building the offline Composer repository failed in an earlier test")
-	}
-	return &rig{sshd: testenv.StartSSHD(t, testenv.SSHDOptions{}), repo: sharedRepo}
+	return &rig{sshd: testenv.StartSSHD(t, testenv.SSHDOptions{}), repo: testenv.SharedRepo(t)}
 }
 
 // root installs a Magento root for this test.
@@ -77,12 +57,3 @@ provider "magento" {
 }
 `, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts)
 }
-
-// fixedDirTB keeps the shared repository outside any one test's temp dir.
-type fixedDirTB struct {
-	*testing.T
-	dir string
-}
-
-func (f fixedDirTB) TempDir() string { return f.dir }
-func (f fixedDirTB) Cleanup(func())  {}

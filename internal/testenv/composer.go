@@ -141,7 +141,7 @@ func (r *Repo) NewRoot(t TB, dir string, spec RootSpec) string {
 		r.addFiller(t, spec.Extra, require)
 	}
 	writeJSON(t, filepath.Join(dir, "composer.json"), manifest)
-	writeFile(t, filepath.Join(dir, "bin", "magento"), "#!/usr/bin/env php\n<?php echo \"Magento CLI "+spec.Magento+"\\n\";\n", 0o755)
+	writeFile(t, filepath.Join(dir, "bin", "magento"), strings.ReplaceAll(fakeMagentoCLI, "VERSION", spec.Magento), 0o755)
 	run(t, r.ComposerEnv, dir, "composer", "update", "--no-interaction", "--no-progress", "--quiet")
 	if spec.Composer1 {
 		r.toComposer1(t, dir)
@@ -188,3 +188,23 @@ func writeJSON(t TB, path string, v any) {
 	}
 	writeFile(t, path, string(b)+"\n", 0o644)
 }
+
+// fakeMagentoCLI stands in for bin/magento (a real Magento cannot be installed offline):
+// --version, and setup:backup, which is disabled unless var/backup-enabled.flag exists,
+// as Magento's is by default.
+const fakeMagentoCLI = `#!/usr/bin/env php
+<?php
+$cmd = $argv[1] ?? '';
+if ($cmd === '--version') { echo "Magento CLI VERSION\n"; exit(0); }
+if ($cmd === 'setup:backup') {
+    if (!file_exists(__DIR__ . '/../var/backup-enabled.flag')) {
+        echo "Backup functionality is currently disabled. Please use other means for backups\n";
+        exit(1);
+    }
+    file_put_contents(__DIR__ . '/../var/setup-backup.args', implode(' ', array_slice($argv, 2)));
+    echo "Completed\n";
+    exit(0);
+}
+fwrite(STDERR, "fake bin/magento: unsupported command $cmd\n");
+exit(1);
+`

@@ -1,0 +1,158 @@
+package magento
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+// SetupBackupItems are the parts `bin/magento setup:backup` can back up.
+var SetupBackupItems = []string{"code", "db", "media"}
+
+// DefaultBackupDir is where archives go unless backup.directory says otherwise.
+func DefaultBackupDir(root string) string {
+	return strings.TrimSuffix(root, "/") + "/var/backups/data-migration-tool"
+}
+
+// ChangeResult is what an apply did.
+type ChangeResult struct {
+	Previous  string   // version before ("" = absent)
+	Installed string   // version after ("" = removed)
+	Archive   string   // backup written by this apply; "" when nothing had to change
+	Warnings  []string // stale lock taken over, preserve path missing, ...
+	Pruned    []string
+}
+
+// ChangeError is a failed apply. Restored tells whether the host was put back from
+// Archive; Output is Composer's (or Magento's) last lines.
+type ChangeError struct {
+	Step     string // lock, backup, setup-backup, composer, verify, interrupted
+	Detail   string
+	Archive  string
+	Restored bool
+	Output   string
+	Cause    string
+	Mode     string
+	Target   string
+}
+
+func (e *ChangeError) Error() string {
+	var b strings.Builder
+	switch e.Step {
+	case "locked":
+		fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s. Wait for it to finish; "+
+			"if that process is gone and its host cannot tell (a shared filesystem), remove the lock directory", e.Detail)
+	case "setup-backup-disabled":
+		b.WriteString("magento_setup_backup is set but Magento's backup functionality is disabled (\"Backup functionality is currently disabled\"). " +
+			"Enable it with `bin/magento config:set system/backup/functionality_enabled 1`, or remove magento_setup_backup")
+	case "setup-backup":
+		fmt.Fprintf(&b, "bin/magento setup:backup failed (%s)", e.Detail)
+	case "backup":
+		fmt.Fprintf(&b, "backing up failed, nothing was changed: %s", e.Detail)
+	case "composer":
+		fmt.Fprintf(&b, "composer %s failed (%s)", e.command(), e.Detail)
+	case "verify":
+		fmt.Fprintf(&b, "after composer %s the installed version is %q, not %q", e.command(), e.Detail, e.Target)
+	case "interrupted":
+		b.WriteString("the apply was interrupted (cancelled, timed out or the connection dropped)")
+	default:
+		fmt.Fprintf(&b, "%s failed: %s", e.Step, e.Detail)
+	}
+	if e.Cause != "" {
+		b.WriteString(". " + e.Cause)
+	}
+	switch {
+	case e.Restored:
+		fmt.Fprintf(&b, ". composer.json, composer.lock, vendor/composer and the tool's directory were restored from %s", e.Archive)
+	case e.Archive != "" && e.Step != "setup-backup" && e.Step != "setup-backup-disabled":
+		fmt.Fprintf(&b, ". RESTORE FAILED: restore by hand with: tar -xzf %s -C <magento_root>", e.Archive)
+	case e.Archive != "":
+		fmt.Fprintf(&b, ". Nothing was changed; the backup is %s", e.Archive)
+	}
+	if e.Output != "" {
+		b.WriteString(".\nLast output:\n" + e.Output)
+	}
+	return b.String()
+}
+
+func (e *ChangeError) command() string {
+	if e.Mode == "remove" {
+		return "remove " + Package
+	}
+	return "require " + Package + ":" + e.Target
+}
+
+// Change runs the apply script once: lock, back up, composer require/remove, verify,
+// roll back on failure.
+func Change(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult, error) {
+	stdin, err := e.stdin()
+	if err != nil {
+		return ChangeResult{}, err
+	}
+	label := "composer require " + Package
+	if p.Remove {
+		label = "composer remove " + Package
+	}
+	res, runErr := r.Run(ctx, label, changeScript(e, p), stdin)
+	result, changeErr := parseChange(res.Stdout, p)
+	if changeErr != nil {
+		return result, changeErr
+	}
+	if runErr != nil {
+		var exit *remote.ExitError
+		if errors.As(runErr, &exit) || ctx.Err() != nil {
+			// Died without saying why: sudo refused, the shell failed, or it was cancelled
+			// before reporting.
+			return result, fmt.Errorf("%w%s", runErr, causeHint(runErr))
+		}
+		return result, runErr
+	}
+	return result, nil
+}
+
+func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
+	var (
+		res      ChangeResult
+		failed   *ChangeError
+		output   []string
+		restored bool
+	)
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		tag, rest, _ := strings.Cut(sc.Text(), " ")
+		switch tag {
+		case "@current":
+			res.Previous = rest
+		case "@installed":
+			res.Installed = rest
+		case "@backup":
+			res.Archive = rest
+		case "@warning":
+			res.Warnings = append(res.Warnings, rest)
+		case "@pruned":
+			res.Pruned = append(res.Pruned, rest)
+		case "@output":
+			output = append(output, rest)
+		case "@fail":
+			step, detail, _ := strings.Cut(rest, " ")
+			failed = &ChangeError{Step: step, Detail: detail, Target: p.Target, Mode: "require"}
+		case "@restored":
+			restored = true // printed just before @fail
+		}
+	}
+	if failed == nil {
+		return res, nil
+	}
+	if p.Remove {
+		failed.Mode = "remove"
+	}
+	failed.Archive, failed.Restored = res.Archive, restored
+	failed.Output = strings.Join(output, "\n")
+	failed.Cause = causeFor(failed.Output)
+	return res, failed
+}

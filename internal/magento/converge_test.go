@@ -1,0 +1,283 @@
+package magento
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// guarded are the paths an apply may change and a failed apply must restore.
+var guarded = []string{"composer.json", "composer.lock", "vendor/composer", "vendor/magento/data-migration-tool"}
+
+func newRoot(t *testing.T, spec testenv.RootSpec) (string, Exec) {
+	t.Helper()
+	r := sharedRepo(t)
+	root := r.NewRoot(t, filepath.Join(t.TempDir(), "magento"), spec)
+	return root, Exec{Env: testenv.EnvMap(r.ComposerEnv)}
+}
+
+func params(root string) ConvergeParams {
+	return ConvergeParams{ChangeParams: ChangeParams{Root: root, BackupDir: DefaultBackupDir(root), Keep: 10}}
+}
+
+func composerRequirement(t *testing.T, root string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "composer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, `"magento/data-migration-tool"`) {
+			return strings.Trim(strings.TrimSpace(strings.SplitN(line, ":", 2)[1]), `",`)
+		}
+	}
+	return ""
+}
+
+func archiveMembers(t *testing.T, archive string) string {
+	t.Helper()
+	out, err := exec.Command("tar", "-tzf", archive).CombinedOutput()
+	if err != nil {
+		t.Fatalf("archive %s unreadable: %v %s", archive, err, out)
+	}
+	return string(out)
+}
+
+// fakeComposer writes a composer wrapper script and returns its path.
+func fakeComposer(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "composer")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConvergeUpgradesToTheNewestHotfix(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.6"})
+	inst, res, err := Converge(context.Background(), &testenv.LocalRunner{}, e, params(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.DMTVersion != "2.4.8.1" || res.Previous != "2.4.6" || res.Installed != "2.4.8.1" {
+		t.Fatalf("got %+v / %+v", inst, res)
+	}
+	if req := composerRequirement(t, root); req != "2.4.8.1" {
+		t.Fatalf("composer.json requires %q, want the exact 2.4.8.1", req)
+	}
+	members := archiveMembers(t, res.Archive)
+	for _, want := range []string{"composer.json", "composer.lock", "vendor/composer/installed.json",
+		"vendor/magento/data-migration-tool/etc/opensource-to-opensource/1.9.4.5/map.xml.dist"} {
+		if !strings.Contains(members, want+"\n") {
+			t.Errorf("archive lacks %s:\n%s", want, members)
+		}
+	}
+	if !strings.HasPrefix(res.Archive, DefaultBackupDir(root)+"/"+ArchivePrefix) {
+		t.Errorf("archive %s is not in the default backup directory", res.Archive)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var", lockName)); !os.IsNotExist(err) {
+		t.Errorf("the lock was not released: %v", err)
+	}
+}
+
+func TestConvergeInSyncRunsOnlyTheRead(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	runner := &testenv.LocalRunner{}
+	inst, res, err := Converge(context.Background(), runner, e, params(root))
+	if err != nil || inst.DMTVersion != "2.4.7" || res.Archive != "" || runner.Calls != 1 {
+		t.Fatalf("got %+v / %+v / %v after %d commands", inst, res, err, runner.Calls)
+	}
+}
+
+func TestConvergePinnedHotfix(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
+	p := params(root)
+	p.Pin = "2.4.6.1"
+	inst, _, err := Converge(context.Background(), &testenv.LocalRunner{}, e, p)
+	if err != nil || inst.DMTVersion != "2.4.6.1" || composerRequirement(t, root) != "2.4.6.1" {
+		t.Fatalf("got %+v, %v", inst, err)
+	}
+}
+
+func TestConvergeWithoutAReleaseTouchesNothing(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.9", DMT: "2.4.8"})
+	before := testenv.Digest(t, root, guarded...)
+	runner := &testenv.LocalRunner{}
+	_, _, err := Converge(context.Background(), runner, e, params(root))
+	if err == nil || !strings.Contains(err.Error(), "no magento/data-migration-tool release exists for Magento 2.4.9") ||
+		!strings.Contains(err.Error(), "2.4.8.1, 2.4.8") {
+		t.Fatalf("want a one-sentence cause naming the releases, got %v", err)
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+		t.Fatalf("files changed:\n%s", diff)
+	}
+	if _, err := os.Stat(DefaultBackupDir(root)); !os.IsNotExist(err) {
+		t.Fatal("a backup was made although nothing was to be changed")
+	}
+}
+
+func TestChangeRollsBackWhenComposerFailsAfterWriting(t *testing.T) {
+	for name, body := range map[string]string{
+		// The install step dies after composer rewrote composer.json, the lock and vendor/.
+		"killed after writing": `composer "$@" >/dev/null 2>&1; echo "Killed (simulated)"; exit 137`,
+		// Composer claims success but installed nothing: verification must catch it.
+		"silent no-op": `echo "Nothing to install, update or remove"; exit 0`,
+		// Resolution fails: composer reverts its own files, our restore must be harmless.
+		"cannot resolve": `exec composer require magento/data-migration-tool:2.4.9 --no-interaction`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+			before := testenv.Digest(t, root, guarded...)
+			e.Composer = fakeComposer(t, body)
+			p := params(root).ChangeParams
+			p.Target = "2.4.7"
+			_, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+			var ce *ChangeError
+			if !errors.As(err, &ce) || !ce.Restored || ce.Archive == "" || !strings.Contains(err.Error(), ce.Archive) {
+				t.Fatalf("want a restored ChangeError naming the archive, got %v", err)
+			}
+			if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+				t.Fatalf("not restored byte for byte:\n%s", diff)
+			}
+			if name == "cannot resolve" && !strings.Contains(err.Error(), "does not match the constraint") {
+				t.Fatalf("composer's last lines are missing: %v", err)
+			}
+		})
+	}
+}
+
+func TestChangeLock(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	lock := filepath.Join(root, "var", lockName)
+	holder := exec.Command("sleep", "60")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Process.Kill(); _ = holder.Wait() }()
+	writeLock := func(pid int) {
+		if err := os.MkdirAll(lock, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(lock, "owner"), []byte(fmt.Sprintf("%d otherhost 2026-11-25T10:00:00Z\n", pid)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := params(root).ChangeParams
+	p.Target = "2.4.7"
+
+	writeLock(holder.Process.Pid)
+	_, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+	if err == nil || !strings.Contains(err.Error(), "another apply holds the lock") || !strings.Contains(err.Error(), fmt.Sprint(holder.Process.Pid)) {
+		t.Fatalf("want a lock error naming the holder, got %v", err)
+	}
+	if _, err := os.Stat(lock); err != nil {
+		t.Fatal("a held lock must stay in place")
+	}
+
+	_ = holder.Process.Kill()
+	_ = holder.Wait()
+	res, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+	if err != nil || res.Installed != "2.4.7" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "took over the lock") {
+		t.Fatalf("a dead holder's lock must be taken over with a warning: %+v, %v", res, err)
+	}
+	if _, err := os.Stat(lock); !os.IsNotExist(err) {
+		t.Fatal("the lock was not released")
+	}
+}
+
+func TestChangePreservesPathsAndPrunes(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	custom := filepath.Join(root, "vendor/magento/data-migration-tool/etc/opensource-to-opensource/1.9.4.5/map.xml")
+	if err := os.WriteFile(custom, []byte("<map custom=\"yes\"/>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := params(root).ChangeParams
+	p.Keep = 2
+	p.PreservePaths = []string{"etc/opensource-to-opensource/1.9.4.5/map.xml", "etc/not-there.xml"}
+	var archives []string
+	for _, target := range []string{"2.4.7", "2.4.6.1", "2.4.7"} {
+		p.Target = target
+		res, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+		if err != nil || res.Installed != target {
+			t.Fatalf("upgrade to %s: %+v, %v", target, res, err)
+		}
+		archives = append(archives, res.Archive)
+		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "etc/not-there.xml") {
+			t.Fatalf("want a warning for the missing preserve path, got %v", res.Warnings)
+		}
+	}
+	if b, err := os.ReadFile(custom); err != nil || string(b) != "<map custom=\"yes\"/>\n" {
+		t.Fatalf("the customised map file was not carried over: %q, %v", b, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(DefaultBackupDir(root), ArchivePrefix+"*.tar.gz"))
+	if len(left) != 2 || left[0] == archives[0] || left[1] == archives[0] {
+		t.Fatalf("keep = 2 must leave the two newest archives, got %v of %v", left, archives)
+	}
+}
+
+func TestRemoveBacksUpFirst(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	res, err := Remove(context.Background(), &testenv.LocalRunner{}, e, params(root).ChangeParams)
+	if err != nil || res.Installed != "" || res.Previous != "2.4.7" {
+		t.Fatalf("got %+v, %v", res, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "vendor/magento/data-migration-tool")); !os.IsNotExist(err) {
+		t.Fatal("the tool is still installed")
+	}
+	if !strings.Contains(archiveMembers(t, res.Archive), "vendor/magento/data-migration-tool/") || composerRequirement(t, root) != "" {
+		t.Fatal("the archive must hold the tool and composer.json must no longer require it")
+	}
+}
+
+func TestSetupBackup(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	before := testenv.Digest(t, root, guarded...)
+	p := params(root).ChangeParams
+	p.Target, p.SetupBackup = "2.4.7", []string{"code", "db"}
+	_, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+	if err == nil || !strings.Contains(err.Error(), "backup functionality is disabled") || !strings.Contains(err.Error(), "functionality_enabled 1") {
+		t.Fatalf("want a clear disabled-backup error, got %v", err)
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+		t.Fatalf("files changed:\n%s", diff)
+	}
+
+	if err := os.WriteFile(filepath.Join(root, "var/backup-enabled.flag"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Change(context.Background(), &testenv.LocalRunner{}, e, p); err != nil {
+		t.Fatal(err)
+	}
+	if args, _ := os.ReadFile(filepath.Join(root, "var/setup-backup.args")); string(args) != "--code --db" {
+		t.Fatalf("setup:backup ran with %q", args)
+	}
+}
+
+func TestComposerEnvAndAuthAreNotInterpreted(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	marker := filepath.Join(t.TempDir(), "pwned")
+	spy := filepath.Join(t.TempDir(), "spy")
+	e.Composer = fakeComposer(t, `printf '%s\n%s\n' "$EVIL" "$COMPOSER_AUTH" > `+spy+`; exec composer "$@"`)
+	e.Env["EVIL"] = "'; touch " + marker + "; '$(touch " + marker + ")`touch " + marker + "`"
+	e.Auth = "{\n  \"http-basic\": {\"repo.example\": {\"username\": \"u\", \"password\": \"p'$(touch " + marker + ")\"}}\n}"
+	p := params(root).ChangeParams
+	p.Target = "2.4.7"
+	if _, err := Change(context.Background(), &testenv.LocalRunner{}, e, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("a value from composer_env or composer_auth was executed")
+	}
+	got, _ := os.ReadFile(spy)
+	want := e.Env["EVIL"] + "\n" + `{"http-basic":{"repo.example":{"username":"u","password":"p'$(touch ` + marker + `)"}}}` + "\n"
+	if string(got) != want {
+		t.Fatalf("composer saw\n%q\nwant\n%q", got, want)
+	}
+}

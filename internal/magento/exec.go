@@ -1,0 +1,102 @@
+package magento
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+// Exec says how php and composer run on the host: as which user, with which
+// environment, and with which (secret) Composer credentials.
+type Exec struct {
+	RunAs    string            // OS user for sudo -n -u; empty = the SSH user
+	PHP      string            // php command
+	Composer string            // composer command
+	Env      map[string]string // composer_env; DefaultComposerEnv fills the gaps
+	Auth     string            // COMPOSER_AUTH JSON; secret, travels on stdin only
+}
+
+// DefaultComposerEnv is applied unless composer_env overrides a key: Composer's memory
+// limit is the usual cause of failed installs, and nothing may ever prompt.
+var DefaultComposerEnv = map[string]string{
+	"COMPOSER_MEMORY_LIMIT":   "-1",
+	"COMPOSER_NO_INTERACTION": "1",
+}
+
+// EnvKeyPattern is what an environment variable name may look like.
+var EnvKeyPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// UserPattern is what run_as may be: a POSIX user name.
+var UserPattern = regexp.MustCompile(`^[a-z_][a-z0-9_.-]*[$]?$`)
+
+// RunAs returns a Runner that runs every command as user through non-interactive
+// sudo (it never prompts); stdin passes through. An empty user returns r itself.
+func RunAs(r Runner, user string) Runner {
+	if user == "" {
+		return r
+	}
+	return asUser{r, user}
+}
+
+type asUser struct {
+	Runner
+	user string
+}
+
+func (a asUser) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+	return a.Runner.Run(ctx, label, "sudo -n -u "+remote.Quote(a.user)+" -- sh -c "+remote.Quote(cmd), stdin)
+}
+
+// stdin is what the scripts read first: the Composer credentials on one line.
+func (e Exec) stdin() ([]byte, error) {
+	if e.Auth == "" {
+		return []byte("\n"), nil
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(e.Auth)); err != nil {
+		return nil, fmt.Errorf("composer_auth is not valid JSON") // never echo it
+	}
+	return append(compact.Bytes(), '\n'), nil
+}
+
+// composerFunction defines run_composer ARGS..., which runs composer in root with the
+// environment exported and COMPOSER_AUTH taken from $auth (read from stdin), so the
+// secret is in composer's environment only: not in any argv.
+func (e Exec) composerFunction(root string) string {
+	env := map[string]string{}
+	for k, v := range DefaultComposerEnv {
+		env[k] = v
+	}
+	for k, v := range e.Env {
+		env[k] = v
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var exports strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&exports, "%s=%s; export %s; ", k, remote.Quote(env[k]), k)
+	}
+	composer := e.Composer
+	if composer == "" {
+		composer = "composer"
+	}
+	return `run_composer() { ( if [ -n "$auth" ]; then COMPOSER_AUTH=$auth; export COMPOSER_AUTH; fi; ` +
+		exports.String() + `cd ` + remote.Quote(root) + ` && exec ` + remote.Quote(composer) + ` "$@" ); }` + "\n"
+}
+
+func (e Exec) php() string {
+	if e.PHP == "" {
+		return "php"
+	}
+	return e.PHP
+}
+
