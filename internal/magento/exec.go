@@ -99,4 +99,3 @@ func (e Exec) php() string {
 	}
 	return e.PHP
 }
-
