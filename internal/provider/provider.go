@@ -109,5 +109,5 @@ func (p *magentoProvider) DataSources(context.Context) []func() datasource.DataS
 }
 
 func (p *magentoProvider) Resources(context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{newDataMigrationToolResource}
 }

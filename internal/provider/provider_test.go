@@ -2,18 +2,25 @@ package provider
 
 import (
 	"fmt"
+	"os/exec"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
+// testAccProviders gives every Terraform command a fresh provider (and pool), as a
+// real provider process would be.
 var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
-	"magento": providerserver.NewProtocol6WithError(New("test")()),
+	"magento": func() (tfprotov6.ProviderServer, error) {
+		return providerserver.NewProtocol6(New("test")())(), nil
+	},
 }
 
 // TestMain removes the offline Composer repository that the tests share.
@@ -57,3 +64,42 @@ provider "magento" {
 }
 `, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts)
 }
+
+// composer runs composer in root as an operator would, out of band.
+func (r *rig) composer(t *testing.T, root string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("composer", append(args, "--no-interaction", "--quiet")...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), r.repo.ComposerEnv...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("composer %v: %v\n%s", args, err, out)
+	}
+}
+
+// composerEnvHCL is composer_env that keeps Composer offline on the rig.
+func (r *rig) composerEnvHCL() string {
+	var b strings.Builder
+	b.WriteString("{\n")
+	for _, kv := range r.repo.ComposerEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(&b, "    %s = %q\n", k, v)
+	}
+	b.WriteString("  }")
+	return b.String()
+}
+
+// dmtConfig is the provider block plus a magento_data_migration_tool.shop for root;
+// extra holds more arguments.
+func (r *rig) dmtConfig(root, extra string) string {
+	return r.providerConfig() + fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer_env = %s
+%s
+}
+`, root, r.composerEnvHCL(), extra)
+}
+
+// terraformState is the legacy state TestCheckFunc receives; the checks here read the host.
+type terraformState = terraform.State

@@ -44,3 +44,26 @@ var commandValidators = []validator.String{
 	stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Za-z0-9_./+-]+$`),
 		"must be a command name or path, such as php, php8.2 or /usr/local/bin/composer"),
 }
+
+// relativePath accepts a path inside a directory: relative, no "..", no control characters.
+type relativePath struct{}
+
+func (relativePath) Description(context.Context) string {
+	return "a path relative to the tool's directory, without .."
+}
+func (r relativePath) MarkdownDescription(ctx context.Context) string { return r.Description(ctx) }
+
+func (relativePath) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	v := req.ConfigValue.ValueString()
+	bad := v == "" || strings.HasPrefix(v, "/") || strings.ContainsAny(v, "\x00\n\r")
+	for _, part := range strings.Split(v, "/") {
+		bad = bad || part == ".."
+	}
+	if bad {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Preserve Path",
+			fmt.Sprintf("%q must be a path relative to vendor/magento/data-migration-tool, such as etc/opensource-to-opensource/1.9.4.5/map.xml, without ..", v))
+	}
+}

@@ -1,0 +1,194 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*dataMigrationToolResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*dataMigrationToolResource)(nil)
+	_ resource.ResourceWithImportState    = (*dataMigrationToolResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*dataMigrationToolResource)(nil)
+)
+
+const defaultTimeout = 20 * time.Minute
+
+type dataMigrationToolResource struct{ data *providerData }
+
+func newDataMigrationToolResource() resource.Resource { return &dataMigrationToolResource{} }
+
+func (r *dataMigrationToolResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_data_migration_tool"
+}
+
+func (r *dataMigrationToolResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = dataMigrationToolSchema(ctx)
+}
+
+func (r *dataMigrationToolResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *dataMigrationToolResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m dataMigrationToolModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if m.SSH.hostKeyConflict() {
+		resp.Diagnostics.AddAttributeError(path.Root("ssh").AtName("host_key"), "Conflicting Host Key Settings",
+			"host_key pins the host's key while insecure_ignore_host_key = true skips the check. Remove one of them.")
+	}
+}
+
+// runner connects to the resource's host, as run_as when set.
+func (r *dataMigrationToolResource) runner(ctx context.Context, m *dataMigrationToolModel, diags *diag.Diagnostics) magento.Runner {
+	if m.SSH != nil {
+		warnInsecure(diags, path.Root("ssh"), m.SSH.InsecureIgnoreHostKey)
+	}
+	run, err := r.data.connect(ctx, m.connection(r.data))
+	if err != nil {
+		addError(diags, err, "SSH Connection Failed")
+		return nil
+	}
+	return run
+}
+
+// Read is one remote command. The tool gone: leave state, so the next plan creates it.
+// Anything else that fails is an error and state stays as it was.
+func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m dataMigrationToolModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = r.data.logContext(ctx)
+	run := r.runner(ctx, &m, &resp.Diagnostics)
+	if run == nil {
+		return
+	}
+	inst, err := magento.Read(ctx, magento.RunAs(run, m.RunAs.ValueString()), m.MagentoRoot.ValueString(), nil)
+	if err != nil {
+		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
+		return
+	}
+	if inst.DMTVersion == "" {
+		tflog.Info(ctx, "data migration tool is no longer installed; removing from state", map[string]any{"magento_root": inst.Root})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	m.setInstallation(inst)
+	m.ID = types.StringValue(connectionID(m.connection(r.data), m.MagentoRoot.ValueString()))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan dataMigrationToolModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	plan.LastBackup = types.StringNull()
+	var pin types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("version"), &pin)...)
+	r.converge(ctx, &plan, pin, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state dataMigrationToolModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.LastBackup = state.LastBackup
+	// Only settings changed (backup, run_as, composer_env, ...): nothing runs on the host.
+	if !plan.Version.IsUnknown() && plan.Version.Equal(state.Version) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var pin types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("version"), &pin)...)
+	r.converge(ctx, &plan, pin, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// converge brings the host in line with plan and records the result in plan.
+func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigrationToolModel, pin types.String, diags *diag.Diagnostics) {
+	ctx = r.data.logContext(ctx)
+	exec := plan.exec(ctx, r.data, diags)
+	// The pin comes from configuration: a planned version may just be the in-sync one.
+	params := magento.ConvergeParams{ChangeParams: plan.changeParams(ctx, diags), Pin: pin.ValueString()}
+	if diags.HasError() {
+		return
+	}
+	run := r.runner(ctx, plan, diags)
+	if run == nil {
+		return
+	}
+	started := time.Now()
+	inst, res, err := magento.Converge(ctx, run, exec, params)
+	tflog.Debug(ctx, "converge finished", map[string]any{"magento_root": params.Root, "from": res.Previous,
+		"installed": res.Installed, "archive": res.Archive, "duration": time.Since(started).String()})
+	for _, w := range res.Warnings {
+		diags.AddWarning("Data Migration Tool Apply Warning", w)
+	}
+	if err != nil {
+		addError(diags, err, "Upgrading the Data Migration Tool Failed")
+		return
+	}
+	plan.setInstallation(inst)
+	plan.ID = types.StringValue(connectionID(plan.connection(r.data), params.Root))
+	if res.Archive != "" {
+		plan.LastBackup = types.StringValue(res.Archive)
+	}
+}
+
+func (r *dataMigrationToolResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state dataMigrationToolModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !state.RemoveOnDestroy.ValueBool() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(r.data.logContext(ctx), timeout)
+	defer cancel()
+	exec := state.exec(ctx, r.data, &resp.Diagnostics)
+	params := state.changeParams(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	run := r.runner(ctx, &state, &resp.Diagnostics)
+	if run == nil {
+		return
+	}
+	res, err := magento.Remove(ctx, run, exec, params)
+	for _, w := range res.Warnings {
+		resp.Diagnostics.AddWarning("Data Migration Tool Removal Warning", w)
+	}
+	if err != nil {
+		addError(&resp.Diagnostics, err, "Removing the Data Migration Tool Failed")
+	}
+}

@@ -1,0 +1,67 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// importID is a parsed ssh://user@host:port/magento/root.
+type importID struct {
+	user, host, root string
+	port             int
+}
+
+func parseImportID(id string) (importID, error) {
+	u, err := url.Parse(id)
+	if err != nil || u.Scheme != "ssh" || u.Hostname() == "" || !strings.HasPrefix(u.Path, "/") || u.RawQuery != "" || u.Fragment != "" {
+		return importID{}, fmt.Errorf("%q is not an import ID: use ssh://user@host:port/path/to/magento, for example ssh://magento@shop1.example.com:22/var/www/magento", id)
+	}
+	out := importID{host: u.Hostname(), root: strings.TrimSuffix(u.Path, "/")}
+	if out.root == "" {
+		out.root = "/"
+	}
+	if u.User != nil {
+		out.user = u.User.Username()
+	}
+	if p := u.Port(); p != "" {
+		if out.port, err = strconv.Atoi(p); err != nil || out.port < 1 || out.port > 65535 {
+			return importID{}, fmt.Errorf("port %q in import ID %q is not a TCP port", p, id)
+		}
+	}
+	return out, nil
+}
+
+// ImportState sets host and magento_root, and ssh.user / ssh.port only where they
+// differ from the provider's defaults, so the read that follows reaches the host. The
+// schema defaults are set too, so a configuration with only host and magento_root plans
+// no changes after the import.
+func (r *dataMigrationToolResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, err := parseImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
+		return
+	}
+	for attr, v := range map[string]any{
+		"host": id.host, "magento_root": id.root, "php": "php", "composer": "composer", "remove_on_destroy": true,
+	} {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attr), v)...)
+	}
+	var override sshOverrideModel
+	differs := false
+	if id.user != "" && (r.data == nil || id.user != r.data.base.User) {
+		override.User, differs = types.StringValue(id.user), true
+	}
+	if id.port != 0 && (r.data == nil || id.port != r.data.base.Port) {
+		override.Port, differs = types.Int64Value(int64(id.port)), true
+	}
+	if differs {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("ssh"), &override)...)
+	}
+}

@@ -1,0 +1,80 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+type dataMigrationToolModel struct {
+	ID              types.String      `tfsdk:"id"`
+	Host            types.String      `tfsdk:"host"`
+	MagentoRoot     types.String      `tfsdk:"magento_root"`
+	SSH             *sshOverrideModel `tfsdk:"ssh"`
+	Version         types.String      `tfsdk:"version"`
+	RunAs           types.String      `tfsdk:"run_as"`
+	PHP             types.String      `tfsdk:"php"`
+	Composer        types.String      `tfsdk:"composer"`
+	ComposerEnv     types.Map         `tfsdk:"composer_env"`
+	Backup          *backupModel      `tfsdk:"backup"`
+	PreservePaths   types.List        `tfsdk:"preserve_paths"`
+	RemoveOnDestroy types.Bool        `tfsdk:"remove_on_destroy"`
+	Timeouts        timeouts.Value    `tfsdk:"timeouts"`
+	MagentoVersion  types.String      `tfsdk:"magento_version"`
+	MagentoEdition  types.String      `tfsdk:"magento_edition"`
+	LastBackup      types.String      `tfsdk:"last_backup"`
+}
+
+type backupModel struct {
+	Directory          types.String `tfsdk:"directory"`
+	Keep               types.Int64  `tfsdk:"keep"`
+	MagentoSetupBackup types.List   `tfsdk:"magento_setup_backup"`
+}
+
+// connection is the SSH configuration for this resource's host.
+func (m *dataMigrationToolModel) connection(d *providerData) remote.Config {
+	return d.config(m.Host.ValueString(), m.SSH)
+}
+
+// exec is how php and composer run for this resource; the credentials come from the
+// provider (never from state).
+func (m *dataMigrationToolModel) exec(ctx context.Context, d *providerData, diags *diag.Diagnostics) magento.Exec {
+	e := magento.Exec{RunAs: m.RunAs.ValueString(), PHP: stringOr(m.PHP, "php"), Composer: stringOr(m.Composer, "composer"), Auth: d.composerAuth}
+	if !m.ComposerEnv.IsNull() && !m.ComposerEnv.IsUnknown() {
+		diags.Append(m.ComposerEnv.ElementsAs(ctx, &e.Env, false)...)
+	}
+	return e
+}
+
+// changeParams turns the backup settings into the domain's parameters, with defaults.
+func (m *dataMigrationToolModel) changeParams(ctx context.Context, diags *diag.Diagnostics) magento.ChangeParams {
+	root := m.MagentoRoot.ValueString()
+	p := magento.ChangeParams{Root: root, BackupDir: magento.DefaultBackupDir(root), Keep: defaultKeep}
+	if b := m.Backup; b != nil {
+		if !b.Directory.IsNull() {
+			p.BackupDir = b.Directory.ValueString()
+		}
+		if !b.Keep.IsNull() {
+			p.Keep = int(b.Keep.ValueInt64())
+		}
+		if !b.MagentoSetupBackup.IsNull() {
+			diags.Append(b.MagentoSetupBackup.ElementsAs(ctx, &p.SetupBackup, false)...)
+		}
+	}
+	if !m.PreservePaths.IsNull() {
+		diags.Append(m.PreservePaths.ElementsAs(ctx, &p.PreservePaths, false)...)
+	}
+	return p
+}
+
+// setInstallation copies what was read into the model.
+func (m *dataMigrationToolModel) setInstallation(inst magento.Installation) {
+	m.Version = types.StringValue(inst.DMTVersion)
+	m.MagentoVersion = types.StringValue(inst.MagentoVersion)
+	m.MagentoEdition = types.StringValue(inst.Edition)
+}

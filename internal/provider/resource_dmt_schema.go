@@ -1,0 +1,102 @@
+package provider
+
+import (
+	"context"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+)
+
+const defaultKeep = 10
+
+func dataMigrationToolSchema(ctx context.Context) schema.Schema {
+	computed := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
+	return schema.Schema{
+		MarkdownDescription: "Keeps `magento/data-migration-tool` in a Magento 2 root in step with Magento. " +
+			"`terraform plan` reads both versions over SSH (one command, no PHP) and shows drift; `terraform apply` locks the root, " +
+			"backs up the tool, `composer.json`, `composer.lock` and `vendor/composer/`, runs " +
+			"`composer require magento/data-migration-tool:<exact version>`, verifies, restores `preserve_paths` and prunes old backups. " +
+			"Any failure after the backup restores everything the archive holds.",
+		Attributes: map[string]schema.Attribute{
+			// Required
+			"host": schema.StringAttribute{Required: true, Validators: hostValidators,
+				MarkdownDescription: "Host name or IP address of the Magento server. Changing it replaces the resource.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"magento_root": schema.StringAttribute{Required: true, Validators: []validator.String{absolutePath{}},
+				MarkdownDescription: "Absolute path of the Magento root on the host. Changing it replaces the resource.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+
+			// Optional
+			"ssh": schema.SingleNestedAttribute{Optional: true, Attributes: resourceSSHAttributes(),
+				MarkdownDescription: "Overrides of the provider's non-secret `ssh` settings for this host. Secrets stay in the provider block."},
+			"version": schema.StringAttribute{Optional: true, Computed: true,
+				Validators: []validator.String{stringvalidator.RegexMatches(magento.DMTVersionPattern,
+					"must be an exact Data Migration Tool version, X.Y.Z or X.Y.Z.N (for example 2.4.7 or 2.4.8.1); there are no -pN releases")},
+				MarkdownDescription: "Exact Data Migration Tool version to pin, such as `2.4.8.1`. Its first three parts must equal Magento's " +
+					"(`2.4.7` for Magento `2.4.7-p3`). Unset: follow Magento, installing the newest release for Magento's version. " +
+					"In state: the installed version."},
+			"run_as": schema.StringAttribute{Optional: true,
+				Validators: []validator.String{stringvalidator.RegexMatches(magento.UserPattern, "must be a user name such as magento or www-data")},
+				MarkdownDescription: "OS user that owns the Magento files and runs php and composer, through `sudo -n -u` " +
+					"(non-interactive: it never prompts, so the SSH user needs a passwordless sudo rule)."},
+			"php": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("php"),
+				Validators: commandValidators, MarkdownDescription: "PHP command on the host. Defaults to `php`."},
+			"composer": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("composer"),
+				Validators: commandValidators, MarkdownDescription: "Composer command on the host. Defaults to `composer`."},
+			"composer_env": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(magento.EnvKeyPattern, "must be an environment variable name"))},
+				MarkdownDescription: "Extra environment for composer. `COMPOSER_MEMORY_LIMIT=-1` and `COMPOSER_NO_INTERACTION=1` apply " +
+					"unless set here. Not secret (it is stored in state): put repository credentials in the provider's `composer_auth`."},
+			"backup": schema.SingleNestedAttribute{Optional: true,
+				MarkdownDescription: "Where and how backups are kept.",
+				Attributes: map[string]schema.Attribute{
+					"directory": schema.StringAttribute{Optional: true, Validators: []validator.String{absolutePath{}},
+						MarkdownDescription: "Directory on the host for backup archives. Defaults to `<magento_root>/var/backups/data-migration-tool`."},
+					"keep": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
+						MarkdownDescription: "How many archives made by this provider (`" + magento.ArchivePrefix + "*.tar.gz`) to keep; older ones are pruned. Defaults to `10`."},
+					"magento_setup_backup": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+						Validators: []validator.List{listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(magento.SetupBackupItems...))},
+						MarkdownDescription: "Also run `php bin/magento setup:backup` with these parts first: " + quotedList(magento.SetupBackupItems) +
+							". Magento disables this command by default; the apply then fails before changing anything."},
+				},
+			},
+			"preserve_paths": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+				Validators: []validator.List{listvalidator.ValueStringsAre(relativePath{})},
+				MarkdownDescription: "Paths relative to the tool's directory (such as `etc/opensource-to-opensource/1.9.4.5/map.xml`) " +
+					"copied from the backup into the new version after an upgrade: custom map and config files that Composer would otherwise delete."},
+			"remove_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "On destroy, back up and run `composer remove magento/data-migration-tool`. `false` only forgets the resource. Defaults to `true`."},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+
+			// Computed
+			"id": schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "`ssh://user@host:port/magento/root`; also the import ID."},
+			"magento_version": computed("Magento's version as `bin/magento --version` prints it, e.g. `2.4.7-p3`."),
+			"magento_edition": computed("`community`, `enterprise` or `unknown`."),
+			"last_backup":     computed("Remote path of the newest backup archive this resource made."),
+		},
+	}
+}
+
+func quotedList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = "`" + s + "`"
+	}
+	return strings.Join(quoted, ", ")
+}

@@ -1,0 +1,261 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+const shop = "magento_data_migration_tool.shop"
+
+// guardedPaths are what an apply may change and a failed apply must restore.
+var guardedPaths = []string{"composer.json", "composer.lock", "vendor/composer", "vendor/magento/data-migration-tool"}
+
+func expect(attr string, check knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(shop, tfjsonpath.New(attr), check)
+}
+
+func noBackups(root string) resource.TestCheckFunc {
+	return func(*terraformState) error {
+		if _, err := os.Stat(magento.DefaultBackupDir(root)); !os.IsNotExist(err) {
+			return fmt.Errorf("a backup directory exists, so the apply did more than adopt the install")
+		}
+		return nil
+	}
+}
+
+func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				// In sync already: create adopts the install without running composer.
+				Config: r.dmtConfig(root, ""),
+				Check:  noBackups(root),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expect("version", knownvalue.StringExact("2.4.7")),
+					expect("magento_version", knownvalue.StringExact("2.4.7-p3")),
+					expect("magento_edition", knownvalue.StringExact("community")),
+					expect("last_backup", knownvalue.Null()),
+					expect("id", knownvalue.StringExact(fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root))),
+				},
+			},
+			{
+				// Someone downgrades the tool by hand: the plan shows the drift, apply restores it.
+				PreConfig: func() { r.composer(t, root, "require", "magento/data-migration-tool:2.4.6") },
+				Config:    r.dmtConfig(root, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(shop, tfjsonpath.New("version")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expect("version", knownvalue.StringExact("2.4.7")),
+					expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(magento.DefaultBackupDir(root))+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
+				},
+			},
+			{
+				Config: r.dmtConfig(root, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+func TestAccDataMigrationTool_followsMagentoUpgrade(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: r.dmtConfig(root, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
+					plancheck.ExpectUnknownValue(shop, tfjsonpath.New("version")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+			},
+			{
+				// Magento is upgraded: the tool follows to the newest hotfix for 2.4.8.
+				PreConfig: func() { r.composer(t, root, "require", "magento/product-community-edition:2.4.8") },
+				Config:    r.dmtConfig(root, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expect("version", knownvalue.StringExact("2.4.8.1")),
+					expect("magento_version", knownvalue.StringExact("2.4.8")),
+				},
+				Check: requires(root, "2.4.8.1"),
+			},
+		},
+	})
+}
+
+func TestAccDataMigrationTool_pin(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:            r.dmtConfig(root, `  version = "2.4.6.1"`),
+				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.6.1"))},
+				Check:             requires(root, "2.4.6.1"),
+			},
+			{
+				// A pin of 2.4.6 over the installed 2.4.6.1 is drift: pins are exact.
+				Config: r.dmtConfig(root, `  version = "2.4.6"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.6")),
+				}},
+				Check: requires(root, "2.4.6"),
+			},
+			{
+				Config:      r.dmtConfig(root, `  version = "2.4.7"`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`Version Does Not Match Magento(.|\n)*2\.4\.7(.|\n)*2\.4\.6-p4`),
+			},
+			{
+				Config:      r.dmtConfig(root, `  version = "2.4.6-p4"`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`Attribute version must be an exact Data Migration Tool version`),
+			},
+			{
+				// Valid again, so the post-test destroy can run; nothing changed on the host.
+				Config:   r.dmtConfig(root, `  version = "2.4.6"`),
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
+func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
+	r := newRig(t)
+	noRelease := r.root(t, testenv.RootSpec{Magento: "2.4.9", DMT: "2.4.8"})
+	killed := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	wrapper := filepath.Join(t.TempDir(), "composer-killed")
+	// Composer rewrites composer.json, the lock and vendor/, then dies.
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\" >/dev/null 2>&1\necho 'Killed'\nexit 137\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	beforeNoRelease := testenv.Digest(t, noRelease, guardedPaths...)
+	beforeKilled := testenv.Digest(t, killed, guardedPaths...)
+	unchanged := func(root string, before map[string]string) func() {
+		return func() {
+			if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
+				t.Errorf("%s is not byte for byte as before:\n%s", root, diff)
+			}
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:      r.dmtConfig(noRelease, ""),
+				ExpectError: regexp.MustCompile(`no magento/data-migration-tool release exists for Magento 2\.4\.9(.|\n)*2\.4\.8\.1`),
+			},
+			{
+				PreConfig:   unchanged(noRelease, beforeNoRelease),
+				Config:      r.dmtConfig(killed, fmt.Sprintf("  composer = %q", wrapper)),
+				ExpectError: regexp.MustCompile(`composer require magento/data-migration-tool:2\.4\.7 failed(.|\n)*restored\s+from(.|\n)*tf-magento-dmt-(.|\n)*Killed`),
+			},
+			{
+				PreConfig: unchanged(killed, beforeKilled),
+				Config:    r.dmtConfig(killed, ""),
+				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+			},
+		},
+	})
+}
+
+func TestAccDataMigrationTool_removedOutOfBandAndHostDown(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: r.dmtConfig(root, "")},
+			{
+				// The host is down: the plan fails and the resource stays in state.
+				PreConfig:   func() { r.sshd.Stop() },
+				Config:      r.dmtConfig(root, ""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`SSH Connection Failed(.|\n)*connection refused`),
+			},
+			{
+				PreConfig: func() { r.sshd.Start(t) },
+				Config:    r.dmtConfig(root, ""),
+				PlanOnly:  true, // an empty plan: the state survived the failed refresh
+			},
+			{
+				// The tool is removed by hand: the plan creates it again.
+				PreConfig: func() { r.composer(t, root, "remove", "magento/data-migration-tool") },
+				Config:    r.dmtConfig(root, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+			},
+		},
+	})
+}
+
+func TestAccDataMigrationTool_import(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	id := fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root)
+	config := r.providerConfig() + fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+}
+`, root)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
+				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
+			},
+			{
+				Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
+				Config: config, ResourceName: shop, ImportState: true, ImportStateId: "shop1:/var/www/magento",
+				ExpectError: regexp.MustCompile(`Invalid Import ID(.|\n)*ssh://user@host:port/path/to/magento`),
+			},
+		},
+	})
+}
+
+// requires checks the exact requirement composer.json records.
+func requires(root, version string) resource.TestCheckFunc {
+	return func(*terraformState) error {
+		b, err := os.ReadFile(filepath.Join(root, "composer.json"))
+		if err != nil {
+			return err
+		}
+		if want := fmt.Sprintf(`"magento/data-migration-tool": "%s"`, version); !strings.Contains(string(b), want) {
+			return fmt.Errorf("composer.json does not contain %s:\n%s", want, b)
+		}
+		return nil
+	}
+}
