@@ -2,10 +2,10 @@ package provider
 
 import (
 	"fmt"
-	"os/exec"
-	"strings"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"

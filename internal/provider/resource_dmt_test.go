@@ -68,7 +68,7 @@ func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
 				},
 			},
 			{
-				Config: r.dmtConfig(root, ""),
+				Config:           r.dmtConfig(root, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
@@ -154,6 +154,8 @@ func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
 	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\" >/dev/null 2>&1\necho 'Killed'\nexit 137\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	disabledBackup := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	beforeDisabled := testenv.Digest(t, disabledBackup, guardedPaths...)
 	beforeNoRelease := testenv.Digest(t, noRelease, guardedPaths...)
 	beforeKilled := testenv.Digest(t, killed, guardedPaths...)
 	unchanged := func(root string, before map[string]string) func() {
@@ -176,8 +178,19 @@ func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
 				ExpectError: regexp.MustCompile(`composer require magento/data-migration-tool:2\.4\.7 failed(.|\n)*restored\s+from(.|\n)*tf-magento-dmt-(.|\n)*Killed`),
 			},
 			{
-				PreConfig: unchanged(killed, beforeKilled),
-				Config:    r.dmtConfig(killed, ""),
+				PreConfig:   unchanged(killed, beforeKilled),
+				Config:      r.dmtConfig(disabledBackup, `  backup = { magento_setup_backup = ["code", "db"] }`),
+				ExpectError: regexp.MustCompile(`backup functionality is disabled(.|\n)*functionality_enabled 1`),
+			},
+			{
+				PreConfig:   unchanged(disabledBackup, beforeDisabled),
+				Config:      r.dmtConfig(disabledBackup, `  backup = { magento_setup_backup = ["code", "files"] }`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`magento_setup_backup(.|\n)*value must be one of`),
+			},
+			{
+				// After the failures, a plain apply converges the restored root.
+				Config:            r.dmtConfig(killed, ""),
 				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
 			},
 		},
