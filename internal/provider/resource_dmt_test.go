@@ -36,16 +36,34 @@ func noBackups(root string) resource.TestCheckFunc {
 	}
 }
 
+// composerSpy is a composer command that logs each call to calls, then runs composer.
+func composerSpy(t *testing.T) (command, calls string) {
+	t.Helper()
+	dir := t.TempDir()
+	command, calls = filepath.Join(dir, "composer-spy"), filepath.Join(dir, "calls")
+	if err := os.WriteFile(command, []byte("#!/bin/sh\necho \"$*\" >> '"+calls+"'\nexec composer \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return command, calls
+}
+
 func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	spy, calls := composerSpy(t)
+	config := r.dmtConfig(root, fmt.Sprintf("  composer = %q", spy))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
 				// In sync already: create adopts the install without running composer.
-				Config: r.dmtConfig(root, ""),
-				Check:  noBackups(root),
+				Config: config,
+				Check: resource.ComposeTestCheckFunc(noBackups(root), func(*terraformState) error {
+					if b, err := os.ReadFile(calls); err == nil {
+						return fmt.Errorf("adopting ran composer: %s", b)
+					}
+					return nil
+				}),
 				ConfigStateChecks: []statecheck.StateCheck{
 					expect("version", knownvalue.StringExact("2.4.7")),
 					expect("magento_version", knownvalue.StringExact("2.4.7-p3")),
@@ -57,19 +75,40 @@ func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
 			{
 				// Someone downgrades the tool by hand: the plan shows the drift, apply restores it.
 				PreConfig: func() { r.composer(t, root, "require", "magento/data-migration-tool:2.4.6") },
-				Config:    r.dmtConfig(root, ""),
+				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
 					plancheck.ExpectUnknownValue(shop, tfjsonpath.New("version")),
 				}},
+				Check: func(*terraformState) error {
+					if b, _ := os.ReadFile(calls); !strings.Contains(string(b), "require magento/data-migration-tool:2.4.7") {
+						return fmt.Errorf("the upgrade did not go through composer require: %q", b)
+					}
+					return nil
+				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expect("version", knownvalue.StringExact("2.4.7")),
 					expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(magento.DefaultBackupDir(root))+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
 				},
 			},
 			{
-				Config:           r.dmtConfig(root, ""),
+				Config:           config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// A settings-only change is an in-place update that runs nothing on the host.
+				PreConfig: func() { _ = os.Remove(calls) },
+				Config:    strings.Replace(config, "  composer =", "  backup = { keep = 3 }\n  composer =", 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
+				}},
+				Check: func(*terraformState) error {
+					if b, err := os.ReadFile(calls); err == nil {
+						return fmt.Errorf("a settings-only update ran composer: %s", b)
+					}
+					return nil
+				},
 			},
 		},
 	})
