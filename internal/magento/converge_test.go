@@ -62,7 +62,7 @@ func fakeComposer(t *testing.T, body string) string {
 
 func TestConvergeUpgradesToTheNewestHotfix(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.6"})
-	inst, res, err := Converge(context.Background(), &testenv.LocalRunner{}, e, params(root))
+	inst, res, err := Converge(context.Background(), &LocalRunner{}, e, params(root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestConvergeUpgradesToTheNewestHotfix(t *testing.T) {
 
 func TestConvergeInSyncRunsOnlyTheRead(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
-	runner := &testenv.LocalRunner{}
+	runner := &LocalRunner{}
 	inst, res, err := Converge(context.Background(), runner, e, params(root))
 	if err != nil || inst.DMTVersion != "2.4.7" || res.Archive != "" || runner.Calls != 1 {
 		t.Fatalf("got %+v / %+v / %v after %d commands", inst, res, err, runner.Calls)
@@ -100,7 +100,7 @@ func TestConvergePinnedHotfix(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
 	p := params(root)
 	p.Pin = "2.4.6.1"
-	inst, _, err := Converge(context.Background(), &testenv.LocalRunner{}, e, p)
+	inst, _, err := Converge(context.Background(), &LocalRunner{}, e, p)
 	if err != nil || inst.DMTVersion != "2.4.6.1" || composerRequirement(t, root) != "2.4.6.1" {
 		t.Fatalf("got %+v, %v", inst, err)
 	}
@@ -109,7 +109,7 @@ func TestConvergePinnedHotfix(t *testing.T) {
 func TestConvergeWithoutAReleaseTouchesNothing(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.9", DMT: "2.4.8"})
 	before := testenv.Digest(t, root, guarded...)
-	runner := &testenv.LocalRunner{}
+	runner := &LocalRunner{}
 	_, _, err := Converge(context.Background(), runner, e, params(root))
 	if err == nil || !strings.Contains(err.Error(), "no magento/data-migration-tool release exists for Magento 2.4.9") ||
 		!strings.Contains(err.Error(), "2.4.8.1, 2.4.8") {
@@ -138,7 +138,7 @@ func TestChangeRollsBackWhenComposerFailsAfterWriting(t *testing.T) {
 			e.Composer = fakeComposer(t, body)
 			p := params(root).ChangeParams
 			p.Target = "2.4.7"
-			_, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+			_, err := Change(context.Background(), &LocalRunner{}, e, p)
 			var ce *ChangeError
 			if !errors.As(err, &ce) || !ce.Restored || ce.Archive == "" || !strings.Contains(err.Error(), ce.Archive) {
 				t.Fatalf("want a restored ChangeError naming the archive, got %v", err)
@@ -173,7 +173,7 @@ func TestChangeLock(t *testing.T) {
 	p.Target = "2.4.7"
 
 	writeLock(holder.Process.Pid)
-	_, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+	_, err := Change(context.Background(), &LocalRunner{}, e, p)
 	if err == nil || !strings.Contains(err.Error(), "another apply holds the lock") || !strings.Contains(err.Error(), fmt.Sprint(holder.Process.Pid)) {
 		t.Fatalf("want a lock error naming the holder, got %v", err)
 	}
@@ -183,7 +183,7 @@ func TestChangeLock(t *testing.T) {
 
 	_ = holder.Process.Kill()
 	_ = holder.Wait()
-	res, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+	res, err := Change(context.Background(), &LocalRunner{}, e, p)
 	if err != nil || res.Installed != "2.4.7" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "took over the lock") {
 		t.Fatalf("a dead holder's lock must be taken over with a warning: %+v, %v", res, err)
 	}
@@ -204,7 +204,7 @@ func TestChangePreservesPathsAndPrunes(t *testing.T) {
 	var archives []string
 	for _, target := range []string{"2.4.7", "2.4.6.1", "2.4.7"} {
 		p.Target = target
-		res, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+		res, err := Change(context.Background(), &LocalRunner{}, e, p)
 		if err != nil || res.Installed != target {
 			t.Fatalf("upgrade to %s: %+v, %v", target, res, err)
 		}
@@ -224,7 +224,7 @@ func TestChangePreservesPathsAndPrunes(t *testing.T) {
 
 func TestRemoveBacksUpFirst(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
-	res, err := Remove(context.Background(), &testenv.LocalRunner{}, e, params(root).ChangeParams)
+	res, err := Remove(context.Background(), &LocalRunner{}, e, params(root).ChangeParams)
 	if err != nil || res.Installed != "" || res.Previous != "2.4.7" {
 		t.Fatalf("got %+v, %v", res, err)
 	}
@@ -241,7 +241,7 @@ func TestSetupBackup(t *testing.T) {
 	before := testenv.Digest(t, root, guarded...)
 	p := params(root).ChangeParams
 	p.Target, p.SetupBackup = "2.4.7", []string{"code", "db"}
-	_, err := Change(context.Background(), &testenv.LocalRunner{}, e, p)
+	_, err := Change(context.Background(), &LocalRunner{}, e, p)
 	if err == nil || !strings.Contains(err.Error(), "backup functionality is disabled") || !strings.Contains(err.Error(), "functionality_enabled 1") {
 		t.Fatalf("want a clear disabled-backup error, got %v", err)
 	}
@@ -252,7 +252,7 @@ func TestSetupBackup(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "var/backup-enabled.flag"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Change(context.Background(), &testenv.LocalRunner{}, e, p); err != nil {
+	if _, err := Change(context.Background(), &LocalRunner{}, e, p); err != nil {
 		t.Fatal(err)
 	}
 	if args, _ := os.ReadFile(filepath.Join(root, "var/setup-backup.args")); string(args) != "--code --db" {
@@ -269,7 +269,7 @@ func TestComposerEnvAndAuthAreNotInterpreted(t *testing.T) {
 	e.Auth = "{\n  \"http-basic\": {\"repo.example\": {\"username\": \"u\", \"password\": \"p'$(touch " + marker + ")\"}}\n}"
 	p := params(root).ChangeParams
 	p.Target = "2.4.7"
-	if _, err := Change(context.Background(), &testenv.LocalRunner{}, e, p); err != nil {
+	if _, err := Change(context.Background(), &LocalRunner{}, e, p); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(marker); err == nil {

@@ -36,7 +36,7 @@ func TestReadRealRoots(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := r.NewRoot(t, filepath.Join(t.TempDir(), "magento root"), tc.spec)
-			runner := &testenv.LocalRunner{}
+			runner := &LocalRunner{}
 			inst, err := Read(context.Background(), runner, root, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -56,7 +56,7 @@ func TestReadFallsBackToTheToolsComposerJSON(t *testing.T) {
 	if err := os.Remove(filepath.Join(root, "vendor/composer/installed.json")); err != nil {
 		t.Fatal(err)
 	}
-	inst, err := Read(context.Background(), &testenv.LocalRunner{}, root, nil)
+	inst, err := Read(context.Background(), &LocalRunner{}, root, nil)
 	if err != nil || inst.DMTVersion != "2.4.7" {
 		t.Fatalf("got %+v, %v", inst, err)
 	}
@@ -67,7 +67,7 @@ func TestReadToolDirectoryRemovedOutOfBand(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(root, "vendor/magento/data-migration-tool")); err != nil {
 		t.Fatal(err)
 	}
-	inst, err := Read(context.Background(), &testenv.LocalRunner{}, root, nil)
+	inst, err := Read(context.Background(), &LocalRunner{}, root, nil)
 	if err != nil || inst.DMTVersion != "" {
 		t.Fatalf("a missing tool directory means not installed, got %+v, %v", inst, err)
 	}
@@ -79,7 +79,7 @@ func TestReadMinifiedJSON(t *testing.T) {
 	write(t, root, "composer.lock", `{"packages":[{"name":"magento/framework","version":"103.0.8","authors":[{"name":"magento/product-enterprise-edition"}]},{"version":"2.4.8","require":{"a":"b, {c}"},"name":"magento/product-community-edition"}]}`)
 	write(t, root, "vendor/composer/installed.json", `{"packages":[{"name":"magento/data-migration-tool","description":"x, \"y\" }","version":"2.4.8.1"}],"dev":false}`)
 	write(t, root, "vendor/magento/data-migration-tool/composer.json", `{"name":"magento/data-migration-tool"}`)
-	inst, err := Read(context.Background(), &testenv.LocalRunner{}, root, nil)
+	inst, err := Read(context.Background(), &LocalRunner{}, root, nil)
 	if err != nil || inst.MagentoVersion != "2.4.8" || inst.Edition != "community" || inst.DMTVersion != "2.4.8.1" {
 		t.Fatalf("got %+v, %v", inst, err)
 	}
@@ -102,7 +102,7 @@ func TestReadErrors(t *testing.T) {
 		{"injection in the path", "/tmp/x'; touch /tmp/injected-by-test; '", ErrRootMissing, "does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Read(context.Background(), &testenv.LocalRunner{}, tc.root, nil)
+			_, err := Read(context.Background(), &LocalRunner{}, tc.root, nil)
 			var ie *InstallError
 			if !errors.As(err, &ie) || ie.Kind != tc.kind || !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("want %s error containing %q, got %v", tc.kind, tc.msg, err)
@@ -118,7 +118,7 @@ func TestReadManyInOneCommand(t *testing.T) {
 	r := sharedRepo(t)
 	a := r.NewRoot(t, filepath.Join(t.TempDir(), "a"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	b := r.NewRoot(t, filepath.Join(t.TempDir(), "b"), testenv.RootSpec{Edition: "enterprise", Magento: "2.4.8"})
-	runner := &testenv.LocalRunner{}
+	runner := &LocalRunner{}
 	res, err := ReadMany(context.Background(), runner, []string{a, "/nonexistent", b}, &Tools{PHP: "php", Composer: "composer"})
 	if err != nil {
 		t.Fatal(err)

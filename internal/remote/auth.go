@@ -12,9 +12,29 @@ import (
 )
 
 // authMethods builds the client's auth methods: public keys first (the configured key,
-// possibly with its certificate, then the agent's keys), then password. The returned
-// closer releases the agent socket once the handshake is over.
-func authMethods(c Config) ([]ssh.AuthMethod, func(), error) {
+// possibly with its certificate, then the agent's keys), then password. names says
+// which, for the debug log. The closer releases the agent socket after the handshake.
+func authMethods(c Config) (methods []ssh.AuthMethod, names []string, closer func(), err error) {
+	methods, closer, err = buildAuthMethods(c)
+	if err != nil {
+		return nil, nil, closer, err
+	}
+	if c.PrivateKey != "" || c.PrivateKeyFile != "" {
+		names = append(names, "private key")
+		if c.Certificate != "" || c.CertificateFile != "" {
+			names[len(names)-1] = "certificate"
+		}
+	}
+	if c.Agent && c.AgentSocket != "" {
+		names = append(names, "agent")
+	}
+	if c.Password != "" {
+		names = append(names, "password")
+	}
+	return methods, names, closer, nil
+}
+
+func buildAuthMethods(c Config) ([]ssh.AuthMethod, func(), error) {
 	closer := func() {}
 	var signers []ssh.Signer
 

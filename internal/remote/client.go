@@ -4,23 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"golang.org/x/crypto/ssh"
 )
 
-// Client is one authenticated SSH connection. Sessions are multiplexed on it, at most
-// MaxSessions at a time, so a busy plan never trips the server's session limit.
+// Client is one authenticated SSH connection to a target, possibly tunnelled through
+// bastions. Host multiplexes sessions over one or more Clients.
 type Client struct {
-	ssh      *ssh.Client
+	ssh      *ssh.Client   // the target
+	hops     []*ssh.Client // bastions then target, closed in reverse
 	address  string
-	sessions chan struct{}
 	done     chan struct{} // closed once the connection is gone
 	closeErr error
 	once     sync.Once
+
+	// CancelGrace is how long Run waits, after its context ends, for the remote
+	// command to clean up (the apply script restores its backup) before giving up.
+	CancelGrace time.Duration
 }
 
 // Result is what a finished remote command printed.
@@ -29,73 +33,13 @@ type Result struct {
 	Stderr []byte
 }
 
-// Dial connects and authenticates. The context bounds the TCP connect and handshake,
-// together with ConnectTimeout.
-func Dial(ctx context.Context, c Config) (*Client, error) {
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	check, err := newHostKeyCheck(c)
-	if err != nil {
-		return nil, err
-	}
-	methods, closeAgent, err := authMethods(c)
-	if err != nil {
-		return nil, err
-	}
-	defer closeAgent()
+const defaultCancelGrace = 60 * time.Second
 
-	timeout := c.ConnectTimeout
-	if timeout <= 0 {
-		timeout = DefaultConnectTimeout
+func newClient(c Config, hops []*ssh.Client) *Client {
+	cl := &Client{ssh: hops[len(hops)-1], hops: hops, address: c.Address(), done: make(chan struct{}), CancelGrace: defaultCancelGrace}
+	for _, h := range hops {
+		go func() { cl.markClosed(h.Wait()) }() // any hop going down ends the connection
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	address := c.Address()
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", address)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to %s: %w", address, err)
-	}
-	// The handshake has no context of its own: a deadline on the socket bounds it.
-	deadline, _ := ctx.Deadline()
-	_ = conn.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	sshConn, chans, reqs, err := ssh.NewClientConn(conn, address, &ssh.ClientConfig{
-		User:              c.User,
-		Auth:              methods,
-		HostKeyCallback:   check.callback,
-		HostKeyAlgorithms: check.algorithms,
-		Timeout:           timeout,
-	})
-	stop()
-	if err != nil {
-		_ = conn.Close()
-		var hk *HostKeyError
-		if errors.As(err, &hk) {
-			return nil, hk
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("connecting to %s: timed out after %s during the SSH handshake", address, timeout)
-		}
-		return nil, fmt.Errorf("SSH handshake with %s as %q: %w", address, c.User, err)
-	}
-	_ = conn.SetDeadline(time.Time{})
-
-	maxSessions := c.MaxSessions
-	if maxSessions <= 0 {
-		maxSessions = DefaultMaxSessions
-	}
-	cl := &Client{
-		ssh:      ssh.NewClient(sshConn, chans, reqs),
-		address:  address,
-		sessions: make(chan struct{}, maxSessions),
-		done:     make(chan struct{}),
-	}
-	go func() {
-		err := cl.ssh.Wait()
-		cl.markClosed(err)
-	}()
 	interval := c.KeepaliveInterval
 	if interval == 0 {
 		interval = DefaultKeepaliveInterval
@@ -103,7 +47,7 @@ func Dial(ctx context.Context, c Config) (*Client, error) {
 	if interval > 0 {
 		go cl.keepalive(interval)
 	}
-	return cl, nil
+	return cl
 }
 
 func (c *Client) markClosed(err error) {
@@ -111,8 +55,11 @@ func (c *Client) markClosed(err error) {
 		if err == nil {
 			err = errors.New("connection closed")
 		}
-		c.closeErr = err
+		c.closeErr = fmt.Errorf("connection to %s lost: %w", c.address, err)
 		close(c.done)
+		for i := len(c.hops) - 1; i >= 0; i-- {
+			_ = c.hops[i].Close()
+		}
 	})
 }
 
@@ -128,13 +75,13 @@ func (c *Client) Alive() bool {
 
 // Close ends the connection and every session on it.
 func (c *Client) Close() error {
-	err := c.ssh.Close()
-	c.markClosed(errors.New("connection closed by the provider"))
-	return err
+	c.markClosed(errors.New("closed by the provider"))
+	return nil
 }
 
 // keepalive sends OpenSSH keepalive requests; a peer that does not answer within two
-// intervals is treated as dead and the connection closed, so no command hangs forever.
+// more intervals is treated as dead (about three intervals in all) and the connection
+// closed, so no command hangs on a stalled or vanished host.
 func (c *Client) keepalive(interval time.Duration) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
@@ -154,33 +101,12 @@ func (c *Client) keepalive(interval time.Duration) {
 			if err == nil {
 				continue
 			}
+			c.markClosed(err)
 		case <-time.After(2 * interval):
+			c.markClosed(fmt.Errorf("no keepalive reply within %s", 3*interval))
 		case <-c.done:
-			return
 		}
-		_ = c.ssh.Close()
-		c.markClosed(fmt.Errorf("connection to %s lost: no keepalive reply within %s", c.address, 3*interval))
 		return
-	}
-}
-
-// newSession opens a session, retrying briefly when the server refuses the channel:
-// a session we just closed may still count against the server's MaxSessions until
-// the server has processed the close.
-func (c *Client) newSession(ctx context.Context) (*ssh.Session, error) {
-	delay := 5 * time.Millisecond
-	for attempt := 0; ; attempt++ {
-		session, err := c.ssh.NewSession()
-		var refused *ssh.OpenChannelError
-		if err == nil || !errors.As(err, &refused) || refused.Reason != ssh.ConnectionFailed || attempt == 10 {
-			return session, err
-		}
-		select {
-		case <-time.After(delay):
-			delay *= 2
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
 	}
 }
 
@@ -189,7 +115,7 @@ func (c *Client) newSession(ctx context.Context) (*ssh.Session, error) {
 // what the server does when the client closes the channel (cancel, timeout, lost
 // connection). OpenSSH refuses "signal" requests for root logins, so this is the
 // mechanism that always works. The payload never appears in argv or the environment of
-// the SSH request; stdin of a background list must be redirected explicitly (POSIX
+// the SSH request. Stdin of a background list must be redirected explicitly (POSIX
 // gives it /dev/null otherwise, and dash ignores a plain <&0), hence fd 3.
 const watchdog = `IFS= read -r n || exit 125
 p=x
@@ -204,26 +130,33 @@ wait "$c"; s=$?
 kill "$w" 2>/dev/null
 exit "$s"`
 
+// newSession opens a session. A refusal (the server's MaxSessions) is returned as is,
+// for Host to try another connection.
+func (c *Client) newSession() (*ssh.Session, error) {
+	select {
+	case <-c.done:
+		return nil, c.closeErr
+	default:
+	}
+	return c.ssh.NewSession()
+}
+
 // Run executes cmd with sh on the host, feeding stdin to it (which is how secrets reach
 // the host: never argv or the environment of the request). label names the command in
 // errors and logs and must not contain secrets. A non-zero exit is an *ExitError.
-// When ctx ends first, the channel is closed and the watchdog kills the remote process.
+// When ctx ends first, stdin is closed so the watchdog stops the command (the apply
+// script then restores its backup); Run waits up to CancelGrace for that to finish.
 func (c *Client) Run(ctx context.Context, label, cmd string, stdin []byte) (Result, error) {
-	select {
-	case c.sessions <- struct{}{}:
-	case <-ctx.Done():
-		return Result{}, fmt.Errorf("%s: %w", label, ctx.Err())
-	case <-c.done:
-		return Result{}, fmt.Errorf("%s: %w", label, c.closeErr)
-	}
-	defer func() { <-c.sessions }()
-
-	session, err := c.newSession(ctx)
+	session, err := c.newSession()
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: opening an SSH session on %s: %w", label, c.address, err)
 	}
-	defer session.Close()
+	return c.run(ctx, session, label, cmd, stdin)
+}
 
+func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd string, stdin []byte) (Result, error) {
+	defer session.Close()
+	started := time.Now()
 	var stdout, stderr lockedBuffer
 	session.Stdout, session.Stderr = &stdout, &stderr
 	in, err := session.StdinPipe()
@@ -242,26 +175,43 @@ func (c *Client) Run(ctx context.Context, label, cmd string, stdin []byte) (Resu
 	finished := make(chan error, 1)
 	go func() { finished <- session.Wait() }()
 
+	result := func() Result { return Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()} }
 	var waitErr error
 	select {
 	case waitErr = <-finished:
 	case <-ctx.Done():
+		_ = in.Close() // EOF: the watchdog sends TERM to the command's process group
 		_ = session.Signal(ssh.SIGTERM)
-		_ = in.Close()
-		_ = session.Close()
-		return Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()},
-			fmt.Errorf("%s on %s: %w (the remote process was stopped)", label, c.address, ctx.Err())
+		select {
+		case <-finished:
+		case <-time.After(c.CancelGrace):
+		case <-c.done:
+		}
+		tflog.Debug(ctx, "ssh command stopped", map[string]any{"label": label, "address": c.address,
+			"duration": time.Since(started).String(), "reason": ctx.Err().Error()})
+		return result(), fmt.Errorf("%s on %s: %w (the remote command was stopped)", label, c.address, ctx.Err())
 	case <-c.done:
-		return Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, fmt.Errorf("%s: %w", label, c.closeErr)
+		return result(), fmt.Errorf("%s: %w", label, c.closeErr)
 	}
-	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	res := result()
 	var exit *ssh.ExitError
+	status := 0
+	if errors.As(waitErr, &exit) {
+		status = exit.ExitStatus()
+	}
+	tflog.Debug(ctx, "ssh command finished", map[string]any{"label": label, "address": c.address,
+		"duration": time.Since(started).String(), "exit_status": status, "stdout_bytes": len(res.Stdout)})
 	switch {
 	case waitErr == nil:
 		return res, nil
-	case errors.As(waitErr, &exit):
+	case exit != nil:
 		return res, &ExitError{Command: label, ExitStatus: exit.ExitStatus(), Signal: exit.Signal(),
 			Stdout: res.Stdout, Stderr: res.Stderr}
+	}
+	select {
+	case <-c.done: // the connection died under the command
+		return res, fmt.Errorf("%s: %w", label, c.closeErr)
+	default:
 	}
 	return res, fmt.Errorf("%s on %s: %w", label, c.address, waitErr)
 }

@@ -1,4 +1,4 @@
-package remote_test
+package remote
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	. "github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 	"golang.org/x/crypto/ssh"
 )
@@ -192,41 +191,68 @@ func TestCancelledContextEndsRemoteCommand(t *testing.T) {
 }
 
 func TestPoolSharesOneConnection(t *testing.T) {
-	s := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"MaxSessions 10"}})
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	pool := NewPool()
 	defer pool.Close()
 	var wg sync.WaitGroup
-	clients := make([]*Client, 30)
 	errs := make([]error, 30)
-	for i := range clients {
+	for i := range errs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cl, err := pool.Get(context.Background(), baseConfig(s))
+			h, err := pool.Get(context.Background(), baseConfig(s))
 			if err == nil {
-				_, err = cl.Run(context.Background(), "echo", "sleep 0.2; echo ok", nil)
+				_, err = h.Run(context.Background(), "echo", "sleep 0.2; echo ok", nil)
 			}
-			clients[i], errs[i] = cl, err
+			errs[i] = err
 		}()
 	}
 	wg.Wait()
-	for i := range clients {
-		if errs[i] != nil {
-			t.Fatalf("session %d: %v", i, errs[i])
-		}
-		if clients[i] != clients[0] {
-			t.Fatalf("session %d used another connection", i)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("session %d: %v", i, err)
 		}
 	}
-	if n := strings.Count(s.Log(), "Accepted publickey"); n != 1 {
-		t.Fatalf("sshd accepted %d logins, want 1", n)
+	if n := strings.Count(s.Log(), "Accepted publickey"); n != 1 || pool.Stats.Connections.Load() != 1 || pool.Stats.Sessions.Load() != 30 {
+		t.Fatalf("30 sessions used %d logins (%d dials, %d sessions), want 1 connection", n, pool.Stats.Connections.Load(), pool.Stats.Sessions.Load())
 	}
 
-	// A dead connection is replaced on next use.
-	_ = clients[0].Close()
-	cl, err := pool.Get(context.Background(), baseConfig(s))
-	if err != nil || cl == clients[0] {
-		t.Fatalf("want a fresh connection, got %p (old %p), %v", cl, clients[0], err)
+	// A connection that died is replaced on next use.
+	h, _ := pool.Get(context.Background(), baseConfig(s))
+	h.conns[0].client.markClosed(errors.New("simulated drop"))
+	if _, err := h.Run(context.Background(), "echo", "echo again", nil); err != nil {
+		t.Fatal(err)
+	}
+	if pool.Stats.Connections.Load() != 2 || h.Connections() != 1 {
+		t.Fatalf("want a second dial replacing the dead connection, got %d dials, %d live", pool.Stats.Connections.Load(), h.Connections())
+	}
+}
+
+func TestHostOpensAnotherConnectionWhenSessionsRunOut(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"MaxSessions 3"}})
+	pool := NewPool()
+	defer pool.Close()
+	h, err := pool.Get(context.Background(), baseConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 12)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = h.Run(context.Background(), "sleep", "sleep 0.5", nil)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+	}
+	if n := pool.Stats.Connections.Load(); n < 2 || n > DefaultMaxConnections {
+		t.Fatalf("MaxSessions 3 with 12 concurrent commands used %d connections, want 2..%d", n, DefaultMaxConnections)
 	}
 }
 

@@ -29,9 +29,46 @@ type Config struct {
 	HostKey               string // pinned authorized_keys-style public key line
 	InsecureIgnoreHostKey bool
 
-	ConnectTimeout    time.Duration
-	KeepaliveInterval time.Duration
-	MaxSessions       int // concurrent sessions per connection; OpenSSH's default is 10
+	// Bastions are jump hosts, connected in order; the target is reached through the last.
+	Bastions []Bastion
+
+	ConnectTimeout    time.Duration // budget for connecting, retries included
+	KeepaliveInterval time.Duration // 0 = default; negative disables
+	MaxSessions       int           // concurrent sessions per connection; OpenSSH's default is 10
+	MaxConnections    int           // connections per host opened when sessions run out
+}
+
+// Bastion is one jump host. Empty fields inherit the target's settings (user,
+// credentials, known_hosts file).
+type Bastion struct {
+	Host           string
+	Port           int
+	User           string
+	PrivateKeyFile string
+	HostKey        string
+	KnownHostsFile string
+}
+
+// hop turns a bastion into a full Config that inherits what it does not set.
+func (c Config) hop(b Bastion) Config {
+	h := c
+	h.Host, h.Port, h.Bastions = b.Host, b.Port, nil
+	if b.User != "" {
+		h.User = b.User
+	}
+	if b.PrivateKeyFile != "" {
+		h.PrivateKeyFile, h.PrivateKey, h.PrivateKeyPassphrase = b.PrivateKeyFile, "", ""
+		h.Certificate, h.CertificateFile = "", ""
+	}
+	if b.HostKey != "" {
+		h.HostKey, h.InsecureIgnoreHostKey = b.HostKey, false
+	} else {
+		h.HostKey = ""
+	}
+	if b.KnownHostsFile != "" {
+		h.KnownHostsFile = b.KnownHostsFile
+	}
+	return h
 }
 
 const (
@@ -69,6 +106,11 @@ func (c Config) Validate() error {
 	case c.Certificate != "" && c.CertificateFile != "":
 		return errors.New("certificate and certificate_file are mutually exclusive")
 	}
+	for i, b := range c.Bastions {
+		if b.Host == "" {
+			return fmt.Errorf("bastions[%d]: host is empty", i)
+		}
+	}
 	return nil
 }
 
@@ -81,6 +123,7 @@ func (c Config) poolKey() string {
 		c.PrivateKey, c.PrivateKeyFile, c.PrivateKeyPassphrase, c.Certificate, c.CertificateFile,
 		c.Password, strconv.FormatBool(c.Agent), c.AgentSocket,
 		c.KnownHostsFile, c.HostKey, strconv.FormatBool(c.InsecureIgnoreHostKey),
+		fmt.Sprintf("%+v", c.Bastions),
 	} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})

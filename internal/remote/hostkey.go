@@ -17,13 +17,14 @@ import (
 type hostKeyCheck struct {
 	callback   ssh.HostKeyCallback
 	algorithms []string
+	mode       string // for the debug log
 }
 
 func newHostKeyCheck(c Config) (hostKeyCheck, error) {
 	address := c.Address()
 	switch {
 	case c.InsecureIgnoreHostKey:
-		return hostKeyCheck{callback: ssh.InsecureIgnoreHostKey()}, nil //nolint:gosec // explicit opt-in, warned about
+		return hostKeyCheck{callback: ssh.InsecureIgnoreHostKey(), mode: "insecure (disabled)"}, nil //nolint:gosec // explicit opt-in, warned about
 	case c.HostKey != "":
 		return pinnedHostKey(c.HostKey)
 	}
@@ -34,7 +35,7 @@ func newHostKeyCheck(c Config) (hostKeyCheck, error) {
 	source := "known_hosts file " + path
 	db, err := knownhosts.NewDB(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return hostKeyCheck{callback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+		return hostKeyCheck{mode: "known_hosts (missing file)", callback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
 			return newHostKeyError(address, key, false, source+" (the file does not exist)")
 		}}, nil
 	}
@@ -43,6 +44,7 @@ func newHostKeyCheck(c Config) (hostKeyCheck, error) {
 	}
 	inner := db.HostKeyCallback()
 	return hostKeyCheck{
+		mode:       "known_hosts",
 		algorithms: db.HostKeyAlgorithms(address),
 		callback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 			err := inner(hostname, remote, key)
@@ -65,6 +67,7 @@ func pinnedHostKey(line string) (hostKeyCheck, error) {
 		return hostKeyCheck{}, fmt.Errorf("parsing host_key: %w", err)
 	}
 	return hostKeyCheck{
+		mode:       "pinned host_key",
 		algorithms: algorithmsForKeyType(pinned.Type()),
 		callback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 			if bytes.Equal(key.Marshal(), pinned.Marshal()) {

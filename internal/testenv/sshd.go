@@ -29,9 +29,14 @@ type SSHD struct {
 	cmd            *exec.Cmd
 }
 
-// SSHDOptions adds lines to sshd_config (e.g. "MaxSessions 2").
+// SSHDOptions adjusts the server.
 type SSHDOptions struct {
+	// ExtraConfig lines go first in sshd_config, so they win (sshd keeps the first value).
 	ExtraConfig []string
+	// HostCA, a CA private key, signs the ed25519 host key into a host certificate.
+	HostCA string
+	// NoStart leaves starting to the test (Start), e.g. to test connect retries.
+	NoStart bool
 }
 
 // StartSSHD starts sshd and stops it at cleanup.
@@ -59,14 +64,19 @@ func StartSSHD(t TB, opts SSHDOptions) *SSHD {
 	s.Port = freePort(t)
 	writeFile(t, s.KnownHosts, fmt.Sprintf("[127.0.0.1]:%d %s\n", s.Port, hostEd), 0o600)
 
-	cfg := []string{
-		"Port " + strconv.Itoa(s.Port),
+	cfg := append([]string{}, opts.ExtraConfig...)
+	if opts.HostCA != "" {
+		run(t, nil, "", "ssh-keygen", "-q", "-s", opts.HostCA, "-h", "-I", "test-host", "-n", "127.0.0.1", "-V", "+1h", filepath.Join(dir, "host_ed25519.pub"))
+		cfg = append(cfg, "HostCertificate "+filepath.Join(dir, "host_ed25519-cert.pub"))
+	}
+	cfg = append(cfg,
+		"Port "+strconv.Itoa(s.Port),
 		"ListenAddress 127.0.0.1",
 		// ECDSA is listed first so the server prefers it unless the client asks for ed25519.
-		"HostKey " + filepath.Join(dir, "host_ecdsa"),
-		"HostKey " + filepath.Join(dir, "host_ed25519"),
-		"PidFile " + filepath.Join(dir, "sshd.pid"),
-		"AuthorizedKeysFile " + s.authorizedKeys,
+		"HostKey "+filepath.Join(dir, "host_ecdsa"),
+		"HostKey "+filepath.Join(dir, "host_ed25519"),
+		"PidFile "+filepath.Join(dir, "sshd.pid"),
+		"AuthorizedKeysFile "+s.authorizedKeys,
 		"StrictModes no",
 		"UsePAM no",
 		"PermitRootLogin yes",
@@ -74,11 +84,12 @@ func StartSSHD(t TB, opts SSHDOptions) *SSHD {
 		"KbdInteractiveAuthentication no",
 		"LogLevel VERBOSE",
 		"AcceptEnv none",
-	}
-	cfg = append(cfg, opts.ExtraConfig...)
+	)
 	writeFile(t, s.config, strings.Join(cfg, "\n")+"\n", 0o600)
-	s.Start(t)
 	t.Cleanup(s.Stop)
+	if !opts.NoStart {
+		s.Start(t)
+	}
 	return s
 }
 
@@ -105,6 +116,34 @@ func (s *SSHD) Start(t TB) {
 		}
 	}
 	t.Fatalf("sshd did not listen on %s; log:\n%s", address, s.Log())
+}
+
+// ConnectionPids lists the per-connection sshd processes (not the listener, not the
+// commands they run), e.g. to SIGSTOP a connection or kill sshd under a command.
+func (s *SSHD) ConnectionPids() []int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return nil
+	}
+	var pids []int
+	for _, pid := range Descendants(s.cmd.Process.Pid) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(comm)) == "sshd" {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// Kill kills the listener and the per-connection sshd processes but not the commands
+// they run, as when sshd crashes or is restarted under a running command.
+func (s *SSHD) Kill() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	for _, pid := range s.ConnectionPids() {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	_ = syscall.Kill(s.cmd.Process.Pid, syscall.SIGKILL)
+	s.cmd = nil
 }
 
 // Stop kills the server and every session process it started.

@@ -1,0 +1,166 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"golang.org/x/crypto/ssh"
+)
+
+// Dial connects and authenticates, through c.Bastions in order when set. Transient
+// failures (refused or reset connections while a host reboots, a jump host that cannot
+// reach the next hop yet) are retried with backoff until ConnectTimeout; host key and
+// authentication failures are not.
+func Dial(ctx context.Context, c Config) (*Client, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	budget := c.ConnectTimeout
+	if budget <= 0 {
+		budget = DefaultConnectTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	started := time.Now()
+	backoff := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		cl, err := dialChain(ctx, c)
+		if err == nil {
+			tflog.Debug(ctx, "ssh connected", map[string]any{"address": c.Address(), "user": c.User,
+				"bastions": len(c.Bastions), "attempts": attempt, "duration": time.Since(started).String()})
+			return cl, nil
+		}
+		if !transient(err) {
+			return nil, err
+		}
+		tflog.Debug(ctx, "ssh connect failed; retrying", map[string]any{"address": c.Address(), "attempt": attempt, "error": err.Error()})
+		select {
+		case <-time.After(backoff):
+			backoff = min(backoff*2, 2*time.Second)
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (gave up after %d attempts over %s; connect_timeout is %s)",
+				err, attempt, time.Since(started).Round(100*time.Millisecond), budget)
+		}
+	}
+}
+
+// transient reports failures worth retrying: the host or a hop is not accepting
+// connections yet. Host key and authentication errors never are.
+func transient(err error) bool {
+	var hk *HostKeyError
+	var open *ssh.OpenChannelError
+	switch {
+	case errors.As(err, &hk), strings.Contains(err.Error(), "unable to authenticate"):
+		return false
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &open):
+		return open.Reason == ssh.ConnectionFailed
+	}
+	return false
+}
+
+// dialChain opens one connection per hop, each tunnelled through the previous one.
+func dialChain(ctx context.Context, c Config) (*Client, error) {
+	hops := make([]Config, 0, len(c.Bastions)+1)
+	for _, b := range c.Bastions {
+		hops = append(hops, c.hop(b))
+	}
+	hops = append(hops, c)
+
+	var clients []*ssh.Client
+	closeAll := func() {
+		for i := len(clients) - 1; i >= 0; i-- {
+			_ = clients[i].Close()
+		}
+	}
+	for i, hop := range hops {
+		var (
+			conn net.Conn
+			err  error
+		)
+		if i == 0 {
+			conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", hop.Address())
+		} else {
+			conn, err = clients[i-1].DialContext(ctx, "tcp", hop.Address())
+		}
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("connecting to %s%s: %w", hop.Address(), via(hops[:i]), err)
+		}
+		client, err := handshake(ctx, conn, hop)
+		if err != nil {
+			_ = conn.Close()
+			closeAll()
+			if len(hops) > 1 {
+				return nil, fmt.Errorf("%s hop %d of %d: %w", hopKind(i, len(hops)), i+1, len(hops), err)
+			}
+			return nil, err
+		}
+		clients = append(clients, client)
+	}
+	return newClient(c, clients), nil
+}
+
+func via(hops []Config) string {
+	if len(hops) == 0 {
+		return ""
+	}
+	return " via " + hops[len(hops)-1].Address()
+}
+
+func hopKind(i, n int) string {
+	if i == n-1 {
+		return "target"
+	}
+	return "bastion"
+}
+
+// handshake runs the SSH handshake on conn for one hop, bounded by ctx.
+func handshake(ctx context.Context, conn net.Conn, c Config) (*ssh.Client, error) {
+	check, err := newHostKeyCheck(c)
+	if err != nil {
+		return nil, err
+	}
+	methods, names, closeAgent, err := authMethods(c)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAgent()
+	tflog.Debug(ctx, "ssh handshake", map[string]any{"address": c.Address(), "user": c.User, "auth_methods": names,
+		"host_key_check": check.mode, "host_key_algorithms": check.algorithms})
+
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	address := c.Address()
+	sshConn, chans, reqs, err := ssh.NewClientConn(conn, address, &ssh.ClientConfig{
+		User:              c.User,
+		Auth:              methods,
+		HostKeyCallback:   check.callback,
+		HostKeyAlgorithms: check.algorithms,
+	})
+	if err != nil {
+		var hk *HostKeyError
+		if errors.As(err, &hk) {
+			return nil, hk
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("SSH handshake with %s: %w", address, ctx.Err())
+		}
+		return nil, fmt.Errorf("SSH handshake with %s as %q: %w", address, c.User, err)
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return ssh.NewClient(sshConn, chans, reqs), nil
+}

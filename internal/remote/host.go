@@ -1,0 +1,221 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// DefaultMaxConnections bounds the connections a Host opens when every session slot
+// of its connections is busy.
+const DefaultMaxConnections = 4
+
+// Host runs commands on one (host, port, user, credentials, bastion chain). It shares
+// one connection among all callers and queues them for its session slots; only when the
+// server refuses sessions below the assumed limit (a MaxSessions lower than OpenSSH's
+// default 10) does it open more connections. Connections that died are replaced.
+type Host struct {
+	cfg   Config
+	stats *Stats
+
+	mu       sync.Mutex
+	conns    []*hostConn
+	dialing  int
+	failures int   // dial failures so far; waiters compare generations
+	dialErr  error // the latest dial failure
+	changed  chan struct{}
+}
+
+type hostConn struct {
+	client *Client
+	inUse  int
+	limit  int
+}
+
+// Stats counts what the transport did, for benchmarks and tests.
+type Stats struct {
+	Connections atomic.Int64 // successful dials
+	Sessions    atomic.Int64 // commands run
+	StdoutBytes atomic.Int64
+	StderrBytes atomic.Int64
+}
+
+func newHost(c Config, stats *Stats) *Host {
+	return &Host{cfg: c, stats: stats, changed: make(chan struct{})}
+}
+
+// broadcast wakes every waiter; the caller holds mu.
+func (h *Host) broadcast() {
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// Connect makes sure one live connection exists, so connection errors (host key, auth)
+// surface when the host is first used.
+func (h *Host) Connect(ctx context.Context) error {
+	cn, err := h.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	h.release(cn)
+	return nil
+}
+
+// acquire takes a session slot, dialling a connection when none is free and the limit
+// allows.
+func (h *Host) acquire(ctx context.Context) (*hostConn, error) {
+	h.mu.Lock()
+	gen := h.failures
+	for {
+		live := h.conns[:0]
+		for _, cn := range h.conns {
+			if cn.client.Alive() {
+				live = append(live, cn)
+			}
+		}
+		h.conns = live
+		for _, cn := range h.conns {
+			if cn.inUse < cn.limit {
+				cn.inUse++
+				h.mu.Unlock()
+				return cn, nil
+			}
+		}
+		if len(h.conns) == 0 && h.failures > gen {
+			err := h.dialErr // a dial we waited for failed: share its error, do not redial
+			h.mu.Unlock()
+			return nil, err
+		}
+		maxConns := h.cfg.MaxConnections
+		if maxConns <= 0 {
+			maxConns = DefaultMaxConnections
+		}
+		if len(h.conns)+h.dialing < maxConns && (len(h.conns) == 0 && h.dialing == 0 || h.limitLearnt()) {
+			h.dialing++
+			h.mu.Unlock()
+			client, err := Dial(ctx, h.cfg)
+			h.mu.Lock()
+			h.dialing--
+			if err != nil {
+				h.failures++
+				h.dialErr = err
+				h.broadcast()
+				h.mu.Unlock()
+				return nil, err
+			}
+			h.stats.Connections.Add(1)
+			cn := &hostConn{client: client, inUse: 1, limit: h.sessionLimit()}
+			h.conns = append(h.conns, cn)
+			h.broadcast()
+			h.mu.Unlock()
+			return cn, nil
+		}
+		wait := h.changed
+		h.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		h.mu.Lock()
+	}
+}
+
+// limitLearnt reports whether the server refused sessions below our assumed limit:
+// only then is a further connection worth it; otherwise callers queue for a slot.
+// The caller holds mu.
+func (h *Host) limitLearnt() bool {
+	for _, cn := range h.conns {
+		if cn.limit < h.sessionLimit() {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Host) sessionLimit() int {
+	if h.cfg.MaxSessions > 0 {
+		return h.cfg.MaxSessions
+	}
+	return DefaultMaxSessions
+}
+
+func (h *Host) release(cn *hostConn) {
+	h.mu.Lock()
+	cn.inUse--
+	h.broadcast()
+	h.mu.Unlock()
+}
+
+// refused lowers a connection's limit after the server refused a session: it has
+// fewer sessions than we assumed (MaxSessions). The next acquire may open a new
+// connection.
+func (h *Host) refused(cn *hostConn) {
+	h.mu.Lock()
+	cn.limit = max(1, cn.inUse-1)
+	cn.inUse--
+	h.broadcast()
+	h.mu.Unlock()
+}
+
+// Run runs cmd on the host; see Client.Run.
+func (h *Host) Run(ctx context.Context, label, cmd string, stdin []byte) (Result, error) {
+	for attempt := 0; ; attempt++ {
+		cn, err := h.acquire(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		session, err := cn.client.newSession()
+		if isRefusal(err) && attempt < 2*DefaultMaxConnections {
+			// A session we closed a moment ago may still count on the server: one short
+			// retry on the same connection before concluding the limit is lower.
+			time.Sleep(20 * time.Millisecond)
+			if session, err = cn.client.newSession(); isRefusal(err) {
+				h.refused(cn)
+				continue
+			}
+		}
+		if err != nil {
+			h.release(cn)
+			return Result{}, err
+		}
+		h.stats.Sessions.Add(1)
+		res, err := cn.client.run(ctx, session, label, cmd, stdin)
+		h.stats.StdoutBytes.Add(int64(len(res.Stdout)))
+		h.stats.StderrBytes.Add(int64(len(res.Stderr)))
+		h.release(cn)
+		return res, err
+	}
+}
+
+func isRefusal(err error) bool {
+	var open *ssh.OpenChannelError
+	return errors.As(err, &open) && (open.Reason == ssh.ConnectionFailed || open.Reason == ssh.Prohibited)
+}
+
+// Close ends every connection of the host.
+func (h *Host) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, cn := range h.conns {
+		_ = cn.client.Close()
+	}
+	h.conns = nil
+}
+
+// Connections is how many live connections the host holds.
+func (h *Host) Connections() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, cn := range h.conns {
+		if cn.client.Alive() {
+			n++
+		}
+	}
+	return n
+}

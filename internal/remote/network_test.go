@@ -1,0 +1,164 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+func TestBastionChain(t *testing.T) {
+	debug := testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}}
+	jump1 := testenv.StartSSHD(t, debug)
+	jump2 := testenv.StartSSHD(t, debug)
+	target := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	// Each hop has its own key, user setting and known_hosts file.
+	jump2.AuthorizeKey(t, jump1.ClientKeyPub)
+	target.AuthorizeKey(t, jump1.ClientKeyPub)
+
+	c := baseConfig(target)
+	c.PrivateKeyFile = jump1.ClientKey
+	c.Bastions = []Bastion{
+		{Host: "127.0.0.1", Port: jump1.Port, User: "root", KnownHostsFile: jump1.KnownHosts},
+		{Host: "127.0.0.1", Port: jump2.Port, KnownHostsFile: jump2.KnownHosts},
+	}
+	cl, err := Dial(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	res, err := cl.Run(context.Background(), "hostname", "echo reached", nil)
+	if err != nil || strings.TrimSpace(string(res.Stdout)) != "reached" {
+		t.Fatalf("%q, %v", res.Stdout, err)
+	}
+	// The jump hosts' logs show the forwarding: jump1 to jump2, jump2 to the target.
+	for _, hop := range []struct {
+		log  string
+		next int
+	}{{jump1.Log(), jump2.Port}, {jump2.Log(), target.Port}} {
+		if want := fmt.Sprintf("target 127.0.0.1 port %d", hop.next); !strings.Contains(hop.log, want) {
+			t.Fatalf("a jump host did not forward to port %d; its log:\n%s", hop.next, hop.log)
+		}
+	}
+
+	// The target's host key is checked too, behind the bastions.
+	c.KnownHostsFile = jump1.KnownHosts // records jump1's key, not the target's
+	_, err = Dial(context.Background(), c)
+	var hk *HostKeyError
+	if !errors.As(err, &hk) || !strings.Contains(err.Error(), "target hop 3 of 3") {
+		t.Fatalf("want the target's host key refused, got %v", err)
+	}
+}
+
+func TestHostCertificateThroughCertAuthority(t *testing.T) {
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "host_ca")
+	caPub := testenv.NewKey(t, ca, "")
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{HostCA: ca})
+	knownHosts := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(knownHosts, []byte("@cert-authority 127.0.0.1,[127.0.0.1]:* "+caPub+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := baseConfig(s)
+	c.KnownHostsFile = knownHosts
+	if user, err := runEcho(t, c); err != nil || user != "root" {
+		t.Fatalf("host certificate signed by a trusted CA: %q, %v", user, err)
+	}
+	// Another CA is not trusted.
+	other := testenv.NewKey(t, filepath.Join(dir, "other_ca"), "")
+	if err := os.WriteFile(knownHosts, []byte("@cert-authority 127.0.0.1,[127.0.0.1]:* "+other+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runEcho(t, c); err == nil {
+		t.Fatal("a host certificate from an untrusted CA was accepted")
+	}
+}
+
+func TestKeepaliveDetectsAStalledPeer(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	c := baseConfig(s)
+	c.KeepaliveInterval = 300 * time.Millisecond
+	cl, err := Dial(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := cl.Run(context.Background(), "long command", "sleep 60", nil)
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	pids := s.ConnectionPids()
+	if len(pids) == 0 {
+		t.Fatal("no sshd connection process to stall")
+	}
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, syscall.SIGSTOP)
+	}
+	defer func() {
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "no keepalive reply") {
+			t.Fatalf("want a keepalive error, got %v", err)
+		}
+	case <-time.After(20 * time.Second): // a hang, not a timing measurement
+		t.Fatal("a stalled peer made the command hang")
+	}
+}
+
+func TestConnectRetriesUntilTheServerListens(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{NoStart: true})
+	started := make(chan struct{})
+	go func() {
+		defer close(started)
+		time.Sleep(1500 * time.Millisecond)
+		s.Start(t)
+	}()
+	user, err := runEcho(t, baseConfig(s))
+	<-started
+	if err != nil || user != "root" {
+		t.Fatalf("want the connection to succeed once sshd listens, got %q, %v", user, err)
+	}
+
+	// Nothing listens and the budget runs out: the error names the cause and the time.
+	c := baseConfig(s)
+	c.Port = freePortForTest(t)
+	c.ConnectTimeout = 700 * time.Millisecond
+	_, err = runEcho(t, c)
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "gave up after") {
+		t.Fatalf("want the last cause and the time spent, got %v", err)
+	}
+}
+
+func TestAuthFailuresAreNotRetried(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	c := baseConfig(s)
+	c.PrivateKeyFile = filepath.Join(t.TempDir(), "stranger")
+	testenv.NewKey(t, c.PrivateKeyFile, "")
+	c.ConnectTimeout = time.Minute
+	_, err := runEcho(t, c)
+	if err == nil || !strings.Contains(err.Error(), "unable to authenticate") || strings.Contains(err.Error(), "gave up after") {
+		t.Fatalf("want an immediate auth error, got %v", err)
+	}
+	if n := strings.Count(s.Log(), "Failed publickey for root"); n != 1 {
+		t.Fatalf("a refused key was retried: %d connections\n%s", n, s.Log())
+	}
+}
+
+func freePortForTest(t *testing.T) int {
+	t.Helper()
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{NoStart: true})
+	return s.Port // reserved by the rig and never started
+}
