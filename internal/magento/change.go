@@ -39,7 +39,10 @@ type ChangeError struct {
 	Cause    string
 	Mode     string
 	Target   string
+	Err      error // the transport's error (cancelled, timed out, connection lost), if any
 }
+
+func (e *ChangeError) Unwrap() error { return e.Err }
 
 func (e *ChangeError) Error() string {
 	var b strings.Builder
@@ -60,6 +63,9 @@ func (e *ChangeError) Error() string {
 		fmt.Fprintf(&b, "after composer %s the installed version is %q, not %q", e.command(), e.Detail, e.Target)
 	case "interrupted":
 		b.WriteString("the apply was interrupted (cancelled, timed out or the connection dropped)")
+		if e.Err != nil {
+			b.WriteString(": " + e.Err.Error())
+		}
 	default:
 		fmt.Fprintf(&b, "%s failed: %s", e.Step, e.Detail)
 	}
@@ -101,18 +107,24 @@ func Change(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult
 	res, runErr := r.Run(ctx, label, changeScript(e, p), stdin)
 	result, changeErr := parseChange(res.Stdout, p)
 	if changeErr != nil {
+		changeErr.Err = runErr
 		return result, changeErr
 	}
-	if runErr != nil {
-		var exit *remote.ExitError
-		if errors.As(runErr, &exit) || ctx.Err() != nil {
-			// Died without saying why: sudo refused, the shell failed, or it was cancelled
-			// before reporting.
-			return result, fmt.Errorf("%w%s", runErr, causeHint(runErr))
-		}
-		return result, runErr
+	switch {
+	case runErr == nil:
+		return result, nil
+	case isExit(runErr) || ctx.Err() != nil:
+		// Died without a report: sudo refused, the shell failed, or cancelled before
+		// the script reported.
+		return result, fmt.Errorf("%w%s", runErr, causeHint(runErr))
+	case result.Archive != "":
+		// The connection dropped under the script. On the host it carries on: the
+		// watchdog stops composer and the script restores its backup and unlocks.
+		return result, fmt.Errorf("%w. The apply script on the host restores its backup %s when the connection drops; "+
+			"the next apply re-reads the host (a lock left by an apply that was killed outright is taken over, and its backup restored first)",
+			runErr, result.Archive)
 	}
-	return result, nil
+	return result, runErr
 }
 
 func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
@@ -155,4 +167,9 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 	failed.Output = strings.Join(output, "\n")
 	failed.Cause = causeFor(failed.Output)
 	return res, failed
+}
+
+func isExit(err error) bool {
+	var exit *remote.ExitError
+	return errors.As(err, &exit)
 }

@@ -25,9 +25,11 @@ var backedUp = []string{fileRootJSON, fileLock, "vendor/composer", dirDMT}
 // setup:backup, composer require/remove, verify, restore preserve_paths, prune. Any
 // failure after composer started, and any INT/TERM (Ctrl-C in Terraform closes the
 // channel; the watchdog sends TERM), restores everything the archive holds.
-// Output lines start with @ so Go can parse them.
+// Output lines start with @ so Go can parse them. They go to fd 4, a copy of stdout:
+// a trap may run while a redirection (composer's log) is active.
 const changeBody = `trap '' PIPE
-say() { printf '%s\n' "$*"; }
+exec 4>&1
+say() { printf '%s\n' "$*" >&4; }
 lock="$root/var/` + lockName + `"
 owned=0; changing=0; archive=""; log=""
 cleanup() { [ -n "$log" ] && rm -f "$log"; [ "$owned" = 1 ] && rm -rf "$lock"; }
@@ -35,7 +37,7 @@ restore() {
   for p in ` + "$backed_up" + `; do rm -rf "$root/$p"; done
   if tar -xzf "$archive" -C "$root"; then say "@restored $archive"; else say "@restore-failed $archive"; fi
 }
-fail() { if [ "$changing" = 1 ]; then changing=0; restore; fi; say "@fail $*"; exit 1; }
+fail() { if [ "$changing" = 1 ]; then changing=0; restore; rm -f "$lock/changing"; fi; say "@fail $*"; exit 1; }
 on_signal() { trap '' INT TERM HUP; fail interrupted; }
 trap cleanup EXIT
 trap on_signal INT TERM HUP
@@ -54,6 +56,12 @@ if ! mkdir "$lock" 2>/dev/null; then
   case "$pid" in ''|*[!0-9]*) pid="" ;; esac
   if [ -z "$pid" ] || [ -d "/proc/$pid" ]; then say "@fail locked $lock $holder"; exit 1; fi
   say "@warning took over the lock $lock left by a process that is gone ($holder)"
+  if [ -f "$lock/changing" ]; then
+    # That apply died between composer and its own restore: finish the restore first.
+    archive=$(cat "$lock/changing")
+    if [ -f "$archive" ]; then restore; say "@warning restored $archive, left by the interrupted apply"; fi
+    archive=""
+  fi
   rm -rf "$lock"
   mkdir "$lock" 2>/dev/null || { say "@fail locked $lock"; exit 1; }
 fi
@@ -76,10 +84,11 @@ say "@backup $archive"
 if [ -n "$setup_backup" ]; then
   out=$(cd "$root" && "$php" bin/magento setup:backup $setup_backup 2>&1); rc=$?
   case "$out" in *"functionality is currently disabled"*) fail setup-backup-disabled ;; esac
-  [ "$rc" = 0 ] || { printf '%s\n' "$out" | tail -n 10 | sed 's/^/@output /'; fail setup-backup "exit $rc"; }
+  [ "$rc" = 0 ] || { printf '%s\n' "$out" | tail -n 10 | sed 's/^/@output /' >&4; fail setup-backup "exit $rc"; }
 fi
 
 log=$(mktemp "${TMPDIR:-/tmp}/tf-magento-composer.XXXXXX") || fail composer "mktemp failed"
+printf '%s\n' "$archive" > "$lock/changing"
 changing=1
 if [ "$mode" = require ]; then
   run_composer require "` + Package + `:$target" --no-interaction --no-progress --no-ansi > "$log" 2>&1
@@ -87,12 +96,12 @@ else
   run_composer remove ` + Package + ` --no-interaction --no-progress --no-ansi > "$log" 2>&1
 fi
 rc=$?
-if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /'; fail composer "exit $rc"; fi
+if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail composer "exit $rc"; fi
 
 now=$(installed)
-if [ "$mode" = require ] && [ "$now" != "$target" ]; then tail -n 15 "$log" | sed 's/^/@output /'; fail verify "$now"; fi
+if [ "$mode" = require ] && [ "$now" != "$target" ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail verify "$now"; fi
 if [ "$mode" = remove ] && [ -d "$root/` + dirDMT + `" ]; then fail verify "the tool's directory is still there"; fi
-changing=0
+changing=0; rm -f "$lock/changing"
 
 for p in "$@"; do
   tar -xzf "$archive" -C "$root" "` + dirDMT + `/$p" 2>/dev/null || say "@warning preserve_paths entry $p is not in the backup; nothing copied"

@@ -281,3 +281,35 @@ func TestComposerEnvAndAuthAreNotInterpreted(t *testing.T) {
 		t.Fatalf("composer saw\n%q\nwant\n%q", got, want)
 	}
 }
+
+func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	archive := filepath.Join(t.TempDir(), "left-behind.tar.gz")
+	if out, err := exec.Command("tar", "-czf", archive, "-C", root, "composer.json", "composer.lock", "vendor/composer", "vendor/magento/data-migration-tool").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	// The interrupted apply got as far as composer, then died without restoring.
+	cmd := exec.Command("composer", "require", "magento/data-migration-tool:2.4.7", "--no-interaction", "--quiet")
+	cmd.Dir, cmd.Env = root, append(os.Environ(), sharedRepo(t).ComposerEnv...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	lock := filepath.Join(root, "var", lockName)
+	if err := os.MkdirAll(lock, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{"owner": "999999999 somehost 2026-11-25T10:00:00Z\n", "changing": archive + "\n"} {
+		if err := os.WriteFile(filepath.Join(lock, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := params(root).ChangeParams
+	p.Target = "2.4.7"
+	res, err := Change(context.Background(), &LocalRunner{}, e, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Previous != "2.4.6" || res.Installed != "2.4.7" || len(res.Warnings) != 2 || !strings.Contains(res.Warnings[1], "restored "+archive) {
+		t.Fatalf("the half-finished apply must be restored before the new one: %+v", res)
+	}
+}

@@ -89,7 +89,8 @@ func (e Exec) composerFunction(root string) string {
 	if composer == "" {
 		composer = "composer"
 	}
-	return `run_composer() { ( if [ -n "$auth" ]; then COMPOSER_AUTH=$auth; export COMPOSER_AUTH; fi; ` +
+	// fd 4 is the apply script's report channel: composer does not need it.
+	return `run_composer() { ( exec 4>&-; if [ -n "$auth" ]; then COMPOSER_AUTH=$auth; export COMPOSER_AUTH; fi; ` +
 		exports.String() + `cd ` + remote.Quote(root) + ` && exec ` + remote.Quote(composer) + ` "$@" ); }` + "\n"
 }
 

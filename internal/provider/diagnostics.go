@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -18,8 +19,14 @@ func addError(diags *diag.Diagnostics, err error, fallback string) {
 		hostKey *remote.HostKeyError
 		install *magento.InstallError
 		exit    *remote.ExitError
+		change  *magento.ChangeError
 	)
 	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddError("Operation Timed Out", err.Error()+
+			"\n\nRaise the resource's timeouts (create, update, delete) if the host is slow; Composer on a large shop can take minutes.")
+	case errors.Is(err, context.Canceled):
+		diags.AddError("Operation Cancelled", err.Error())
 	case errors.As(err, &hostKey):
 		diags.AddError("Untrusted SSH Host Key", err.Error())
 	case errors.As(err, &install):
@@ -31,6 +38,8 @@ func addError(diags *diag.Diagnostics, err error, fallback string) {
 			summary = "Magento Files Unreadable"
 		}
 		diags.AddAttributeError(path.Root("magento_root"), summary, err.Error())
+	case errors.As(err, &change):
+		diags.AddError(fallback, err.Error())
 	case errors.As(err, &exit):
 		diags.AddError("Remote Command Failed", err.Error())
 	default:

@@ -22,6 +22,7 @@ const (
 	kindInt
 	kindBool
 	kindDuration
+	kindBastions
 )
 
 // sshField is one attribute of the `ssh` object. This one list builds the provider's
@@ -49,7 +50,19 @@ var sshFields = []sshField{
 	{name: "host_key", desc: "Pin the host's public key (a line like `ssh-ed25519 AAAA...`) instead of using known_hosts."},
 	{name: "insecure_ignore_host_key", kind: kindBool, desc: "Skip host key verification. Defaults to `false`; `true` is open to man-in-the-middle attacks and produces a warning."},
 	{name: "connect_timeout", kind: kindDuration, desc: "How long to wait for the TCP connection and SSH handshake, as a Go duration. Defaults to `30s`."},
-	{name: "keepalive_interval", kind: kindDuration, desc: "Interval of SSH keepalive requests; a peer silent for three intervals is treated as gone. Defaults to `15s`; `0s` disables keepalives."},
+	{name: "keepalive_interval", kind: kindDuration, desc: "Interval of SSH keepalive requests; a peer silent for three intervals is treated as gone. Defaults to `15s`."},
+	{name: "bastions", kind: kindBastions, desc: "Jump hosts, connected in order: the first is dialled directly, each next one through the previous, and the target through the last. " +
+		"Each hop's host key is verified. Unset fields inherit the connection's user, credentials and known_hosts file."},
+}
+
+// bastionFields are the attributes of one jump host; none is secret.
+var bastionFields = []sshField{
+	{name: "host", desc: "Host name or IP address of the jump host (required)."},
+	{name: "port", kind: kindInt, desc: "SSH port of the jump host. Defaults to `22`."},
+	{name: "user", desc: "Login user on the jump host. Defaults to the connection's user."},
+	{name: "private_key_file", desc: "Private key file for the jump host. Defaults to the connection's key and agent."},
+	{name: "host_key", desc: "Pinned public key of the jump host, instead of known_hosts."},
+	{name: "known_hosts_file", desc: "known_hosts file for the jump host. Defaults to the connection's."},
 }
 
 func (f sshField) stringValidators() []validator.String {
@@ -73,6 +86,9 @@ func providerSSHAttributes() map[string]pschema.Attribute {
 	attrs := map[string]pschema.Attribute{}
 	for _, f := range sshFields {
 		switch f.kind {
+		case kindBastions:
+			attrs[f.name] = pschema.ListNestedAttribute{Optional: true, MarkdownDescription: f.desc,
+				NestedObject: pschema.NestedAttributeObject{Attributes: providerBastionAttributes()}}
 		case kindInt:
 			attrs[f.name] = pschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
 		case kindBool:
@@ -92,6 +108,9 @@ func dataSourceSSHAttributes() map[string]dschema.Attribute {
 			continue
 		}
 		switch f.kind {
+		case kindBastions:
+			attrs[f.name] = dschema.ListNestedAttribute{Optional: true, MarkdownDescription: f.desc,
+				NestedObject: dschema.NestedAttributeObject{Attributes: dataSourceBastionAttributes()}}
 		case kindInt:
 			attrs[f.name] = dschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
 		case kindBool:
@@ -112,6 +131,9 @@ func resourceSSHAttributes() map[string]rschema.Attribute {
 			continue
 		}
 		switch f.kind {
+		case kindBastions:
+			attrs[f.name] = rschema.ListNestedAttribute{Optional: true, MarkdownDescription: f.desc,
+				NestedObject: rschema.NestedAttributeObject{Attributes: resourceBastionAttributes()}}
 		case kindInt:
 			attrs[f.name] = rschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
 		case kindBool:
@@ -119,6 +141,43 @@ func resourceSSHAttributes() map[string]rschema.Attribute {
 		default:
 			attrs[f.name] = rschema.StringAttribute{Optional: true, MarkdownDescription: f.desc, Validators: f.stringValidators()}
 		}
+	}
+	return attrs
+}
+
+// The bastion attributes in each schema package: host is required, the rest optional.
+func providerBastionAttributes() map[string]pschema.Attribute {
+	attrs := map[string]pschema.Attribute{}
+	for _, f := range bastionFields {
+		if f.kind == kindInt {
+			attrs[f.name] = pschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
+			continue
+		}
+		attrs[f.name] = pschema.StringAttribute{Required: f.name == "host", Optional: f.name != "host", MarkdownDescription: f.desc}
+	}
+	return attrs
+}
+
+func dataSourceBastionAttributes() map[string]dschema.Attribute {
+	attrs := map[string]dschema.Attribute{}
+	for _, f := range bastionFields {
+		if f.kind == kindInt {
+			attrs[f.name] = dschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
+			continue
+		}
+		attrs[f.name] = dschema.StringAttribute{Required: f.name == "host", Optional: f.name != "host", MarkdownDescription: f.desc}
+	}
+	return attrs
+}
+
+func resourceBastionAttributes() map[string]rschema.Attribute {
+	attrs := map[string]rschema.Attribute{}
+	for _, f := range bastionFields {
+		if f.kind == kindInt {
+			attrs[f.name] = rschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
+			continue
+		}
+		attrs[f.name] = rschema.StringAttribute{Required: f.name == "host", Optional: f.name != "host", MarkdownDescription: f.desc}
 	}
 	return attrs
 }

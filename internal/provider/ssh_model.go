@@ -15,16 +15,26 @@ import (
 
 // sshOverrideModel is the non-secret part of `ssh`, allowed per resource (and in state).
 type sshOverrideModel struct {
-	User                  types.String `tfsdk:"user"`
-	Port                  types.Int64  `tfsdk:"port"`
-	PrivateKeyFile        types.String `tfsdk:"private_key_file"`
-	CertificateFile       types.String `tfsdk:"certificate_file"`
-	Agent                 types.Bool   `tfsdk:"agent"`
-	KnownHostsFile        types.String `tfsdk:"known_hosts_file"`
-	HostKey               types.String `tfsdk:"host_key"`
-	InsecureIgnoreHostKey types.Bool   `tfsdk:"insecure_ignore_host_key"`
-	ConnectTimeout        types.String `tfsdk:"connect_timeout"`
-	KeepaliveInterval     types.String `tfsdk:"keepalive_interval"`
+	User                  types.String   `tfsdk:"user"`
+	Port                  types.Int64    `tfsdk:"port"`
+	PrivateKeyFile        types.String   `tfsdk:"private_key_file"`
+	CertificateFile       types.String   `tfsdk:"certificate_file"`
+	Agent                 types.Bool     `tfsdk:"agent"`
+	KnownHostsFile        types.String   `tfsdk:"known_hosts_file"`
+	HostKey               types.String   `tfsdk:"host_key"`
+	InsecureIgnoreHostKey types.Bool     `tfsdk:"insecure_ignore_host_key"`
+	ConnectTimeout        types.String   `tfsdk:"connect_timeout"`
+	KeepaliveInterval     types.String   `tfsdk:"keepalive_interval"`
+	Bastions              []bastionModel `tfsdk:"bastions"`
+}
+
+type bastionModel struct {
+	Host           types.String `tfsdk:"host"`
+	Port           types.Int64  `tfsdk:"port"`
+	User           types.String `tfsdk:"user"`
+	PrivateKeyFile types.String `tfsdk:"private_key_file"`
+	HostKey        types.String `tfsdk:"host_key"`
+	KnownHostsFile types.String `tfsdk:"known_hosts_file"`
 }
 
 // sshProviderModel is the provider's `ssh`: the overrides plus secret content.
@@ -102,6 +112,14 @@ func (m *sshOverrideModel) applyTo(c *remote.Config) {
 	}
 	setDuration(&c.ConnectTimeout, m.ConnectTimeout)
 	setDuration(&c.KeepaliveInterval, m.KeepaliveInterval)
+	if m.Bastions != nil {
+		c.Bastions = make([]remote.Bastion, len(m.Bastions))
+		for i, b := range m.Bastions {
+			c.Bastions[i] = remote.Bastion{Host: b.Host.ValueString(), Port: int(b.Port.ValueInt64()), User: b.User.ValueString(),
+				PrivateKeyFile: expandHome(b.PrivateKeyFile.ValueString()), HostKey: b.HostKey.ValueString(),
+				KnownHostsFile: expandHome(b.KnownHostsFile.ValueString())}
+		}
+	}
 }
 
 // applyTo overlays the provider's fields, secrets included, on c.

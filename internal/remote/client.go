@@ -111,22 +111,29 @@ func (c *Client) keepalive(interval time.Duration) {
 }
 
 // watchdog runs the command ($1) with the payload that precedes it on stdin, and kills
-// its whole process group when stdin reaches EOF before the command is done: that is
-// what the server does when the client closes the channel (cancel, timeout, lost
-// connection). OpenSSH refuses "signal" requests for root logins, so this is the
+// its whole process group when a further line arrives on stdin (the client cancels:
+// Ctrl-C, timeout) or stdin reaches EOF (the channel or connection is gone). A line
+// rather than EOF is the cancel signal because sshd may drop the command's remaining
+// output once the client half-closes. OpenSSH refuses "signal" requests for root logins, so this is the
 // mechanism that always works. The payload never appears in argv or the environment of
 // the SSH request. Stdin of a background list must be redirected explicitly (POSIX
 // gives it /dev/null otherwise, and dash ignores a plain <&0), hence fd 3.
+//
+// The watchdog itself survives that TERM (a trap; children still get the default
+// action) and waits for the command, so whatever the command prints while it cleans
+// up (the apply script's restore) still reaches the client before the channel closes.
 const watchdog = `IFS= read -r n || exit 125
 p=x
 if [ "$n" -gt 0 ]; then p=$(head -c "$n"; echo x); fi
 p=${p%x}
+trap : TERM
 exec 3<&0
-( cat <&3 >/dev/null 2>&1; kill -TERM 0 ) >/dev/null 2>&1 &
+( trap - TERM; read -r _ <&3; kill -TERM 0 ) >/dev/null 2>&1 &
 w=$!
 printf %s "$p" | sh -c "$1" 3<&- &
 c=$!
 wait "$c"; s=$?
+while kill -0 "$c" 2>/dev/null; do wait "$c"; s=$?; done
 kill "$w" 2>/dev/null
 exit "$s"`
 
@@ -144,8 +151,8 @@ func (c *Client) newSession() (*ssh.Session, error) {
 // Run executes cmd with sh on the host, feeding stdin to it (which is how secrets reach
 // the host: never argv or the environment of the request). label names the command in
 // errors and logs and must not contain secrets. A non-zero exit is an *ExitError.
-// When ctx ends first, stdin is closed so the watchdog stops the command (the apply
-// script then restores its backup); Run waits up to CancelGrace for that to finish.
+// When ctx ends first, the watchdog stops the command (the apply script then restores
+// its backup); Run waits up to CancelGrace for that and returns what it printed.
 func (c *Client) Run(ctx context.Context, label, cmd string, stdin []byte) (Result, error) {
 	session, err := c.newSession()
 	if err != nil {
@@ -167,7 +174,7 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 	if err := session.Start("sh -c " + Quote(watchdog) + " sh " + Quote(cmd)); err != nil {
 		return Result{}, fmt.Errorf("%s: starting on %s: %w", label, c.address, err)
 	}
-	// stdin stays open after the payload: its EOF is the watchdog's kill signal.
+	// stdin stays open after the payload: a newline or EOF is the watchdog's kill signal.
 	payload := append([]byte(strconv.Itoa(len(stdin))+"\n"), stdin...)
 	if _, err := in.Write(payload); err != nil {
 		return Result{}, fmt.Errorf("%s: sending input to %s: %w", label, c.address, err)
@@ -180,7 +187,7 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 	select {
 	case waitErr = <-finished:
 	case <-ctx.Done():
-		_ = in.Close() // EOF: the watchdog sends TERM to the command's process group
+		_, _ = in.Write([]byte("\n")) // the watchdog sends TERM to the command's process group
 		_ = session.Signal(ssh.SIGTERM)
 		select {
 		case <-finished:

@@ -1,0 +1,55 @@
+package magento
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// Ctrl-C or a timeout in the middle of composer: the watchdog stops composer, the
+// script restores the backup, releases the lock, and the report still arrives.
+func TestChangeInterruptedDuringComposer(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	before := testenv.Digest(t, root, guarded...)
+	wrote := filepath.Join(t.TempDir(), "wrote")
+	e.Composer = fakeComposer(t, `[ "$1" = require ] || exec composer "$@"; composer "$@"; touch `+wrote+`; exec sleep 3603.5`)
+	cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
+		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if _, err := os.Stat(wrote); err == nil {
+				break
+			}
+		}
+		cancel() // what Terraform does on Ctrl-C
+	}()
+	p := params(root).ChangeParams
+	p.Target = "2.4.7"
+	_, err = Change(ctx, cl, e, p)
+	var ce *ChangeError
+	if !errors.As(err, &ce) || ce.Step != "interrupted" || !ce.Restored || !errors.Is(err, context.Canceled) {
+		t.Fatalf("want an interrupted, restored ChangeError wrapping the cancel, got %v", err)
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+		t.Fatalf("not restored:\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var", lockName)); !os.IsNotExist(err) {
+		t.Fatal("the lock was not released")
+	}
+	if exec.Command("pgrep", "-f", "^sleep 3603.5$").Run() == nil {
+		t.Fatal("composer (its sleep) is still running")
+	}
+}
