@@ -17,8 +17,14 @@ func configure(t *testing.T, ssh map[string]tftypes.Value, composerAuth *string)
 	p := New("test")()
 	var schemaResp provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &schemaResp)
-	objType := schemaResp.Schema.Type().TerraformType(ctx).(tftypes.Object)
-	sshType := objType.AttributeTypes["ssh"].(tftypes.Object)
+	objType, ok := schemaResp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatal("the provider schema is not an object")
+	}
+	sshType, ok := objType.AttributeTypes["ssh"].(tftypes.Object)
+	if !ok {
+		t.Fatal("ssh is not an object")
+	}
 	sshVals := map[string]tftypes.Value{}
 	for name, typ := range sshType.AttributeTypes {
 		sshVals[name] = tftypes.NewValue(typ, nil)

@@ -36,7 +36,7 @@ func TestAccDataMigrationTool_runAs(t *testing.T) {
 	uid, _ := strconv.Atoi(owner.Uid)
 	gid, _ := strconv.Atoi(owner.Gid)
 	// A world-traversable base: t.TempDir() is private to root.
-	base, err := os.MkdirTemp("", "tfmagento-runas-")
+	base, err := os.MkdirTemp("", "tfmagento-runas-") //nolint:usetesting // t.TempDir's parents are private to root
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +80,8 @@ resource "magento_data_migration_tool" "shop" {
 					if err != nil {
 						return err
 					}
-					if st := info.Sys().(*syscall.Stat_t); int(st.Uid) != uid {
-						return fmt.Errorf("%s is owned by uid %d, not %s (%d)", path, st.Uid, testenv.TestUser, uid)
+					if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != uid {
+						return fmt.Errorf("%s is not owned by %s (%d)", path, testenv.TestUser, uid)
 					}
 					return nil
 				})

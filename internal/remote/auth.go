@@ -60,7 +60,7 @@ func buildAuthMethods(c Config) ([]ssh.AuthMethod, func(), error) {
 		methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
 			fromAgent, err := agentSigners()
 			if err != nil {
-				return signers, nil // the configured key still works without the agent
+				return signers, nil //nolint:nilerr // the configured key still works without the agent
 			}
 			return append(append([]ssh.Signer{}, signers...), fromAgent...), nil
 		}))

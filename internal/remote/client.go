@@ -189,13 +189,16 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 	case <-ctx.Done():
 		_, _ = in.Write([]byte("\n")) // the watchdog sends TERM to the command's process group
 		_ = session.Signal(ssh.SIGTERM)
+		ended := "still running after the grace period"
 		select {
-		case <-finished:
+		case err := <-finished:
+			ended = fmt.Sprint(err)
 		case <-time.After(c.CancelGrace):
 		case <-c.done:
+			ended = "connection lost"
 		}
 		tflog.Debug(ctx, "ssh command stopped", map[string]any{"label": label, "address": c.address,
-			"duration": time.Since(started).String(), "reason": ctx.Err().Error()})
+			"duration": time.Since(started).String(), "reason": ctx.Err().Error(), "ended": ended})
 		return result(), fmt.Errorf("%s on %s: %w (the remote command was stopped)", label, c.address, ctx.Err())
 	case <-c.done:
 		return result(), fmt.Errorf("%s: %w", label, c.closeErr)

@@ -201,7 +201,11 @@ func freePort(t TB) int {
 		t.Fatalf("finding a free port: %v", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("unexpected listener address %v", l.Addr())
+	}
+	return addr.Port
 }
 
 // SignUserKey signs a public key file with the CA key for principal and validity
