@@ -46,10 +46,36 @@ BEGIN { want = "^magento/(product-[a-z0-9-]+-edition|magento2-base|magento2-ee-b
   } else structure($0)
 }`
 
+// pairAWK reads `grep -A1` output of a Composer-written file, where "version" is the
+// line right after "name" (Composer writes both keys first, one per line). It prints
+// the @pkg lines, or "@fallback" when any name found has no version on the next line
+// (a file not written by Composer, or minified), so the full parser runs instead.
+const pairAWK = `{
+  if ($0 ~ /"name": ?"magento\//) names++
+  if ($0 ~ /^[ \t]*"name": ?"[^"]*",?$/) { n = $0; sub(/^[ \t]*"name": ?"/, "", n); sub(/",?$/, "", n); next }
+  if (n != "" && $0 ~ /^[ \t]*"version": ?"[^"]*",?$/) { v = $0; sub(/^[ \t]*"version": ?"/, "", v); sub(/",?$/, "", v); print "@pkg", kind, n, v; pairs++ }
+  n = ""
+}
+END { if (pairs < names) print "@fallback" }`
+
+// interesting is what the grep fast path looks for in composer.lock and installed.json.
+const interesting = `"name": ?"magento/(product-[a-z0-9-]+-edition|magento2-base|magento2-ee-base|data-migration-tool)"`
+
 // extractPrelude defines x FILE KIND, which prints the @pkg lines of one JSON file
-// (or "@error unreadable FILE"). The apply script uses it too, to verify.
-var extractPrelude = "a=" + remote.Quote(extractAWK) + "\n" +
-	`x() { if [ -f "$1" ]; then if [ -r "$1" ]; then tr ',' '\n' < "$1" | awk -v kind="$2" "$a"; else echo "@error unreadable $1"; fi; fi; }` + "\n"
+// (or "@error unreadable FILE"). Lock and installed.json (1-2 MB in a real shop) take
+// the grep fast path; anything else, or a file grep cannot pair, the full parser. The
+// apply script uses x too, to verify.
+var extractPrelude = "a=" + remote.Quote(extractAWK) + "\nf=" + remote.Quote(pairAWK) + "\ni=" + remote.Quote(interesting) + "\n" +
+	`x() {
+  [ -f "$1" ] || return 0
+  [ -r "$1" ] || { echo "@error unreadable $1"; return 0; }
+  case "$2" in lock|installed)
+    o=$(grep -E -A1 "$i" "$1" | awk -v kind="$2" "$f")
+    case "$o" in *@fallback*) ;; *) [ -z "$o" ] || printf '%s\n' "$o"; return 0 ;; esac ;;
+  esac
+  tr ',' '\n' < "$1" | awk -v kind="$2" "$a"
+}
+`
 
 // readScript is ONE shell command that reads every root in roots: for each, a "@root N"
 // line, then either "@error KIND DETAIL" or the package lines, "@dmtdir yes|no", and

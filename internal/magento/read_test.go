@@ -193,3 +193,33 @@ func write(t *testing.T, root, rel, content string) {
 		t.Fatal(err)
 	}
 }
+
+// Hand-edited files where "version" does not follow "name" must still read right:
+// the grep fast path hands over to the full parser.
+func TestReadFallsBackWhenVersionDoesNotFollowName(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "composer.json", `{"name": "magento/project-community-edition"}`)
+	write(t, root, "composer.lock", "{\n    \"packages\": [\n        {\n            \"name\": \"magento/product-enterprise-edition\",\n            \"type\": \"metapackage\",\n            \"version\": \"2.4.8\"\n        }\n    ]\n}\n")
+	write(t, root, "vendor/composer/installed.json", "{\n    \"packages\": [\n        {\n            \"version\": \"2.4.8.1\",\n            \"name\": \"magento/data-migration-tool\"\n        }\n    ]\n}\n")
+	write(t, root, "vendor/magento/data-migration-tool/composer.json", `{"name": "magento/data-migration-tool"}`)
+	inst, err := Read(context.Background(), &LocalRunner{}, root, nil)
+	if err != nil || inst.MagentoVersion != "2.4.8" || inst.Edition != "enterprise" || inst.DMTVersion != "2.4.8.1" {
+		t.Fatalf("got %+v, %v", inst, err)
+	}
+}
+
+// Composer-written files take the grep fast path: the full parser never runs.
+func TestReadUsesTheFastPathOnComposerFiles(t *testing.T) {
+	root := sharedRepo(t).NewRoot(t, filepath.Join(t.TempDir(), "shop"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6", Extra: 20})
+	for _, file := range []string{"composer.lock", "vendor/composer/installed.json"} {
+		script := extractPrelude + `a='{ print "@slow-path" }'` + "\nx " + filepath.Join(root, file) + " lock\n"
+		res, err := (&LocalRunner{}).Run(context.Background(), "x", script, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := string(res.Stdout)
+		if strings.Contains(out, "@slow-path") || !strings.Contains(out, "@pkg lock magento/data-migration-tool 2.4.6") {
+			t.Fatalf("%s: want the fast path's @pkg lines, got %q", file, out)
+		}
+	}
+}
