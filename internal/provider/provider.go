@@ -36,10 +36,18 @@ type magentoProvider struct {
 	connector Connector
 }
 
-// New returns the provider factory; each provider process gets one connection pool.
+// New returns the provider factory; each provider instance gets its own connection pool.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider {
 		return &magentoProvider{version: version, connector: poolConnector{remote.NewPool()}}
+	}
+}
+
+// NewWithPool returns a factory whose providers share pool (main's, so it can report
+// the pool's statistics when the process ends).
+func NewWithPool(version string, pool *remote.Pool) func() provider.Provider {
+	return func() provider.Provider {
+		return &magentoProvider{version: version, connector: poolConnector{pool}}
 	}
 }
 
@@ -80,7 +88,7 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{base: defaultSSHConfig(), connector: p.connector}
+	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher()}
 	if cfg.SSH != nil {
 		if cfg.SSH.hostKeyConflict() {
 			resp.Diagnostics.AddAttributeError(path.Root("ssh").AtName("host_key"), "Conflicting Host Key Settings",

@@ -18,6 +18,13 @@ type providerData struct {
 	base         remote.Config // provider defaults, secrets included
 	composerAuth string
 	connector    Connector
+	reads        *magento.ReadBatcher // resource reads of one host share commands
+}
+
+// readInstallation reads root through run as runAs, batched with concurrent reads of
+// the same host and user.
+func (d *providerData) readInstallation(ctx context.Context, run magento.Runner, runAs, root string) (magento.Installation, error) {
+	return d.reads.Read(ctx, fmt.Sprintf("%p|%s", run, runAs), magento.RunAs(run, runAs), root)
 }
 
 // secretFieldKeys are log field names whose values are always masked.

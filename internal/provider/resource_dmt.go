@@ -73,7 +73,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	if run == nil {
 		return
 	}
-	inst, err := magento.Read(ctx, magento.RunAs(run, m.RunAs.ValueString()), m.MagentoRoot.ValueString(), nil)
+	inst, err := r.data.readInstallation(ctx, run, m.RunAs.ValueString(), m.MagentoRoot.ValueString())
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return

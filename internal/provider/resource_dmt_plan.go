@@ -79,7 +79,7 @@ func (r *dataMigrationToolResource) readForPlan(ctx context.Context, plan *dataM
 	if run == nil {
 		return magento.Installation{}, false
 	}
-	inst, err := magento.Read(ctx, magento.RunAs(run, plan.RunAs.ValueString()), plan.MagentoRoot.ValueString(), nil)
+	inst, err := r.data.readInstallation(ctx, run, plan.RunAs.ValueString(), plan.MagentoRoot.ValueString())
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return magento.Installation{}, false

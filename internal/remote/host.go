@@ -40,8 +40,19 @@ type hostConn struct {
 type Stats struct {
 	Connections atomic.Int64 // successful dials
 	Sessions    atomic.Int64 // commands run
+	SentBytes   atomic.Int64 // command lines and stdin
 	StdoutBytes atomic.Int64
 	StderrBytes atomic.Int64
+}
+
+// StatsSnapshot is Stats as plain numbers (for JSON).
+type StatsSnapshot struct {
+	Connections, Sessions, SentBytes, StdoutBytes, StderrBytes int64
+}
+
+// Snapshot reads the counters.
+func (s *Stats) Snapshot() StatsSnapshot {
+	return StatsSnapshot{s.Connections.Load(), s.Sessions.Load(), s.SentBytes.Load(), s.StdoutBytes.Load(), s.StderrBytes.Load()}
 }
 
 func newHost(c Config, stats *Stats) *Host {
@@ -184,6 +195,7 @@ func (h *Host) Run(ctx context.Context, label, cmd string, stdin []byte) (Result
 			return Result{}, err
 		}
 		h.stats.Sessions.Add(1)
+		h.stats.SentBytes.Add(int64(len(cmd) + len(watchdog) + len(stdin)))
 		res, err := cn.client.run(ctx, session, label, cmd, stdin)
 		h.stats.StdoutBytes.Add(int64(len(res.Stdout)))
 		h.stats.StderrBytes.Add(int64(len(res.Stderr)))

@@ -149,13 +149,24 @@ func (r *Repo) NewRoot(t TB, dir string, spec RootSpec) string {
 	return dir
 }
 
-// addFiller adds n small packages so lock and installed.json reach a real shop's size.
+// addFiller adds n packages shaped like a real shop's (descriptions, requirements,
+// autoload rules), so composer.lock and installed.json reach a real shop's 1-2 MB.
 func (r *Repo) addFiller(t TB, n int, require map[string]string) {
 	t.Helper()
+	words := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. ", 24)
 	for i := range n {
 		name := fmt.Sprintf("vendor%02d/module-filler-%03d", i%40, i)
-		if _, err := os.Stat(filepath.Join(r.Dir, strings.ReplaceAll(name, "/", "--")+"--1.0.0")); err != nil {
-			r.addPackage(t, name, "1.0.0", "metapackage", nil)
+		dir := filepath.Join(r.Dir, strings.ReplaceAll(name, "/", "--")+"--1.0.0")
+		if _, err := os.Stat(dir); err != nil {
+			manifest := map[string]any{
+				"name": name, "version": "1.0.0", "type": "metapackage", "license": []string{"OSL-3.0", "AFL-3.0"},
+				"description": fmt.Sprintf("Filler module %d. %s", i, words),
+				"keywords":    []string{"magento", "module", "filler", fmt.Sprintf("k%d", i)},
+				"authors":     []map[string]string{{"name": "Filler Vendor", "email": "dev@example.com", "homepage": "https://example.com"}},
+				"extra":       map[string]any{"map": [][]string{{"etc/module.xml", fmt.Sprintf("app/code/Vendor/Filler%d/etc/module.xml", i)}}},
+				"support":     map[string]string{"issues": "https://example.com/issues", "source": "https://example.com/source"},
+			}
+			writeJSON(t, filepath.Join(dir, "composer.json"), manifest)
 		}
 		require[name] = "1.0.0"
 	}

@@ -34,8 +34,8 @@ func run(dir, terraform string) (err error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	rig := &demoTB{dir: filepath.Join(dir, "host")}
-	defer rig.cleanup() // stops sshd: the demo leaves no process running
+	rig := &testenv.Standalone{Dir: filepath.Join(dir, "host")}
+	defer rig.Close() // stops sshd: the demo leaves no process running
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
@@ -159,33 +159,4 @@ func sh(dir string, env []string, name string, args ...string) error {
 		return err
 	}
 	return nil
-}
-
-// demoTB lets the test rig run outside a test: temp dirs live under the demo's
-// directory and are kept for inspection; cleanups (stopping sshd) run at the end.
-type demoTB struct {
-	dir      string
-	n        int
-	cleanups []func()
-}
-
-func (d *demoTB) Helper() {}
-
-func (d *demoTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
-
-func (d *demoTB) Cleanup(f func()) { d.cleanups = append(d.cleanups, f) }
-
-func (d *demoTB) TempDir() string {
-	d.n++
-	path := filepath.Join(d.dir, fmt.Sprintf("tmp%02d", d.n))
-	if err := os.MkdirAll(path, 0o700); err != nil {
-		d.Fatalf("%v", err)
-	}
-	return path
-}
-
-func (d *demoTB) cleanup() {
-	for i := len(d.cleanups) - 1; i >= 0; i-- {
-		d.cleanups[i]()
-	}
 }

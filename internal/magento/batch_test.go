@@ -1,0 +1,57 @@
+package magento
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// countingRunner counts commands; it is safe for concurrent use.
+type countingRunner struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (c *countingRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+	c.mu.Lock()
+	c.calls++
+	c.mu.Unlock()
+	return (&LocalRunner{}).Run(ctx, label, cmd, stdin)
+}
+
+func TestReadBatcherSharesOneCommand(t *testing.T) {
+	r := sharedRepo(t)
+	var roots []string
+	for i, dmt := range []string{"2.4.6", "2.4.7", ""} {
+		roots = append(roots, r.NewRoot(t, filepath.Join(t.TempDir(), string(rune('a'+i))), testenv.RootSpec{Magento: "2.4.7-p3", DMT: dmt}))
+	}
+	roots = append(roots, "/nonexistent/root")
+	runner := &countingRunner{}
+	b := NewReadBatcher()
+	results := make([]RootResult, len(roots))
+	var wg sync.WaitGroup
+	for i, root := range roots {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inst, err := b.Read(context.Background(), "host-a", runner, root)
+			results[i] = RootResult{inst, err}
+		}()
+	}
+	wg.Wait()
+	if runner.calls != 1 {
+		t.Fatalf("%d concurrent reads used %d commands, want 1", len(roots), runner.calls)
+	}
+	if results[0].Installation.DMTVersion != "2.4.6" || results[1].Installation.DMTVersion != "2.4.7" ||
+		results[2].Err != nil || results[2].Installation.DMTVersion != "" || !IsNotMagento(results[3].Err) {
+		t.Fatalf("each caller must get its own root's result: %+v", results)
+	}
+	// Different keys (hosts) never share a command.
+	if _, err := b.Read(context.Background(), "host-b", runner, roots[0]); err != nil || runner.calls != 2 {
+		t.Fatalf("a read for another host: %v after %d commands", err, runner.calls)
+	}
+}

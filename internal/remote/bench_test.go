@@ -1,0 +1,26 @@
+package remote
+
+import (
+	"context"
+	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// BenchmarkRunOverSharedConnection is the round trip of one command on a pooled
+// connection: session open, exec through the watchdog, exit.
+func BenchmarkRunOverSharedConnection(b *testing.B) {
+	s := testenv.StartSSHD(b, testenv.SSHDOptions{})
+	pool := NewPool()
+	defer pool.Close()
+	h, err := pool.Get(context.Background(), Config{Host: "127.0.0.1", Port: s.Port, User: "root",
+		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := h.Run(context.Background(), "true", "true", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,332 @@
+// Command bench measures `terraform plan` over many Magento installs against the plain
+// OpenSSH way of checking them and against the floor (one connection per host reading
+// just the needed bytes), interleaved in one run, and prints medians and ratios. It
+// builds everything with the test rig: real sshd, real Composer, 500-package installs.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// The bench re-executes itself as the provider (through a symlink of that name) to
+// record the real provider's peak memory.
+const (
+	providerName = "terraform-provider-magento"
+	realEnv      = "BENCH_REAL_PROVIDER"
+	rssEnv       = "BENCH_RSS_FILE"
+	statsEnv     = "TF_MAGENTO_STATS_FILE"
+)
+
+func main() {
+	if filepath.Base(os.Args[0]) == providerName {
+		os.Exit(wrapProvider())
+	}
+	dir := flag.String("dir", ".bench", "work directory (removed and recreated)")
+	terraform := flag.String("terraform", "terraform", "Terraform CLI")
+	runs := flag.Int("runs", 5, "measured runs per scenario")
+	packages := flag.Int("packages", 500, "packages per install (composer.lock size)")
+	flag.Parse()
+	if err := run(*dir, *terraform, *runs, *packages); err != nil {
+		fmt.Fprintf(os.Stderr, "bench failed: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+type scenario struct {
+	name    string
+	hosts   []*testenv.SSHD
+	roots   []string // roots[i] is on hosts[i%len(hosts)]
+	tfDir   string
+	results map[string][]time.Duration
+	conns   []float64
+	sess    []float64
+	bytes   []float64
+	rss     []int64
+}
+
+func run(dir, terraform string, runs, packages int) (err error) {
+	if dir, err = filepath.Abs(dir); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	rig := &testenv.Standalone{Dir: filepath.Join(dir, "rig")}
+	defer rig.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+
+	fmt.Println("building the provider and the fixtures...")
+	real := filepath.Join(dir, "bin", "real", providerName)
+	if out, err := exec.Command("go", "build", "-o", real, ".").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	wrapDir := filepath.Join(dir, "bin", "wrap")
+	if err := os.MkdirAll(wrapDir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink(self, filepath.Join(wrapDir, providerName)); err != nil {
+		return err
+	}
+	rc := filepath.Join(dir, "terraformrc")
+	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"magento-ops/magento\" = %q\n  }\n  direct {}\n}\n", wrapDir)), 0o644); err != nil {
+		return err
+	}
+
+	hosts := make([]*testenv.SSHD, 4)
+	for i := range hosts {
+		hosts[i] = testenv.StartSSHD(rig, testenv.SSHDOptions{})
+		hosts[i].AuthorizeKey(rig, hosts[0].ClientKeyPub) // one key for the fleet
+	}
+	repo := testenv.NewRepo(rig)
+	template := repo.NewRoot(rig, filepath.Join(dir, "template"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7", Extra: packages})
+	lock, _ := os.Stat(filepath.Join(template, "composer.lock"))
+	installed, _ := os.Stat(filepath.Join(template, "vendor/composer/installed.json"))
+	roots := make([]string, 100)
+	for i := range roots {
+		roots[i] = filepath.Join(dir, "shops", fmt.Sprintf("shop%03d", i))
+		if err := os.MkdirAll(filepath.Dir(roots[i]), 0o755); err != nil {
+			return err
+		}
+		if out, err := exec.Command("cp", "-a", template, roots[i]).CombinedOutput(); err != nil {
+			return fmt.Errorf("cp: %v %s", err, out)
+		}
+	}
+	fmt.Printf("100 installs with %d packages: composer.lock %.1f MB, installed.json %.1f MB\n",
+		packages, float64(lock.Size())/1e6, float64(installed.Size())/1e6)
+
+	scenarios := []*scenario{
+		{name: "20 installs, 1 host", hosts: hosts[:1], roots: roots[:20]},
+		{name: "100 installs, 1 host", hosts: hosts[:1], roots: roots},
+		{name: "100 installs, 4 hosts", hosts: hosts, roots: roots},
+	}
+	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + real}
+	for i, s := range scenarios {
+		s.results = map[string][]time.Duration{}
+		s.tfDir = filepath.Join(dir, fmt.Sprintf("tf%d", i))
+		if err := os.MkdirAll(s.tfDir, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(s.tfDir, "main.tf"), []byte(s.config()), 0o644); err != nil {
+			return err
+		}
+		if out, err := tf(terraform, s.tfDir, env, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+			return fmt.Errorf("%s: initial apply: %v\n%s", s.name, err, out)
+		}
+	}
+
+	fmt.Printf("measuring %d interleaved runs...\n", runs)
+	for r := range runs {
+		for _, s := range scenarios {
+			if err := s.measurePlan(terraform, env, dir); err != nil {
+				return err
+			}
+			s.results["norefresh"] = append(s.results["norefresh"], timed(func() error {
+				out, err := tf(terraform, s.tfDir, env, "plan", "-input=false", "-lock=false", "-refresh=false", "-no-color")
+				if err != nil {
+					return fmt.Errorf("%v\n%s", err, out)
+				}
+				return nil
+			}))
+			s.results["plain"] = append(s.results["plain"], timed(func() error { return s.plainOpenSSH() }))
+			s.results["floor"] = append(s.results["floor"], timed(func() error { return s.floor() }))
+		}
+		fmt.Printf("  run %d/%d done\n", r+1, runs)
+	}
+	report(scenarios, runs)
+	return nil
+}
+
+func (s *scenario) host(i int) *testenv.SSHD { return s.hosts[i%len(s.hosts)] }
+
+func (s *scenario) config() string {
+	h := s.hosts[0]
+	var items []string
+	for i, root := range s.roots {
+		items = append(items, fmt.Sprintf("    { root = %q, port = %d, known_hosts = %q }", root, s.host(i).Port, s.host(i).KnownHosts))
+	}
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    magento = { source = "magento-ops/magento" }
+  }
+}
+
+provider "magento" {
+  ssh = {
+    user             = "root"
+    private_key_file = %q
+    agent            = false
+  }
+}
+
+locals {
+  shops = [
+%s
+  ]
+}
+
+resource "magento_data_migration_tool" "shop" {
+  count        = length(local.shops)
+  host         = "127.0.0.1"
+  magento_root = local.shops[count.index].root
+  ssh = {
+    port             = local.shops[count.index].port
+    known_hosts_file = local.shops[count.index].known_hosts
+  }
+}
+`, h.ClientKey, strings.Join(items, ",\n"))
+}
+
+// measurePlan times one `terraform plan` (refresh of every resource) and records the
+// connections and sessions sshd saw, the transport's bytes and the provider's peak RSS.
+func (s *scenario) measurePlan(terraform string, env []string, dir string) error {
+	statsFile, rssFile := filepath.Join(dir, "stats.json"), filepath.Join(dir, "rss")
+	_ = os.Remove(statsFile)
+	_ = os.Remove(rssFile)
+	before := s.sshdCounts()
+	started := time.Now()
+	out, err := tf(terraform, s.tfDir, append(env, statsEnv+"="+statsFile, rssEnv+"="+rssFile),
+		"plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color")
+	elapsed := time.Since(started)
+	if err != nil {
+		return fmt.Errorf("%s: plan was not empty or failed: %v\n%s", s.name, err, out)
+	}
+	after := s.sshdCounts()
+	n := float64(len(s.roots))
+	s.results["plan"] = append(s.results["plan"], elapsed)
+	s.conns = append(s.conns, float64(after[0]-before[0]))
+	s.sess = append(s.sess, float64(after[1]-before[1])/n)
+	var stats remote.StatsSnapshot
+	if b, err := os.ReadFile(statsFile); err == nil && json.Unmarshal(b, &stats) == nil {
+		s.bytes = append(s.bytes, float64(stats.SentBytes+stats.StdoutBytes+stats.StderrBytes)/n)
+	}
+	if b, err := os.ReadFile(rssFile); err == nil {
+		kb, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		s.rss = append(s.rss, kb)
+	}
+	return nil
+}
+
+// sshdCounts sums logins and sessions over the scenario's hosts, from their logs.
+func (s *scenario) sshdCounts() [2]int {
+	var c [2]int
+	for _, h := range s.hosts {
+		log := h.Log()
+		c[0] += strings.Count(log, "Accepted publickey")
+		c[1] += strings.Count(log, "Starting session")
+	}
+	return c
+}
+
+func sshArgs(h *testenv.SSHD) []string {
+	return []string{"-i", h.ClientKey, "-p", strconv.Itoa(h.Port), "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + h.KnownHosts,
+		"-o", "StrictHostKeyChecking=yes", "-o", "ControlMaster=no", "-o", "ControlPath=none", "root@127.0.0.1"}
+}
+
+// plainOpenSSH is what operators script: one ssh per install, booting PHP for
+// bin/magento and Composer, 10 at a time (Terraform's default parallelism).
+func (s *scenario) plainOpenSSH() error {
+	sem := make(chan struct{}, 10)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(s.roots))
+	for i, root := range s.roots {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			cmd := "cd " + remote.Quote(root) + " && php bin/magento --version && COMPOSER_ALLOW_SUPERUSER=1 composer show --no-interaction magento/data-migration-tool"
+			if out, err := exec.Command("ssh", append(sshArgs(s.host(i)), cmd)...).CombinedOutput(); err != nil {
+				errs <- fmt.Errorf("plain ssh: %v %s", err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// floor is one OpenSSH connection per host that reads just the needed bytes of all its
+// installs.
+func (s *scenario) floor() error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(s.hosts))
+	for hi, h := range s.hosts {
+		var script strings.Builder
+		for i, root := range s.roots {
+			if i%len(s.hosts) == hi {
+				fmt.Fprintf(&script, "grep -E -A1 '\"name\": \"magento/(product-community-edition|data-migration-tool)\"' %s %s;",
+					remote.Quote(root+"/composer.lock"), remote.Quote(root+"/vendor/composer/installed.json"))
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if out, err := exec.Command("ssh", append(sshArgs(h), script.String())...).CombinedOutput(); err != nil {
+				errs <- fmt.Errorf("floor ssh: %v %s", err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+func timed(f func() error) time.Duration {
+	started := time.Now()
+	if err := f(); err != nil {
+		panic(err)
+	}
+	return time.Since(started)
+}
+
+func tf(terraform, dir string, env []string, args ...string) (string, error) {
+	cmd := exec.Command(terraform, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func median[T int64 | float64 | time.Duration](xs []T) T {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func report(scenarios []*scenario, runs int) {
+	fmt.Printf("\nmedians of %d runs\n", runs)
+	fmt.Printf("%-22s %10s %12s %10s %10s %8s %8s %6s %9s %10s %12s\n", "scenario", "tf plan", "(no refresh)", "plain ssh", "floor",
+		"plan/pl", "plan/fl", "conns", "sess/res", "bytes/res", "provider RSS")
+	for _, s := range scenarios {
+		plan, plain, fl := median(s.results["plan"]), median(s.results["plain"]), median(s.results["floor"])
+		fmt.Printf("%-22s %9.2fs %11.2fs %9.2fs %9.2fs %8.2f %8.2f %6.0f %9.2f %10.0f %9.1f MiB\n", s.name,
+			plan.Seconds(), median(s.results["norefresh"]).Seconds(), plain.Seconds(), fl.Seconds(), plan.Seconds()/plain.Seconds(), plan.Seconds()/fl.Seconds(),
+			median(s.conns), median(s.sess), median(s.bytes), float64(median(s.rss))/1024)
+	}
+	fmt.Println("\nplan/pl = terraform plan / plain OpenSSH (one ssh per install, php bin/magento + composer show, 10 at a time)")
+	fmt.Println("plan/fl = terraform plan / floor (one ssh per host reading the needed bytes of all its installs)")
+	fmt.Println("conns = SSH logins per plan (sshd logs); sess/res = sessions per resource; bytes/res = sent + received by the provider's transport")
+}
