@@ -36,7 +36,7 @@ type readBatch struct {
 
 // NewReadBatcher returns a batcher with the defaults.
 func NewReadBatcher() *ReadBatcher {
-	return &ReadBatcher{Window: 10 * time.Millisecond, MaxRoots: 100}
+	return &ReadBatcher{Window: 25 * time.Millisecond, MaxRoots: 100}
 }
 
 // Read reads root through r, sharing the command with other reads for key (a host
