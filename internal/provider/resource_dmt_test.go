@@ -239,26 +239,29 @@ func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
 func TestAccDataMigrationTool_removedOutOfBandAndHostDown(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	// A short connect_timeout: a down host is retried until it is spent.
+	config := r.dmtConfig(root, `  ssh = { connect_timeout = "2s" }`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
-			{Config: r.dmtConfig(root, "")},
+			{Config: config},
 			{
-				// The host is down: the plan fails and the resource stays in state.
+				// The host is down: the plan fails once connect_timeout is spent on retries,
+				// and the resource stays in state.
 				PreConfig:   func() { r.sshd.Stop() },
-				Config:      r.dmtConfig(root, ""),
+				Config:      config,
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`SSH Connection Failed(.|\n)*connection refused`),
+				ExpectError: regexp.MustCompile(`SSH Connection Failed(.|\n)*connection refused(.|\n)*gave up after`),
 			},
 			{
 				PreConfig: func() { r.sshd.Start(t) },
-				Config:    r.dmtConfig(root, ""),
+				Config:    config,
 				PlanOnly:  true, // an empty plan: the state survived the failed refresh
 			},
 			{
 				// The tool is removed by hand: the plan creates it again.
 				PreConfig: func() { r.composer(t, root, "remove", "magento/data-migration-tool") },
-				Config:    r.dmtConfig(root, ""),
+				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
 				}},
