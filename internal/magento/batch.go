@@ -13,7 +13,7 @@ import (
 // reads that arrive meanwhile, or within Window of each other, share the next one.
 type ReadBatcher struct {
 	Window   time.Duration // how long a batch waits for more reads before it goes
-	MaxRoots int           // a batch this big goes as soon as nothing is in flight
+	MaxRoots int           // a batch this big goes as soon as nothing is in flight; it also keeps the command well below Linux's 128 KiB limit for one argument
 
 	mu     sync.Mutex
 	queues map[string]*readQueue
@@ -36,7 +36,7 @@ type readBatch struct {
 
 // NewReadBatcher returns a batcher with the defaults.
 func NewReadBatcher() *ReadBatcher {
-	return &ReadBatcher{Window: 25 * time.Millisecond, MaxRoots: 100}
+	return &ReadBatcher{Window: 25 * time.Millisecond, MaxRoots: 50}
 }
 
 // Read reads root through r, sharing the command with other reads for key (a host

@@ -76,10 +76,7 @@ func (d *installationDataSource) Configure(_ context.Context, req datasource.Con
 func (d *installationDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	var m installationModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if m.SSH.hostKeyConflict() {
-		resp.Diagnostics.AddAttributeError(path.Root("ssh").AtName("host_key"), "Conflicting Host Key Settings",
-			"host_key pins the host's key while insecure_ignore_host_key = true skips the check. Remove one of them.")
-	}
+	m.SSH.validate(path.Root("ssh"), &resp.Diagnostics)
 }
 
 func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

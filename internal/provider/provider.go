@@ -90,9 +90,7 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher()}
 	if cfg.SSH != nil {
-		if cfg.SSH.hostKeyConflict() {
-			resp.Diagnostics.AddAttributeError(path.Root("ssh").AtName("host_key"), "Conflicting Host Key Settings",
-				"host_key pins the host's key while insecure_ignore_host_key = true skips the check. Remove one of them.")
+		if cfg.SSH.validate(path.Root("ssh"), &resp.Diagnostics); resp.Diagnostics.HasError() {
 			return
 		}
 		cfg.SSH.applyTo(&data.base)

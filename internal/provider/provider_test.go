@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -51,19 +50,7 @@ func (r *rig) root(t *testing.T, spec testenv.RootSpec) string {
 }
 
 // providerConfig is the provider block that reaches the rig's sshd.
-func (r *rig) providerConfig() string {
-	return fmt.Sprintf(`
-provider "magento" {
-  ssh = {
-    user             = "root"
-    port             = %d
-    private_key_file = %q
-    known_hosts_file = %q
-    agent            = false
-  }
-}
-`, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts)
-}
+func (r *rig) providerConfig() string { return "\n" + r.sshd.ProviderHCL() }
 
 // composer runs composer in root as an operator would, out of band.
 func (r *rig) composer(t *testing.T, root string, args ...string) {
@@ -77,16 +64,7 @@ func (r *rig) composer(t *testing.T, root string, args ...string) {
 }
 
 // composerEnvHCL is composer_env that keeps Composer offline on the rig.
-func (r *rig) composerEnvHCL() string {
-	var b strings.Builder
-	b.WriteString("{\n")
-	for _, kv := range r.repo.ComposerEnv {
-		k, v, _ := strings.Cut(kv, "=")
-		fmt.Fprintf(&b, "    %s = %q\n", k, v)
-	}
-	b.WriteString("  }")
-	return b.String()
-}
+func (r *rig) composerEnvHCL() string { return r.repo.ComposerEnvHCL() }
 
 // dmtConfig is the provider block plus a magento_data_migration_tool.shop for root;
 // extra holds more arguments.

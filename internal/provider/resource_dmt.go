@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -41,10 +42,7 @@ func (r *dataMigrationToolResource) Configure(_ context.Context, req resource.Co
 func (r *dataMigrationToolResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m dataMigrationToolModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if m.SSH.hostKeyConflict() {
-		resp.Diagnostics.AddAttributeError(path.Root("ssh").AtName("host_key"), "Conflicting Host Key Settings",
-			"host_key pins the host's key while insecure_ignore_host_key = true skips the check. Remove one of them.")
-	}
+	m.SSH.validate(path.Root("ssh"), &resp.Diagnostics)
 }
 
 // runner connects to the resource's host, as run_as when set.
@@ -96,12 +94,8 @@ func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.Cre
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
 	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	plan.LastBackup = types.StringNull()
-	var pin types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("version"), &pin)...)
-	r.converge(ctx, &plan, pin, &resp.Diagnostics)
+	r.converge(ctx, &plan, req.Config, timeout, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -123,22 +117,21 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
 	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var pin types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("version"), &pin)...)
-	r.converge(ctx, &plan, pin, &resp.Diagnostics)
+	r.converge(ctx, &plan, req.Config, timeout, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// converge brings the host in line with plan and records the result in plan.
-func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigrationToolModel, pin types.String, diags *diag.Diagnostics) {
-	ctx = r.data.logContext(ctx)
+// converge brings the host in line with plan within timeout and records the result in
+// plan. The pin comes from configuration: a planned version may just be the in-sync one.
+func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigrationToolModel, config tfsdk.Config, timeout time.Duration, diags *diag.Diagnostics) {
+	ctx, cancel := context.WithTimeout(r.data.logContext(ctx), timeout)
+	defer cancel()
+	var pin types.String
+	diags.Append(config.GetAttribute(ctx, path.Root("version"), &pin)...)
 	exec := plan.exec(ctx, r.data, diags)
-	// The pin comes from configuration: a planned version may just be the in-sync one.
 	params := magento.ConvergeParams{ChangeParams: plan.changeParams(ctx, diags), Pin: pin.ValueString()}
 	if diags.HasError() {
 		return

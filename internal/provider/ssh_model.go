@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
@@ -149,9 +151,12 @@ func setDuration(dst *time.Duration, v types.String) {
 	}
 }
 
-// hostKeyConflict reports host_key set together with insecure_ignore_host_key = true.
-func (m *sshOverrideModel) hostKeyConflict() bool {
-	return m != nil && !m.HostKey.IsNull() && m.InsecureIgnoreHostKey.ValueBool()
+// validate reports host_key set together with insecure_ignore_host_key = true.
+func (m *sshOverrideModel) validate(at path.Path, diags *diag.Diagnostics) {
+	if m != nil && !m.HostKey.IsNull() && m.InsecureIgnoreHostKey.ValueBool() {
+		diags.AddAttributeError(at.AtName("host_key"), "Conflicting Host Key Settings",
+			"host_key pins the host's key while insecure_ignore_host_key = true skips the check. Remove one of them.")
+	}
 }
 
 // connectionID is the resource ID and import ID: ssh://user@host:port/magento/root.

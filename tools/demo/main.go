@@ -94,27 +94,13 @@ func run(dir, terraform string) (err error) {
 }
 
 func configuration(sshd *testenv.SSHD, root string, repo *testenv.Repo) string {
-	var env strings.Builder
-	for _, kv := range repo.ComposerEnv {
-		k, v, _ := strings.Cut(kv, "=")
-		fmt.Fprintf(&env, "    %s = %q\n", k, v)
-	}
 	return fmt.Sprintf(`terraform {
   required_providers {
     magento = { source = "magento-ops/magento" }
   }
 }
 
-provider "magento" {
-  ssh = {
-    user             = "root"
-    port             = %d
-    private_key_file = %q
-    known_hosts_file = %q
-    agent            = false
-  }
-}
-
+%s
 # The shop exists already: adopt it into Terraform, then keep it in step.
 import {
   to = magento_data_migration_tool.shop
@@ -128,8 +114,7 @@ resource "magento_data_migration_tool" "shop" {
     keep = 5
   }
   # The demo's Composer works offline from a local repository of test releases.
-  composer_env = {
-%s  }
+  composer_env = %s
 }
 
 output "installed" {
@@ -139,7 +124,7 @@ output "installed" {
 output "last_backup" {
   value = magento_data_migration_tool.shop.last_backup
 }
-`, sshd.Port, sshd.ClientKey, sshd.KnownHosts, sshd.Port, root, root, env.String())
+`, sshd.ProviderHCL(), sshd.Port, root, root, repo.ComposerEnvHCL())
 }
 
 func step(title string) { fmt.Printf("\n==> %s\n", title) }

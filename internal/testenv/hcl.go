@@ -1,0 +1,32 @@
+package testenv
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ProviderHCL is a provider "magento" block that reaches this sshd as root.
+func (s *SSHD) ProviderHCL() string {
+	return fmt.Sprintf(`provider "magento" {
+  ssh = {
+    user             = "root"
+    port             = %d
+    private_key_file = %q
+    known_hosts_file = %q
+    agent            = false
+  }
+}
+`, s.Port, s.ClientKey, s.KnownHosts)
+}
+
+// ComposerEnvHCL is a composer_env map that keeps Composer offline on this repository.
+func (r *Repo) ComposerEnvHCL() string {
+	var b strings.Builder
+	b.WriteString("{\n")
+	for _, kv := range r.ComposerEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(&b, "    %s = %q\n", k, v)
+	}
+	b.WriteString("  }")
+	return b.String()
+}
