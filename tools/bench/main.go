@@ -73,8 +73,8 @@ func run(dir, terraform string, runs, packages int) (err error) {
 	}()
 
 	fmt.Println("building the provider and the fixtures...")
-	real := filepath.Join(dir, "bin", "real", providerName)
-	if out, err := exec.Command("go", "build", "-o", real, ".").CombinedOutput(); err != nil {
+	realProvider := filepath.Join(dir, "bin", "real", providerName)
+	if out, err := exec.Command("go", "build", "-o", realProvider, ".").CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	self, err := os.Executable()
@@ -120,7 +120,7 @@ func run(dir, terraform string, runs, packages int) (err error) {
 		{name: "100 installs, 1 host", hosts: hosts[:1], roots: roots},
 		{name: "100 installs, 4 hosts", hosts: hosts, roots: roots},
 	}
-	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + real}
+	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + realProvider}
 	for i, s := range scenarios {
 		s.results = map[string][]time.Duration{}
 		s.tfDir = filepath.Join(dir, fmt.Sprintf("tf%d", i))
