@@ -50,7 +50,17 @@ type asUser struct {
 }
 
 func (a asUser) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
-	return a.Runner.Run(ctx, label, "sudo -n -u "+remote.Quote(a.user)+" -- sh -c "+remote.Quote(cmd), stdin)
+	return a.Runner.Run(ctx, label, a.wrap(cmd), stdin)
+}
+
+// RunShared keeps reads as run_as in the shared shell too: sudo costs a process, not a
+// session.
+func (a asUser) RunShared(ctx context.Context, label, cmd string) (remote.Result, error) {
+	return runRead(ctx, a.Runner, label, a.wrap(cmd))
+}
+
+func (a asUser) wrap(cmd string) string {
+	return "sudo -n -u " + remote.Quote(a.user) + " -- sh -c " + remote.Quote(cmd)
 }
 
 // stdin is what the scripts read first: the Composer credentials on one line.

@@ -77,7 +77,7 @@ type RootResult struct {
 
 // ReadMany reads several roots on one host in one remote command.
 func ReadMany(ctx context.Context, r Runner, roots []string, tools *Tools) ([]RootResult, error) {
-	res, err := r.Run(ctx, "read Magento installation", readScript(roots, tools), nil)
+	res, err := runRead(ctx, r, "read Magento installation", readScript(roots, tools))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", strings.Join(roots, ", "), err)
 	}

@@ -11,3 +11,17 @@ import (
 type Runner interface {
 	Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error)
 }
+
+// SharedRunner runs short, read-only commands without opening a session for each
+// (*remote.Host keeps one shell per connection for them). Reads use it when offered.
+type SharedRunner interface {
+	RunShared(ctx context.Context, label, cmd string) (remote.Result, error)
+}
+
+// runRead runs a read-only command, in the shared shell when r offers one.
+func runRead(ctx context.Context, r Runner, label, cmd string) (remote.Result, error) {
+	if shared, ok := r.(SharedRunner); ok {
+		return shared.RunShared(ctx, label, cmd)
+	}
+	return r.Run(ctx, label, cmd, nil)
+}

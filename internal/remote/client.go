@@ -205,12 +205,11 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 	}
 	res := result()
 	var exit *ssh.ExitError
-	status := 0
 	if errors.As(waitErr, &exit) {
-		status = exit.ExitStatus()
+		logCommand(ctx, label, c.address, started, res, &ExitError{ExitStatus: exit.ExitStatus()})
+	} else {
+		logCommand(ctx, label, c.address, started, res, waitErr)
 	}
-	tflog.Debug(ctx, "ssh command finished", map[string]any{"label": label, "address": c.address,
-		"duration": time.Since(started).String(), "exit_status": status, "stdout_bytes": len(res.Stdout)})
 	switch {
 	case waitErr == nil:
 		return res, nil
@@ -244,4 +243,15 @@ func (b *lockedBuffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf...)
+}
+
+// logCommand writes the debug line for a finished command: label, duration, status.
+func logCommand(ctx context.Context, label, address string, started time.Time, res Result, err error) {
+	status := 0
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		status = exit.ExitStatus
+	}
+	tflog.Debug(ctx, "ssh command finished", map[string]any{"label": label, "address": address,
+		"duration": time.Since(started).String(), "exit_status": status, "stdout_bytes": len(res.Stdout)})
 }

@@ -34,6 +34,7 @@ type hostConn struct {
 	client *Client
 	inUse  int
 	limit  int
+	shell  *sharedShell // started on first RunShared; holds one session slot
 }
 
 // Stats counts what the transport did, for benchmarks and tests.

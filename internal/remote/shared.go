@@ -1,0 +1,176 @@
+package remote
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// sharedLoop is a long-lived shell on the host that runs short commands one after
+// another, each framed by a length header on stdin and an end marker (with its exit
+// status) on stdout. Commands run there skip the per-session cost: sshd starting the
+// login shell and its rc files, about 100 ms on many hosts. Only short, read-only
+// commands (reads) use it; stdin and stderr of a command are closed.
+const sharedLoop = `m=$1
+while IFS= read -r n; do
+  c=$(head -c "$n"; echo x); c=${c%x}
+  ( eval "$c" ) </dev/null 2>/dev/null
+  printf '\n%s %s\n' "$m" "$?"
+done`
+
+// sharedShell is one sharedLoop session; commands take turns.
+type sharedShell struct {
+	mu      sync.Mutex
+	session *ssh.Session
+	in      io.WriteCloser
+	out     *bufio.Reader
+	marker  string
+	broken  bool
+}
+
+func startSharedShell(c *Client) (*sharedShell, error) {
+	session, err := c.newSession()
+	if err != nil {
+		return nil, err
+	}
+	in, err := session.StdinPipe()
+	if err != nil {
+		_ = session.Close()
+		return nil, err
+	}
+	out, err := session.StdoutPipe()
+	if err != nil {
+		_ = session.Close()
+		return nil, err
+	}
+	nonce := make([]byte, 12)
+	_, _ = rand.Read(nonce)
+	s := &sharedShell{session: session, in: in, out: bufio.NewReader(out), marker: "@@end-" + hex.EncodeToString(nonce)}
+	if err := session.Start("sh -c " + Quote(sharedLoop) + " sh " + Quote(s.marker)); err != nil {
+		_ = session.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// run sends cmd and reads its output up to the marker. A cancelled context or any
+// protocol error breaks the shell: it is closed, and the caller falls back or retries.
+func (s *sharedShell) run(ctx context.Context, cmd string) (Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.broken {
+		return Result{}, errSharedShellBroken
+	}
+	if _, err := io.WriteString(s.in, strconv.Itoa(len(cmd))+"\n"+cmd); err != nil {
+		s.close()
+		return Result{}, errors.Join(errSharedShellBroken, err)
+	}
+	type outcome struct {
+		res Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() { // owns s.out until the marker; after a cancel nobody reads it again
+		res, err := s.readUntilMarker()
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		if errors.Is(o.err, errSharedShellBroken) {
+			s.close()
+		}
+		return o.res, o.err
+	case <-ctx.Done():
+		s.close()
+		return Result{}, ctx.Err()
+	}
+}
+
+func (s *sharedShell) readUntilMarker() (Result, error) {
+	var stdout strings.Builder
+	for {
+		line, err := s.out.ReadString('\n')
+		if err != nil {
+			return Result{}, errors.Join(errSharedShellBroken, err)
+		}
+		if status, ok := strings.CutPrefix(line, s.marker+" "); ok {
+			res := Result{Stdout: []byte(strings.TrimSuffix(stdout.String(), "\n"))} // printf's newline before the marker
+			if code, _ := strconv.Atoi(strings.TrimSpace(status)); code != 0 {
+				return res, &ExitError{Command: "shared shell command", ExitStatus: code, Stdout: res.Stdout}
+			}
+			return res, nil
+		}
+		stdout.WriteString(line)
+	}
+}
+
+func (s *sharedShell) close() {
+	s.broken = true
+	_ = s.in.Close()
+	_ = s.session.Close()
+}
+
+var errSharedShellBroken = errors.New("shared shell session ended")
+
+// RunShared runs a short read-only command in the connection's shared shell, paying
+// the session start-up (login shell, rc files) once per connection instead of per
+// command. If the shared shell cannot be used, it falls back to Run.
+func (h *Host) RunShared(ctx context.Context, label, cmd string) (Result, error) {
+	cn, err := h.acquire(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	shell, err := h.sharedShellOf(cn)
+	if err == nil {
+		started := time.Now()
+		var res Result
+		res, err = shell.run(ctx, cmd)
+		if !errors.Is(err, errSharedShellBroken) {
+			h.release(cn)
+			h.stats.SentBytes.Add(int64(len(cmd)))
+			h.stats.StdoutBytes.Add(int64(len(res.Stdout)))
+			logCommand(ctx, label, cn.client.address, started, res, err)
+			if err != nil && ctx.Err() == nil {
+				return res, fmt.Errorf("%s: %w", label, err)
+			}
+			return res, err
+		}
+	}
+	h.release(cn)
+	return h.Run(ctx, label, cmd, nil)
+}
+
+// sharedShellOf returns the connection's shared shell, starting it on first use.
+// It holds one of the connection's session slots for as long as it lives.
+func (h *Host) sharedShellOf(cn *hostConn) (*sharedShell, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if cn.shell != nil && !cn.shell.broken {
+		return cn.shell, nil
+	}
+	if cn.shell != nil { // broken: its slot is free again
+		cn.shell = nil
+		cn.limit++
+	}
+	if cn.limit < 3 {
+		return nil, errors.New("too few sessions allowed to keep one open")
+	}
+	shell, err := startSharedShell(cn.client)
+	if err != nil {
+		return nil, err
+	}
+	h.stats.Sessions.Add(1)
+	cn.shell = shell
+	cn.limit-- // the shell keeps one session open
+	return shell, nil
+}

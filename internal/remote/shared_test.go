@@ -1,0 +1,62 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+func TestRunSharedUsesOneSessionForManyCommands(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	pool := NewPool()
+	defer pool.Close()
+	h, err := pool.Get(context.Background(), baseConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := strings.Count(s.Log(), "Starting session")
+	for i := range 5 {
+		res, err := h.RunShared(context.Background(), "echo", "printf 'line one\\n'; echo \"$((1+"+string(rune('0'+i))+"))\"")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "line one\n" + string(rune('1'+i)) + "\n"; string(res.Stdout) != want {
+			t.Fatalf("command %d printed %q, want %q", i, res.Stdout, want)
+		}
+	}
+	// Output without a final newline, a failing status, and nothing on stdin.
+	res, err := h.RunShared(context.Background(), "fail", "printf partial; cat; exit 3")
+	var exit *ExitError
+	if !errors.As(err, &exit) || exit.ExitStatus != 3 || string(res.Stdout) != "partial" {
+		t.Fatalf("want exit 3 with %q, got %q, %v", "partial", res.Stdout, err)
+	}
+	if n := strings.Count(s.Log(), "Starting session") - before; n != 1 {
+		t.Fatalf("6 shared commands opened %d sessions, want 1", n)
+	}
+}
+
+func TestRunSharedRecoversFromCancelAndLostConnections(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	pool := NewPool()
+	defer pool.Close()
+	h, err := pool.Get(context.Background(), baseConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := h.RunShared(ctx, "slow", "sleep 5"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want the deadline, got %v", err)
+	}
+	if res, err := h.RunShared(context.Background(), "after cancel", "echo fine"); err != nil || string(res.Stdout) != "fine\n" {
+		t.Fatalf("after a cancel: %q, %v", res.Stdout, err)
+	}
+	h.conns[0].client.markClosed(errors.New("simulated drop"))
+	if res, err := h.RunShared(context.Background(), "after drop", "echo again"); err != nil || string(res.Stdout) != "again\n" {
+		t.Fatalf("after a dropped connection: %q, %v", res.Stdout, err)
+	}
+}
