@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +52,24 @@ func TestChangeInterruptedDuringComposer(t *testing.T) {
 	}
 	if exec.Command("pgrep", "-f", "^sleep 3603.5$").Run() == nil {
 		t.Fatal("composer (its sleep) is still running")
+	}
+}
+
+// run_as through sudo that wants a password fails the read with the fix, not a bare
+// exit status (reads run in the shared shell, where sudo's complaint arrives on stdout).
+func TestReadAsUserWithoutPasswordlessSudo(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	password := "pw-" + time.Now().Format("150405.000000")
+	testenv.EnsureUser(t, password)
+	pool := remote.NewPool()
+	defer pool.Close()
+	h, err := pool.Get(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: testenv.TestUser,
+		Password: password, KnownHostsFile: s.KnownHosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Read(context.Background(), RunAs(h, "root"), "/var/www/magento", nil)
+	if err == nil || !strings.Contains(err.Error(), "passwordless sudo rule") {
+		t.Fatalf("want the sudo fix in the error, got %v", err)
 	}
 }

@@ -79,7 +79,7 @@ type RootResult struct {
 func ReadMany(ctx context.Context, r Runner, roots []string, tools *Tools) ([]RootResult, error) {
 	res, err := runRead(ctx, r, "read Magento installation", readScript(roots, tools))
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", strings.Join(roots, ", "), err)
+		return nil, fmt.Errorf("reading %s: %w%s", strings.Join(roots, ", "), err, causeHint(err))
 	}
 	return parseRead(res.Stdout, roots, tools != nil)
 }

@@ -24,3 +24,21 @@ func BenchmarkRunOverSharedConnection(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRunShared is the same command in the connection's shared shell: no session
+// start-up, no login shell, no rc files.
+func BenchmarkRunShared(b *testing.B) {
+	s := testenv.StartSSHD(b, testenv.SSHDOptions{})
+	pool := NewPool()
+	defer pool.Close()
+	h, err := pool.Get(context.Background(), Config{Host: "127.0.0.1", Port: s.Port, User: "root",
+		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := h.RunShared(context.Background(), "true", "true"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

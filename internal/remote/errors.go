@@ -23,6 +23,8 @@ func (e *ExitError) Error() string {
 	msg := fmt.Sprintf("remote command %s failed: %s", e.Command, status)
 	if tail := LastLines(e.Stderr, 5); tail != "" {
 		msg += ": " + tail
+	} else if tail := LastLines(e.Stdout, 3); tail != "" {
+		msg += ": " + tail
 	}
 	return msg
 }

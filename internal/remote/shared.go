@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -20,11 +19,11 @@ import (
 // another, each framed by a length header on stdin and an end marker (with its exit
 // status) on stdout. Commands run there skip the per-session cost: sshd starting the
 // login shell and its rc files, about 100 ms on many hosts. Only short, read-only
-// commands (reads) use it; stdin and stderr of a command are closed.
+// commands (reads) use it; a command's stdin is closed and its stderr joins stdout.
 const sharedLoop = `m=$1
 while IFS= read -r n; do
   c=$(head -c "$n"; echo x); c=${c%x}
-  ( eval "$c" ) </dev/null 2>/dev/null
+  ( eval "$c" ) </dev/null 2>&1
   printf '\n%s %s\n' "$m" "$?"
 done`
 
@@ -65,7 +64,7 @@ func startSharedShell(c *Client) (*sharedShell, error) {
 
 // run sends cmd and reads its output up to the marker. A cancelled context or any
 // protocol error breaks the shell: it is closed, and the caller falls back or retries.
-func (s *sharedShell) run(ctx context.Context, cmd string) (Result, error) {
+func (s *sharedShell) run(ctx context.Context, label, cmd string) (Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.broken {
@@ -81,7 +80,7 @@ func (s *sharedShell) run(ctx context.Context, cmd string) (Result, error) {
 	}
 	done := make(chan outcome, 1)
 	go func() { // owns s.out until the marker; after a cancel nobody reads it again
-		res, err := s.readUntilMarker()
+		res, err := s.readUntilMarker(label)
 		done <- outcome{res, err}
 	}()
 	select {
@@ -96,7 +95,7 @@ func (s *sharedShell) run(ctx context.Context, cmd string) (Result, error) {
 	}
 }
 
-func (s *sharedShell) readUntilMarker() (Result, error) {
+func (s *sharedShell) readUntilMarker(label string) (Result, error) {
 	var stdout strings.Builder
 	for {
 		line, err := s.out.ReadString('\n')
@@ -106,7 +105,7 @@ func (s *sharedShell) readUntilMarker() (Result, error) {
 		if status, ok := strings.CutPrefix(line, s.marker+" "); ok {
 			res := Result{Stdout: []byte(strings.TrimSuffix(stdout.String(), "\n"))} // printf's newline before the marker
 			if code, _ := strconv.Atoi(strings.TrimSpace(status)); code != 0 {
-				return res, &ExitError{Command: "shared shell command", ExitStatus: code, Stdout: res.Stdout}
+				return res, &ExitError{Command: label, ExitStatus: code, Stdout: res.Stdout}
 			}
 			return res, nil
 		}
@@ -134,15 +133,12 @@ func (h *Host) RunShared(ctx context.Context, label, cmd string) (Result, error)
 	if err == nil {
 		started := time.Now()
 		var res Result
-		res, err = shell.run(ctx, cmd)
+		res, err = shell.run(ctx, label, cmd)
 		if !errors.Is(err, errSharedShellBroken) {
 			h.release(cn)
 			h.stats.SentBytes.Add(int64(len(cmd)))
 			h.stats.StdoutBytes.Add(int64(len(res.Stdout)))
 			logCommand(ctx, label, cn.client.address, started, res, err)
-			if err != nil && ctx.Err() == nil {
-				return res, fmt.Errorf("%s: %w", label, err)
-			}
 			return res, err
 		}
 	}
