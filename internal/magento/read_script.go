@@ -79,7 +79,9 @@ var extractPrelude = "a=" + remote.Quote(extractAWK) + "\nf=" + remote.Quote(pai
 
 // readScript is ONE shell command that reads every root in roots: for each, a "@root N"
 // line, then either "@error KIND DETAIL" or the package lines, "@dmtdir yes|no", and
-// (when tools is set) "@php" and "@composer" lines. It never boots Magento or Composer;
+// (when tools is set) "@php" and "@composer" lines. The root composer.json (git clones)
+// and the tool's own composer.json are parsed only when the lock and installed.json do
+// not answer. It never boots Magento or Composer;
 // tools adds `php -v` and `composer --version` for the data source only.
 func readScript(roots []string, tools *Tools) string {
 	var b strings.Builder
@@ -91,8 +93,11 @@ elif [ ! -d "$r" ]; then echo "@error notdir"
 elif [ ! -x "$r" ] || [ ! -r "$r" ]; then echo "@error unreadable $r"
 elif [ ! -f "$r/` + fileRootJSON + `" ]; then echo "@error nocomposer"
 else
-x "$r/` + fileRootJSON + `" root; x "$r/` + fileLock + `" lock; x "$r/` + fileInstalled + `" installed
-if [ -d "$r/` + dirDMT + `" ]; then echo "@dmtdir yes"; x "$r/` + fileDMTJSON + `" dmt; else echo "@dmtdir no"; fi
+o=$(x "$r/` + fileLock + `" lock; x "$r/` + fileInstalled + `" installed); [ -z "$o" ] || printf '%s\n' "$o"
+case "$o" in *"@pkg lock magento/product-"*|*"@pkg lock magento/magento2-base "*) ;; *) x "$r/` + fileRootJSON + `" root ;; esac
+if [ -d "$r/` + dirDMT + `" ]; then echo "@dmtdir yes"
+  case "$o" in *"@pkg installed ` + Package + ` "*) ;; *) x "$r/` + fileDMTJSON + `" dmt ;; esac
+else echo "@dmtdir no"; fi
 fi
 `)
 	}
