@@ -59,8 +59,7 @@ func TestChangeInterruptedDuringComposer(t *testing.T) {
 // exit status (reads run in the shared shell, where sudo's complaint arrives on stdout).
 func TestReadAsUserWithoutPasswordlessSudo(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
-	password := "pw-" + time.Now().Format("150405.000000")
-	testenv.EnsureUser(t, password)
+	password := testenv.EnsureUser(t)
 	pool := remote.NewPool()
 	defer pool.Close()
 	h, err := pool.Get(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: testenv.TestUser,

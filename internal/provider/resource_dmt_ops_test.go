@@ -28,7 +28,7 @@ import (
 
 func TestAccDataMigrationTool_runAs(t *testing.T) {
 	r := newRig(t)
-	testenv.EnsureUser(t, fmt.Sprintf("pw-%d", time.Now().UnixNano()))
+	testenv.EnsureUser(t)
 	owner, err := user.Lookup(testenv.TestUser)
 	if err != nil {
 		t.Fatal(err)

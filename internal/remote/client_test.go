@@ -44,8 +44,7 @@ func TestAuthentication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	password := fmt.Sprintf("pw-%d", time.Now().UnixNano())
-	testenv.EnsureUser(t, password)
+	password := testenv.EnsureUser(t)
 
 	for _, tc := range []struct {
 		name     string

@@ -27,6 +27,7 @@ type SSHD struct {
 	config         string
 	log            string
 	cmd            *exec.Cmd
+	starts         int // "Server listening" lines seen so far (the log survives restarts)
 }
 
 // SSHDOptions adjusts the server.
@@ -108,14 +109,16 @@ func (s *SSHD) Start(t TB) {
 	}
 	s.cmd = cmd
 	go func() { _ = cmd.Wait(); _ = logFile.Close() }()
-	address := net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port))
+	// Wait for this sshd to say it listens (dialling the port could reach another test
+	// binary's server that grabbed the same free port first).
+	ready := fmt.Sprintf("Server listening on 127.0.0.1 port %d", s.Port)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", address); err == nil {
-			_ = c.Close()
+		if strings.Count(s.Log(), ready) > s.starts {
+			s.starts++
 			return
 		}
 	}
-	t.Fatalf("sshd did not listen on %s; log:\n%s", address, s.Log())
+	t.Fatalf("sshd did not listen on 127.0.0.1:%d; log:\n%s", s.Port, s.Log())
 }
 
 // ConnectionPids lists the per-connection sshd processes (not the listener, not the

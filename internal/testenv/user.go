@@ -1,24 +1,57 @@
 package testenv
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
+	"time"
 )
 
 // TestUser is the unprivileged account the rig logs in as for password and run_as
-// tests. It is created once per machine; its password is reset on every call.
+// tests. It is created once per machine.
 const TestUser = "tfmagento"
 
-// EnsureUser creates TestUser (when missing) and sets its password.
-func EnsureUser(t TB, password string) {
+// passwordFile keeps the test user's random password, readable by root only, so test
+// binaries running in parallel all agree on it.
+var passwordFile = filepath.Join(os.TempDir(), "tfmagento-test-user.password")
+
+// EnsureUser creates TestUser (when missing) with a random password and returns it.
+func EnsureUser(t TB) string {
 	t.Helper()
+	password := sharedPassword(t)
 	if _, err := user.Lookup(TestUser); err != nil {
 		need(t, "useradd")
-		run(t, nil, "", "useradd", "--create-home", "--shell", "/bin/sh", TestUser)
+		if out, err := runErr(nil, "", "useradd", "--create-home", "--shell", "/bin/sh", TestUser); err != nil && !strings.Contains(out, "already exists") {
+			t.Fatalf("%v", err)
+		}
 	}
-	cmd := TestUser + ":" + password
-	if strings.ContainsAny(cmd, "\n") {
-		t.Fatalf("password must be one line")
+	runStdin(t, TestUser+":"+password+"\n", "chpasswd")
+	return password
+}
+
+// sharedPassword creates the password file once (O_EXCL decides who writes it) and
+// reads it back.
+func sharedPassword(t TB) string {
+	t.Helper()
+	if f, err := os.OpenFile(passwordFile, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err == nil {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		_, werr := f.WriteString("pw-" + hex.EncodeToString(b))
+		if cerr := f.Close(); werr != nil || cerr != nil {
+			t.Fatalf("writing %s: %v", passwordFile, errors.Join(werr, cerr))
+		}
 	}
-	runStdin(t, cmd+"\n", "chpasswd")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		b, err := os.ReadFile(passwordFile)
+		if err == nil && len(b) > 0 {
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reading %s: %v", passwordFile, err)
+		}
+	}
 }
