@@ -34,6 +34,9 @@ type readBatch struct {
 	timer   *time.Timer
 }
 
+// readTimeout bounds one batched read command (a read normally takes milliseconds).
+const readTimeout = 2 * time.Minute
+
 // NewReadBatcher returns a batcher with the defaults.
 func NewReadBatcher() *ReadBatcher {
 	return &ReadBatcher{Window: 25 * time.Millisecond, MaxRoots: 50}
@@ -100,7 +103,11 @@ func (b *ReadBatcher) launchIfIdle(key string, q *readQueue) {
 	batch.timer.Stop()
 	q.next, q.inFlight = nil, true
 	go func() {
-		results, err := ReadMany(batch.ctx, batch.runner, batch.roots, nil)
+		// Detached from its callers, so bounded on its own: a stuck filesystem on the host
+		// must not hang every later read.
+		ctx, cancel := context.WithTimeout(batch.ctx, readTimeout)
+		defer cancel()
+		results, err := ReadMany(ctx, batch.runner, batch.roots, nil)
 		for i, w := range batch.waiters {
 			if err != nil {
 				w <- RootResult{Err: err}
