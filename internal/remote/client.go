@@ -217,8 +217,19 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 		return res, &ExitError{Command: label, ExitStatus: exit.ExitStatus(), Signal: exit.Signal(),
 			Stdout: res.Stdout, Stderr: res.Stderr}
 	}
+	// No exit status: sshd or the connection died under the command. The connection's
+	// own error usually follows within moments and names the cause.
+	var missing *ssh.ExitMissingError
+	if errors.As(waitErr, &missing) {
+		select {
+		case <-c.done:
+			return res, fmt.Errorf("%s: %w", label, c.closeErr)
+		case <-time.After(time.Second):
+		}
+		return res, fmt.Errorf("%s: connection to %s lost: the session ended without an exit status", label, c.address)
+	}
 	select {
-	case <-c.done: // the connection died under the command
+	case <-c.done:
 		return res, fmt.Errorf("%s: %w", label, c.closeErr)
 	default:
 	}
