@@ -33,6 +33,7 @@ type sshField struct {
 	kind         fieldKind
 	providerOnly bool // secret content: provider configuration only, never state
 	sensitive    bool
+	required     bool
 	desc         string
 }
 
@@ -57,7 +58,7 @@ var sshFields = []sshField{
 
 // bastionFields are the attributes of one jump host; none is secret.
 var bastionFields = []sshField{
-	{name: "host", desc: "Host name or IP address of the jump host (required)."},
+	{name: "host", required: true, desc: "Host name or IP address of the jump host."},
 	{name: "port", kind: kindInt, desc: "SSH port of the jump host. Defaults to `22`."},
 	{name: "user", desc: "Login user on the jump host. Defaults to the connection's user."},
 	{name: "private_key_file", desc: "Private key file for the jump host. Defaults to the connection's key and agent."},
@@ -82,102 +83,79 @@ func (f sshField) stringValidators() []validator.String {
 var portValidators = []validator.Int64{int64validator.Between(1, 65535)}
 
 // providerSSHAttributes is the provider's `ssh` object: every field.
-func providerSSHAttributes() map[string]pschema.Attribute {
+func providerSSHAttributes() map[string]pschema.Attribute { return providerAttributes(sshFields, true) }
+
+// dataSourceSSHAttributes is the data source's `ssh` object: non-secret overrides.
+func dataSourceSSHAttributes() map[string]dschema.Attribute { return dataSourceAttributes(sshFields) }
+
+// resourceSSHAttributes is the resource's `ssh` object: non-secret overrides, which
+// live in state, so nothing secret may be here.
+func resourceSSHAttributes() map[string]rschema.Attribute { return resourceAttributes(sshFields) }
+
+// The same field list rendered in each schema package (the framework gives each its
+// own attribute types); bastions nest bastionFields.
+func providerAttributes(fields []sshField, withSecrets bool) map[string]pschema.Attribute {
 	attrs := map[string]pschema.Attribute{}
-	for _, f := range sshFields {
+	for _, f := range fields {
+		if f.providerOnly && !withSecrets {
+			continue
+		}
 		switch f.kind {
 		case kindBastions:
 			attrs[f.name] = pschema.ListNestedAttribute{Optional: true, MarkdownDescription: f.desc,
-				NestedObject: pschema.NestedAttributeObject{Attributes: providerBastionAttributes()}}
+				NestedObject: pschema.NestedAttributeObject{Attributes: providerAttributes(bastionFields, false)}}
 		case kindInt:
 			attrs[f.name] = pschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
 		case kindBool:
 			attrs[f.name] = pschema.BoolAttribute{Optional: true, MarkdownDescription: f.desc}
 		default:
-			attrs[f.name] = pschema.StringAttribute{Optional: true, Sensitive: f.sensitive, MarkdownDescription: f.desc, Validators: f.stringValidators()}
+			attrs[f.name] = pschema.StringAttribute{Required: f.required, Optional: !f.required, Sensitive: f.sensitive,
+				MarkdownDescription: f.desc, Validators: f.stringValidators()}
 		}
 	}
 	return attrs
 }
 
-// dataSourceSSHAttributes is the data source's `ssh` object: non-secret overrides.
-func dataSourceSSHAttributes() map[string]dschema.Attribute {
+func dataSourceAttributes(fields []sshField) map[string]dschema.Attribute {
 	attrs := map[string]dschema.Attribute{}
-	for _, f := range sshFields {
+	for _, f := range fields {
 		if f.providerOnly {
 			continue
 		}
 		switch f.kind {
 		case kindBastions:
 			attrs[f.name] = dschema.ListNestedAttribute{Optional: true, MarkdownDescription: f.desc,
-				NestedObject: dschema.NestedAttributeObject{Attributes: dataSourceBastionAttributes()}}
+				NestedObject: dschema.NestedAttributeObject{Attributes: dataSourceAttributes(bastionFields)}}
 		case kindInt:
 			attrs[f.name] = dschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
 		case kindBool:
 			attrs[f.name] = dschema.BoolAttribute{Optional: true, MarkdownDescription: f.desc}
 		default:
-			attrs[f.name] = dschema.StringAttribute{Optional: true, MarkdownDescription: f.desc, Validators: f.stringValidators()}
+			attrs[f.name] = dschema.StringAttribute{Required: f.required, Optional: !f.required,
+				MarkdownDescription: f.desc, Validators: f.stringValidators()}
 		}
 	}
 	return attrs
 }
 
-// resourceSSHAttributes is the resource's `ssh` object: non-secret overrides, which
-// live in state, so nothing secret may be here.
-func resourceSSHAttributes() map[string]rschema.Attribute {
+func resourceAttributes(fields []sshField) map[string]rschema.Attribute {
 	attrs := map[string]rschema.Attribute{}
-	for _, f := range sshFields {
+	for _, f := range fields {
 		if f.providerOnly {
 			continue
 		}
 		switch f.kind {
 		case kindBastions:
 			attrs[f.name] = rschema.ListNestedAttribute{Optional: true, MarkdownDescription: f.desc,
-				NestedObject: rschema.NestedAttributeObject{Attributes: resourceBastionAttributes()}}
+				NestedObject: rschema.NestedAttributeObject{Attributes: resourceAttributes(bastionFields)}}
 		case kindInt:
 			attrs[f.name] = rschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
 		case kindBool:
 			attrs[f.name] = rschema.BoolAttribute{Optional: true, MarkdownDescription: f.desc}
 		default:
-			attrs[f.name] = rschema.StringAttribute{Optional: true, MarkdownDescription: f.desc, Validators: f.stringValidators()}
+			attrs[f.name] = rschema.StringAttribute{Required: f.required, Optional: !f.required,
+				MarkdownDescription: f.desc, Validators: f.stringValidators()}
 		}
-	}
-	return attrs
-}
-
-// The bastion attributes in each schema package: host is required, the rest optional.
-func providerBastionAttributes() map[string]pschema.Attribute {
-	attrs := map[string]pschema.Attribute{}
-	for _, f := range bastionFields {
-		if f.kind == kindInt {
-			attrs[f.name] = pschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
-			continue
-		}
-		attrs[f.name] = pschema.StringAttribute{Required: f.name == "host", Optional: f.name != "host", MarkdownDescription: f.desc}
-	}
-	return attrs
-}
-
-func dataSourceBastionAttributes() map[string]dschema.Attribute {
-	attrs := map[string]dschema.Attribute{}
-	for _, f := range bastionFields {
-		if f.kind == kindInt {
-			attrs[f.name] = dschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
-			continue
-		}
-		attrs[f.name] = dschema.StringAttribute{Required: f.name == "host", Optional: f.name != "host", MarkdownDescription: f.desc}
-	}
-	return attrs
-}
-
-func resourceBastionAttributes() map[string]rschema.Attribute {
-	attrs := map[string]rschema.Attribute{}
-	for _, f := range bastionFields {
-		if f.kind == kindInt {
-			attrs[f.name] = rschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
-			continue
-		}
-		attrs[f.name] = rschema.StringAttribute{Required: f.name == "host", Optional: f.name != "host", MarkdownDescription: f.desc}
 	}
 	return attrs
 }
