@@ -7,24 +7,23 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-// benchHost is a pooled host on a fresh sshd.
-func benchHost(b *testing.B) *Host {
-	b.Helper()
-	s := testenv.StartSSHD(b, testenv.SSHDOptions{})
+// pooledHost is a host from a fresh pool on a fresh sshd.
+func pooledHost(tb testing.TB) (*Host, *testenv.SSHD) {
+	tb.Helper()
+	s := testenv.StartSSHD(tb, testenv.SSHDOptions{})
 	pool := NewPool()
-	b.Cleanup(pool.Close)
-	h, err := pool.Get(context.Background(), Config{Host: "127.0.0.1", Port: s.Port, User: "root",
-		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
+	tb.Cleanup(pool.Close)
+	h, err := pool.Get(context.Background(), baseConfig(s))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	return h
+	return h, s
 }
 
 // BenchmarkRunOverSharedConnection is the round trip of one command on a pooled
 // connection: session open, login shell (and its rc files), watchdog, exit.
 func BenchmarkRunOverSharedConnection(b *testing.B) {
-	h := benchHost(b)
+	h, _ := pooledHost(b)
 	for b.Loop() {
 		if _, err := h.Run(context.Background(), "true", "true", nil); err != nil {
 			b.Fatal(err)
@@ -35,7 +34,7 @@ func BenchmarkRunOverSharedConnection(b *testing.B) {
 // BenchmarkRunShared is the same command in the connection's shared shell: no session
 // start-up, no login shell, no rc files.
 func BenchmarkRunShared(b *testing.B) {
-	h := benchHost(b)
+	h, _ := pooledHost(b)
 	for b.Loop() {
 		if _, err := h.RunShared(context.Background(), "true", "true"); err != nil {
 			b.Fatal(err)

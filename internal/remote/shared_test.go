@@ -6,18 +6,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
 func TestRunSharedUsesOneSessionForManyCommands(t *testing.T) {
-	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
-	pool := NewPool()
-	defer pool.Close()
-	h, err := pool.Get(context.Background(), baseConfig(s))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, s := pooledHost(t)
 	before := strings.Count(s.Log(), "Starting session")
 	for i := range 5 {
 		res, err := h.RunShared(context.Background(), "echo", "printf 'line one\\n'; echo \"$((1+"+string(rune('0'+i))+"))\"")
@@ -40,13 +32,7 @@ func TestRunSharedUsesOneSessionForManyCommands(t *testing.T) {
 }
 
 func TestRunSharedRecoversFromCancelAndLostConnections(t *testing.T) {
-	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
-	pool := NewPool()
-	defer pool.Close()
-	h, err := pool.Get(context.Background(), baseConfig(s))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, _ := pooledHost(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	if _, err := h.RunShared(ctx, "slow", "sleep 5"); !errors.Is(err, context.DeadlineExceeded) {
