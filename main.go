@@ -24,6 +24,9 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
+	if !debug {
+		provider.TuneProcess() // in debug mode the logs go to the developer's terminal
+	}
 
 	pool := remote.NewPool()
 	err := providerserver.Serve(context.Background(), provider.NewWithPool(version, pool), providerserver.ServeOpts{

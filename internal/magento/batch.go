@@ -37,9 +37,11 @@ type readBatch struct {
 // readTimeout bounds one batched read command (a read normally takes milliseconds).
 const readTimeout = 2 * time.Minute
 
-// NewReadBatcher returns a batcher with the defaults.
+// NewReadBatcher returns a batcher with the defaults. The window is short: a read
+// command costs a few milliseconds in the shared shell, and reads that arrive while one
+// is in flight share the next anyway; the window only gathers the first burst.
 func NewReadBatcher() *ReadBatcher {
-	return &ReadBatcher{Window: 25 * time.Millisecond, MaxRoots: 50}
+	return &ReadBatcher{Window: 2 * time.Millisecond, MaxRoots: 50}
 }
 
 // Read reads root through r, sharing the command with other reads for key (a host

@@ -2,6 +2,8 @@ package magento
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -16,20 +18,34 @@ func benchRoot(b *testing.B) string {
 }
 
 // BenchmarkReadScript500 runs the read command with the local sh, as the host would:
-// the host-side cost of one resource read.
+// the host-side cost of one resource read, alone and in a batch of 10 (Terraform's
+// default parallelism). ns/root is what one resource read costs on the host.
 func BenchmarkReadScript500(b *testing.B) {
 	root := benchRoot(b)
-	runner := &LocalRunner{}
-	var out int
-	for b.Loop() {
-		res, err := runner.Run(context.Background(), "read", readScript([]string{root}, nil), nil)
-		if err != nil {
-			b.Fatal(err)
+	for _, n := range []int{1, 10} {
+		roots := []string{root}
+		for i := 1; i < n; i++ { // distinct copies: a batch never holds a root twice
+			roots = append(roots, fmt.Sprintf("%s-%d", root, i))
+			if out, err := exec.Command("cp", "-a", root, roots[i]).CombinedOutput(); err != nil {
+				b.Fatalf("%v %s", err, out)
+			}
 		}
-		out = len(res.Stdout)
+		script := readScript(roots, nil)
+		b.Run(fmt.Sprintf("roots=%d", n), func(b *testing.B) {
+			runner := &LocalRunner{}
+			var out int
+			for b.Loop() {
+				res, err := runner.Run(context.Background(), "read", script, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				out = len(res.Stdout)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/root")
+			b.ReportMetric(float64(out)/float64(n), "stdout-bytes/root")
+			b.ReportMetric(float64(len(script))/float64(n), "script-bytes/root")
+		})
 	}
-	b.ReportMetric(float64(out), "stdout-bytes")
-	b.ReportMetric(float64(len(readScript([]string{root}, nil))), "script-bytes")
 }
 
 // BenchmarkParseRead parses the read command's output in the provider.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -76,12 +77,25 @@ type RootResult struct {
 }
 
 // ReadMany reads several roots on one host in one remote command.
+// A root asked for twice (a resource and a data source on one shop) is read once.
 func ReadMany(ctx context.Context, r Runner, roots []string, tools *Tools) ([]RootResult, error) {
-	res, err := runRead(ctx, r, "read Magento installation", readScript(roots, tools))
+	unique := slices.Clone(roots)
+	slices.Sort(unique)
+	unique = slices.Compact(unique)
+	res, err := runRead(ctx, r, "read Magento installation", readScript(unique, tools))
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w%s", strings.Join(roots, ", "), err, causeHint(err))
+		return nil, fmt.Errorf("reading %s: %w%s", strings.Join(unique, ", "), err, causeHint(err))
 	}
-	return parseRead(res.Stdout, roots, tools != nil)
+	byRoot, err := parseRead(res.Stdout, unique, tools != nil)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]RootResult, len(roots))
+	for i, root := range roots {
+		j, _ := slices.BinarySearch(unique, root)
+		results[i] = byRoot[j]
+	}
+	return results, nil
 }
 
 // rootFacts collects the lines printed for one root.
@@ -111,8 +125,10 @@ func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error)
 			if err != nil || i < 0 || i >= len(roots) {
 				return nil, fmt.Errorf("unexpected reader output %q", sc.Text())
 			}
-			current = &rootFacts{}
-			facts[i] = current
+			if facts[i] == nil {
+				facts[i] = &rootFacts{}
+			}
+			current = facts[i]
 		case "@php":
 			php = rest
 		case "@composer":

@@ -2,6 +2,7 @@ package magento
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
@@ -77,30 +78,100 @@ var extractPrelude = "a=" + remote.Quote(extractAWK) + "\nf=" + remote.Quote(pai
 }
 `
 
-// readScript is ONE shell command that reads every root in roots: for each, a "@root N"
-// line, then either "@error KIND DETAIL" or the package lines, "@dmtdir yes|no", and
-// (when tools is set) "@php" and "@composer" lines. The root composer.json (git clones)
-// and the tool's own composer.json are parsed only when the lock and installed.json do
-// not answer. It never boots Magento or Composer;
-// tools adds `php -v` and `composer --version` for the data source only.
-func readScript(roots []string, tools *Tools) string {
-	var b strings.Builder
-	b.WriteString(extractPrelude)
-	for i, root := range roots {
-		fmt.Fprintf(&b, "r=%s; echo \"@root %d\"\n", remote.Quote(root), i)
-		b.WriteString(`if [ ! -e "$r" ]; then echo "@error missing"
+// batchAWK reads, first, one line per root that passed the checks ("INDEX DMTDIR\1ROOT"),
+// then "\1@end", then `grep -H -Z -A1` output over every root's lock and installed.json
+// (NUL turned into \1, which no root path holds). It pairs names with versions as
+// pairAWK does, prints "@root N" and the @pkg lines of each root the fast path fully
+// answers, and last "@slow N..." for the others: a file grep could not pair, no Magento
+// package in the lock (a git clone), or a tool directory missing from installed.json.
+const batchAWK = `BEGIN { s = sprintf("%c", 1) }
+!g {
+  if ($0 == s "@end") { g = 1; next }
+  p = index($0, s); split(substr($0, 1, p - 1), a, " ")
+  ok[substr($0, p + 1)] = 1; root[a[1]] = substr($0, p + 1); dmt[a[1]] = a[2]; next
+}
+{
+  p = index($0, s)
+  if (p == 0) { n = ""; next }
+  f = substr($0, 1, p - 1); l = substr($0, p + 1)
+  if (f != cur) {
+    cur = f; n = ""; r = ""; kind = ""
+    if (f ~ /\/composer\.lock$/) { kind = "lock"; r = substr(f, 1, length(f) - 14) }
+    else if (f ~ /\/vendor\/composer\/installed\.json$/) { kind = "installed"; r = substr(f, 1, length(f) - 31) }
+    if (!(r in ok)) r = ""
+  }
+  if (r == "") next
+  if (l ~ /"name": ?"magento\//) names[r]++
+  if (l ~ /^[ \t]*"name": ?"[^"]*",?$/) { n = l; sub(/^[ \t]*"name": ?"/, "", n); sub(/",?$/, "", n); next }
+  if (n != "" && l ~ /^[ \t]*"version": ?"[^"]*",?$/) { v = l; sub(/^[ \t]*"version": ?"/, "", v); sub(/",?$/, "", v); out[r] = out[r] "@pkg " kind " " n " " v "\n"; pairs[r]++ }
+  n = ""
+}
+END {
+  for (k in root) {
+    r = root[k]; o = out[r]
+    if (names[r] > pairs[r] || (o !~ /@pkg lock magento\/product-/ && o !~ /@pkg lock magento\/magento2-base /) || (dmt[k] == "yes" && o !~ /@pkg installed magento\/data-migration-tool /)) sl = sl " " k
+    else printf "@root %s\n%s", k, o
+  }
+  print "@slow" sl
+}`
+
+// rootChecks prints why $r cannot be read ("@error ..."), or runs the commands that
+// follow it when it can.
+const rootChecks = `if [ ! -e "$r" ]; then echo "@error missing"
 elif [ ! -d "$r" ]; then echo "@error notdir"
 elif [ ! -x "$r" ] || [ ! -r "$r" ]; then echo "@error unreadable $r"
 elif [ ! -f "$r/` + fileRootJSON + `" ]; then echo "@error nocomposer"
 else
-o=$(x "$r/` + fileLock + `" lock; x "$r/` + fileInstalled + `" installed); [ -z "$o" ] || printf '%s\n' "$o"
+`
+
+// readScript is ONE shell command that reads every root in roots. Output is grouped by
+// "@root N" lines (a root may appear more than once; its lines add up): "@error KIND
+// DETAIL", or the package lines and "@dmtdir yes|no"; when tools is set, "@php" and
+// "@composer" lines too. It never boots Magento or Composer.
+//
+// The cost on the host is processes, not bytes: a grep over 1.7 MB takes under 1 ms,
+// starting it several. So the checks per root are shell builtins, ONE grep reads the
+// lock and installed.json of every root, and one awk sorts its output by root. Roots
+// that grep cannot answer (see batchAWK) take the per-root path, which also parses the
+// root composer.json (git clones) and the tool's own composer.json.
+func readScript(roots []string, tools *Tools) string {
+	var b strings.Builder
+	b.WriteString(extractPrelude)
+	b.WriteString("b=" + remote.Quote(batchAWK) + "\nR() { case $1 in\n")
+	var fast, slowOnly []string
+	for i, root := range roots {
+		fmt.Fprintf(&b, "%d) r=%s ;;\n", i, remote.Quote(root))
+		// The grep output is split on \1 and the root list on newlines: a root holding
+		// either (no real one does) skips the fast path rather than risk a mix-up.
+		if strings.ContainsAny(root, "\n\x01") {
+			slowOnly = append(slowOnly, strconv.Itoa(i))
+		} else {
+			fast = append(fast, strconv.Itoa(i))
+		}
+	}
+	b.WriteString("esac; }\n")
+	b.WriteString(`S() { R "$1"; echo "@root $1"
+` + rootChecks + `o=$(x "$r/` + fileLock + `" lock; x "$r/` + fileInstalled + `" installed); [ -z "$o" ] || printf '%s\n' "$o"
 case "$o" in *"@pkg lock magento/product-"*|*"@pkg lock magento/magento2-base "*) ;; *) x "$r/` + fileRootJSON + `" root ;; esac
 if [ -d "$r/` + dirDMT + `" ]; then echo "@dmtdir yes"
   case "$o" in *"@pkg installed ` + Package + ` "*) ;; *) x "$r/` + fileDMTJSON + `" dmt ;; esac
 else echo "@dmtdir no"; fi
+fi; }
+` + "s=" + remote.Quote("\x01") + `; nl='
+'; m=; set --
+for k in ` + strings.Join(fast, " ") + `; do R $k; echo "@root $k"
+` + rootChecks + `d=no; [ ! -d "$r/` + dirDMT + `" ] || d=yes; echo "@dmtdir $d"; e=
+  for q in "$r/` + fileLock + `" "$r/` + fileInstalled + `"; do
+    [ -f "$q" ] || continue
+    if [ -r "$q" ]; then set -- "$@" "$q"; else echo "@error unreadable $q"; e=1; fi
+  done
+  [ -n "$e" ] || m="$m$k $d$s$r$nl"
 fi
+done
+o=$({ printf '%s%s@end\n' "$m" "$s"; [ $# -eq 0 ] || grep -H -Z -E -A1 -- "$i" "$@" 2>/dev/null | tr '\000' "$s"; } | awk "$b")
+case "$o" in *@slow*) printf '%s\n' "${o%@slow*}"; set -- ${o##*@slow} ;; *) set -- ` + strings.Join(fast, " ") + ` ;; esac
+for k in "$@" ` + strings.Join(slowOnly, " ") + `; do S "$k"; done
 `)
-	}
 	if tools != nil {
 		fmt.Fprintf(&b, "echo \"@php $(%s -v 2>&1 | head -n 1)\"\n", remote.Quote(tools.PHP))
 		fmt.Fprintf(&b, "echo \"@composer $(COMPOSER_ALLOW_SUPERUSER=1 %s --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n", remote.Quote(tools.Composer))

@@ -1,0 +1,35 @@
+package provider
+
+import (
+	"maps"
+	"testing"
+)
+
+func TestQuietLogsTerraformDrops(t *testing.T) {
+	off := map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off", "TF_LOG_PROVIDER_MAGENTO": "off"}
+	for _, tc := range []struct {
+		name      string
+		env, want map[string]string
+	}{
+		{"no logging asked for", map[string]string{}, off},
+		{"empty TF_LOG shows nothing either", map[string]string{"TF_LOG": ""}, mergeEnv(off, map[string]string{"TF_LOG": ""})},
+		{"TF_LOG shows provider logs", map[string]string{"TF_LOG": "DEBUG"}, map[string]string{"TF_LOG": "DEBUG"}},
+		{"TF_LOG_PROVIDER shows them", map[string]string{"TF_LOG_PROVIDER": "trace"}, map[string]string{"TF_LOG_PROVIDER": "trace"}},
+		{"a level the user set is kept", map[string]string{"TF_LOG_SDK_PROTO": "debug"}, mergeEnv(off, map[string]string{"TF_LOG_SDK_PROTO": "debug"})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := maps.Clone(tc.env)
+			quietLogsTerraformDrops(func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+				func(k, v string) error { env[k] = v; return nil })
+			if !maps.Equal(env, tc.want) {
+				t.Fatalf("got %v, want %v", env, tc.want)
+			}
+		})
+	}
+}
+
+func mergeEnv(a, b map[string]string) map[string]string {
+	m := maps.Clone(a)
+	maps.Copy(m, b)
+	return m
+}
