@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
@@ -32,6 +33,7 @@ func TestReadBatcherSharesOneCommand(t *testing.T) {
 	roots = append(roots, "/nonexistent/root")
 	runner := &countingRunner{}
 	b := NewReadBatcher()
+	b.Window = 200 * time.Millisecond // the goroutines below start well within it, even under -race
 	results := make([]RootResult, len(roots))
 	var wg sync.WaitGroup
 	for i, root := range roots {

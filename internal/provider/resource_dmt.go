@@ -40,9 +40,9 @@ func (r *dataMigrationToolResource) Configure(_ context.Context, req resource.Co
 }
 
 func (r *dataMigrationToolResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m dataMigrationToolModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	m.SSH.validate(path.Root("ssh"), &resp.Diagnostics)
+	var ssh *sshOverrideModel
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("ssh"), &ssh)...)
+	ssh.validate(path.Root("ssh"), &resp.Diagnostics)
 }
 
 // runner connects to the resource's host, as run_as when set.
@@ -81,9 +81,12 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	m.setInstallation(inst)
-	m.ID = types.StringValue(connectionID(m.connection(r.data), m.MagentoRoot.ValueString()))
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	// Only what a read learns changes; single attributes spare the framework a
+	// reflection pass over the whole model (see ModifyPlan).
+	for p, v := range map[string]string{"version": inst.DMTVersion, "magento_version": inst.MagentoVersion, "magento_edition": inst.Edition,
+		"id": connectionID(m.connection(r.data), m.MagentoRoot.ValueString())} {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(p), v)...)
+	}
 }
 
 func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
