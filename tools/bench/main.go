@@ -318,15 +318,19 @@ func median[T int64 | float64 | time.Duration](xs []T) T {
 
 func report(scenarios []*scenario, runs int) {
 	fmt.Printf("\nmedians of %d runs\n", runs)
-	fmt.Printf("%-22s %10s %12s %10s %10s %8s %8s %6s %9s %10s %12s\n", "scenario", "tf plan", "(no refresh)", "plain ssh", "floor",
-		"plan/pl", "plan/fl", "conns", "sess/res", "bytes/res", "provider RSS")
+	fmt.Printf("%-22s %10s %12s %10s %10s %8s %8s %12s %6s %9s %10s %12s\n", "scenario", "tf plan", "(no refresh)", "plain ssh", "floor",
+		"plan/pl", "plan/fl", "(per run)", "conns", "sess/res", "bytes/res", "provider RSS")
 	for _, s := range scenarios {
 		plan, plain, fl := median(s.results["plan"]), median(s.results["plain"]), median(s.results["floor"])
-		fmt.Printf("%-22s %9.2fs %11.2fs %9.2fs %9.2fs %8.2f %8.2f %6.0f %9.2f %10.0f %9.1f MiB\n", s.name,
+		var perRun []float64 // plan/floor of each run: how much the machine's noise moves the ratio
+		for i := range s.results["plan"] {
+			perRun = append(perRun, s.results["plan"][i].Seconds()/s.results["floor"][i].Seconds())
+		}
+		fmt.Printf("%-22s %9.2fs %11.2fs %9.2fs %9.2fs %8.2f %8.2f %5.2f-%-6.2f %6.0f %9.2f %10.0f %9.1f MiB\n", s.name,
 			plan.Seconds(), median(s.results["norefresh"]).Seconds(), plain.Seconds(), fl.Seconds(), plan.Seconds()/plain.Seconds(), plan.Seconds()/fl.Seconds(),
-			median(s.conns), median(s.sess), median(s.bytes), float64(median(s.rss))/1024)
+			slices.Min(perRun), slices.Max(perRun), median(s.conns), median(s.sess), median(s.bytes), float64(median(s.rss))/1024)
 	}
 	fmt.Println("\nplan/pl = terraform plan / plain OpenSSH (one ssh per install, php bin/magento + composer show, 10 at a time)")
-	fmt.Println("plan/fl = terraform plan / floor (one ssh per host reading the needed bytes of all its installs)")
+	fmt.Println("plan/fl = terraform plan / floor (one ssh per host reading the needed bytes of all its installs); per run: lowest-highest of the runs")
 	fmt.Println("conns = SSH logins per plan (sshd logs); sess/res = sessions per resource; bytes/res = sent + received by the provider's transport")
 }
