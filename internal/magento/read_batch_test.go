@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -119,4 +120,31 @@ func TestReadBatchMixedRoots(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A root asked for twice in one batch (a resource and a data source on one shop) is
+// read once, and both callers get its answer.
+func TestReadManyReadsARepeatedRootOnce(t *testing.T) {
+	repo := sharedRepo(t)
+	a := repo.NewRoot(t, filepath.Join(t.TempDir(), "a"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	b := repo.NewRoot(t, filepath.Join(t.TempDir(), "b"), testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8"})
+	runner := &scriptRecorder{}
+	res, err := ReadMany(context.Background(), runner, []string{a, b, a}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Installation.DMTVersion != "2.4.6" || res[1].Installation.DMTVersion != "2.4.8" || res[2].Installation.DMTVersion != "2.4.6" {
+		t.Fatalf("got %+v", res)
+	}
+	if n := strings.Count(runner.script, ") r="); n != 2 {
+		t.Fatalf("the command names %d roots, want 2", n)
+	}
+}
+
+// scriptRecorder runs commands locally and keeps the last one.
+type scriptRecorder struct{ script string }
+
+func (s *scriptRecorder) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+	s.script = cmd
+	return (&LocalRunner{}).Run(ctx, label, cmd, stdin)
 }
