@@ -29,17 +29,19 @@ type ChangeResult struct {
 }
 
 // ChangeError is a failed apply. Restored tells whether the host was put back from
-// Archive; Output is Composer's (or Magento's) last lines.
+// Archive, Unchanged that it failed before anything was changed; Output is Composer's
+// (or Magento's) last lines.
 type ChangeError struct {
-	Step     string // lock, backup, setup-backup, composer, verify, interrupted
-	Detail   string
-	Archive  string
-	Restored bool
-	Output   string
-	Cause    string
-	Mode     string
-	Target   string
-	Err      error // the transport's error (cancelled, timed out, connection lost), if any
+	Step      string // lock, backup, setup-backup, composer, verify, interrupted
+	Detail    string
+	Archive   string
+	Restored  bool
+	Unchanged bool
+	Output    string
+	Cause     string
+	Mode      string
+	Target    string
+	Err       error // the transport's error (cancelled, timed out, connection lost), if any
 }
 
 func (e *ChangeError) Unwrap() error { return e.Err }
@@ -73,12 +75,13 @@ func (e *ChangeError) Error() string {
 		b.WriteString(". " + e.Cause)
 	}
 	switch {
+	case e.Archive == "":
 	case e.Restored:
 		fmt.Fprintf(&b, ". composer.json, composer.lock, vendor/composer and the tool's directory were restored from %s", e.Archive)
-	case e.Archive != "" && e.Step != "setup-backup" && e.Step != "setup-backup-disabled":
-		fmt.Fprintf(&b, ". RESTORE FAILED: restore by hand with: tar -xzf %s -C <magento_root>", e.Archive)
-	case e.Archive != "":
+	case e.Unchanged:
 		fmt.Fprintf(&b, ". Nothing was changed; the backup is %s", e.Archive)
+	default:
+		fmt.Fprintf(&b, ". RESTORE FAILED: restore by hand with: tar -xzf %s -C <magento_root>", e.Archive)
 	}
 	if e.Output != "" {
 		b.WriteString(".\nLast output:\n" + e.Output)
@@ -129,10 +132,11 @@ func Change(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult
 
 func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 	var (
-		res      ChangeResult
-		failed   *ChangeError
-		output   []string
-		restored bool
+		res       ChangeResult
+		failed    *ChangeError
+		output    []string
+		restored  bool
+		unchanged bool
 	)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -155,6 +159,8 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 			failed = &ChangeError{Step: step, Detail: detail, Target: p.Target, Mode: "require"}
 		case "@restored":
 			restored = true // printed just before @fail
+		case "@unchanged":
+			unchanged = true // likewise, when the failure came before composer
 		}
 	}
 	if failed == nil {
@@ -163,7 +169,7 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 	if p.Remove {
 		failed.Mode = "remove"
 	}
-	failed.Archive, failed.Restored = res.Archive, restored
+	failed.Archive, failed.Restored, failed.Unchanged = res.Archive, restored, unchanged
 	failed.Output = strings.Join(output, "\n")
 	failed.Cause = causeFor(failed.Output)
 	return res, failed

@@ -37,7 +37,7 @@ restore() {
   for p in ` + "$backed_up" + `; do rm -rf "$root/$p"; done
   if tar -xzf "$archive" -C "$root"; then say "@restored $archive"; else say "@restore-failed $archive"; fi
 }
-fail() { if [ "$changing" = 1 ]; then changing=0; restore; rm -f "$lock/changing"; fi; say "@fail $*"; exit 1; }
+fail() { if [ "$changing" = 1 ]; then changing=0; restore; rm -f "$lock/changing"; else say "@unchanged"; fi; say "@fail $*"; exit 1; }
 on_signal() { trap '' INT TERM HUP; fail interrupted; }
 trap cleanup EXIT
 trap on_signal INT TERM HUP

@@ -55,6 +55,44 @@ func TestChangeInterruptedDuringComposer(t *testing.T) {
 	}
 }
 
+// Interrupted before composer (here in setup:backup): nothing was changed, and the
+// error says so instead of asking for a restore by hand.
+func TestChangeInterruptedBeforeComposerSaysNothingChanged(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	before := testenv.Digest(t, root, guarded...)
+	started := filepath.Join(t.TempDir(), "started")
+	e.PHP = fakeComposer(t, `touch `+started+`; exec sleep 3604.5`) // php bin/magento setup:backup hangs
+	cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
+		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if _, err := os.Stat(started); err == nil {
+				break
+			}
+		}
+		cancel()
+	}()
+	p := params(root).ChangeParams
+	p.Target, p.SetupBackup = "2.4.7", []string{"db"}
+	_, err = Change(ctx, cl, e, p)
+	var ce *ChangeError
+	if !errors.As(err, &ce) || ce.Step != "interrupted" || ce.Restored || !ce.Unchanged || ce.Archive == "" {
+		t.Fatalf("want an interrupted ChangeError that changed nothing, got %#v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "Nothing was changed; the backup is "+ce.Archive) || strings.Contains(msg, "RESTORE FAILED") {
+		t.Fatalf("the error must say nothing was changed: %s", msg)
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+		t.Fatalf("files changed:\n%s", diff)
+	}
+}
+
 // run_as through sudo that wants a password fails the read with the fix, not a bare
 // exit status (reads run in the shared shell, where sudo's complaint arrives on stdout).
 func TestReadAsUserWithoutPasswordlessSudo(t *testing.T) {
