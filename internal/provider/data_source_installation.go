@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -54,7 +53,7 @@ func installationDataSourceSchema() dschema.Schema {
 		Attributes: map[string]dschema.Attribute{
 			"host": dschema.StringAttribute{Required: true, MarkdownDescription: "Host name or IP address of the Magento server.", Validators: hostValidators},
 			"magento_root": dschema.StringAttribute{Required: true, MarkdownDescription: "Absolute path of the Magento root (the directory holding `composer.json` and `bin/magento`).",
-				Validators: []validator.String{absolutePath{}}},
+				Validators: []validator.String{absolutePath}},
 			"ssh": dschema.SingleNestedAttribute{Optional: true, Attributes: dataSourceSSHAttributes(),
 				MarkdownDescription: "Overrides of the provider's non-secret `ssh` settings for this host."},
 			"php":                         dschema.StringAttribute{Optional: true, MarkdownDescription: "PHP command on the host. Defaults to `php`.", Validators: commandValidators},
@@ -74,9 +73,7 @@ func (d *installationDataSource) Configure(_ context.Context, req datasource.Con
 }
 
 func (d *installationDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var m installationModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	m.SSH.validate(path.Root("ssh"), &resp.Diagnostics)
+	validateSSH(ctx, req.Config, &resp.Diagnostics)
 }
 
 func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -86,13 +83,8 @@ func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 	ctx = d.data.logContext(ctx)
-	if m.SSH != nil {
-		warnInsecure(&resp.Diagnostics, path.Root("ssh"), m.SSH.InsecureIgnoreHostKey)
-	}
-	cfg := d.data.config(m.Host.ValueString(), m.SSH)
-	runner, err := d.data.connect(ctx, cfg)
-	if err != nil {
-		addError(&resp.Diagnostics, err, "SSH Connection Failed")
+	runner := d.data.runner(ctx, m.Host.ValueString(), m.SSH, &resp.Diagnostics)
+	if runner == nil {
 		return
 	}
 	tools := &magento.Tools{PHP: stringOr(m.PHP, "php"), Composer: stringOr(m.Composer, "composer")}
@@ -101,7 +93,7 @@ func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRe
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return
 	}
-	m.ID = types.StringValue(connectionID(cfg, m.MagentoRoot.ValueString()))
+	m.ID = types.StringValue(connectionID(d.data.config(m.Host.ValueString(), m.SSH), m.MagentoRoot.ValueString()))
 	m.MagentoVersion = types.StringValue(inst.MagentoVersion)
 	m.MagentoEdition = types.StringValue(inst.Edition)
 	m.DataMigrationToolVersion = optionalString(inst.DMTVersion)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -63,6 +64,28 @@ func (d *providerData) connect(ctx context.Context, c remote.Config) (magento.Ru
 		return nil, fmt.Errorf("connecting to %s as %s: %w", c.Address(), c.User, err)
 	}
 	return r, nil
+}
+
+// runner connects to host with a resource's or data source's ssh overrides, warning at
+// ssh when host keys go unchecked; on failure it adds the error and returns nil.
+func (d *providerData) runner(ctx context.Context, host string, ssh *sshOverrideModel, diags *diag.Diagnostics) magento.Runner {
+	if ssh != nil {
+		warnInsecure(diags, path.Root("ssh"), ssh.InsecureIgnoreHostKey)
+	}
+	run, err := d.connect(ctx, d.config(host, ssh))
+	if err != nil {
+		addError(diags, err, "SSH Connection Failed")
+		return nil
+	}
+	return run
+}
+
+// validateSSH is the ValidateConfig of resources and data sources: the checks across
+// attributes of their ssh block.
+func validateSSH(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
+	var ssh *sshOverrideModel
+	diags.Append(config.GetAttribute(ctx, path.Root("ssh"), &ssh)...)
+	ssh.validate(path.Root("ssh"), diags)
 }
 
 // providerDataFrom is the shared Configure of resources and data sources.

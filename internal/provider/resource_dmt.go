@@ -40,22 +40,12 @@ func (r *dataMigrationToolResource) Configure(_ context.Context, req resource.Co
 }
 
 func (r *dataMigrationToolResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var ssh *sshOverrideModel
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("ssh"), &ssh)...)
-	ssh.validate(path.Root("ssh"), &resp.Diagnostics)
+	validateSSH(ctx, req.Config, &resp.Diagnostics)
 }
 
-// runner connects to the resource's host, as run_as when set.
+// runner connects to the resource's host (run_as applies per command, in the domain).
 func (r *dataMigrationToolResource) runner(ctx context.Context, m *dataMigrationToolModel, diags *diag.Diagnostics) magento.Runner {
-	if m.SSH != nil {
-		warnInsecure(diags, path.Root("ssh"), m.SSH.InsecureIgnoreHostKey)
-	}
-	run, err := r.data.connect(ctx, m.connection(r.data))
-	if err != nil {
-		addError(diags, err, "SSH Connection Failed")
-		return nil
-	}
-	return run
+	return r.data.runner(ctx, m.Host.ValueString(), m.SSH, diags)
 }
 
 // Read is one remote command. The tool gone: leave state, so the next plan creates it.

@@ -37,7 +37,7 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"host": schema.StringAttribute{Required: true, Validators: hostValidators,
 				MarkdownDescription: "Host name or IP address of the Magento server. Changing it replaces the resource.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
-			"magento_root": schema.StringAttribute{Required: true, Validators: []validator.String{absolutePath{}},
+			"magento_root": schema.StringAttribute{Required: true, Validators: []validator.String{absolutePath},
 				MarkdownDescription: "Absolute path of the Magento root on the host. Changing it replaces the resource.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 
@@ -65,7 +65,7 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"backup": schema.SingleNestedAttribute{Optional: true,
 				MarkdownDescription: "Where and how backups are kept.",
 				Attributes: map[string]schema.Attribute{
-					"directory": schema.StringAttribute{Optional: true, Validators: []validator.String{absolutePath{}},
+					"directory": schema.StringAttribute{Optional: true, Validators: []validator.String{absolutePath},
 						MarkdownDescription: "Directory on the host for backup archives. Defaults to `<magento_root>/var/backups/data-migration-tool`."},
 					"keep": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
 						MarkdownDescription: "How many archives made by this provider (`" + magento.ArchivePrefix + "*.tar.gz`) to keep; older ones are pruned. Defaults to `10`."},
@@ -76,7 +76,7 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				},
 			},
 			"preserve_paths": schema.ListAttribute{Optional: true, ElementType: types.StringType,
-				Validators: []validator.List{listvalidator.ValueStringsAre(relativePath{})},
+				Validators: []validator.List{listvalidator.ValueStringsAre(relativePath)},
 				MarkdownDescription: "Paths relative to the tool's directory (such as `etc/opensource-to-opensource/1.9.4.5/map.xml`) " +
 					"copied from the backup into the new version after an upgrade: custom map and config files that Composer would otherwise delete."},
 			"remove_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),

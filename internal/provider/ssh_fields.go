@@ -1,10 +1,6 @@
 package provider
 
 import (
-	"context"
-	"fmt"
-	"time"
-
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -69,7 +65,7 @@ var bastionFields = []sshField{
 func (f sshField) stringValidators() []validator.String {
 	switch {
 	case f.kind == kindDuration:
-		return []validator.String{durationString{}}
+		return []validator.String{durationString}
 	case f.name == "private_key":
 		return []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("private_key_file"))}
 	case f.name == "certificate":
@@ -158,23 +154,4 @@ func resourceAttributes(fields []sshField) map[string]rschema.Attribute {
 		}
 	}
 	return attrs
-}
-
-// durationString validates Go durations such as "30s" or "1m30s".
-type durationString struct{}
-
-func (durationString) Description(context.Context) string {
-	return "a Go duration such as `30s` or `1m30s`"
-}
-
-func (d durationString) MarkdownDescription(ctx context.Context) string { return d.Description(ctx) }
-
-func (durationString) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d < 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
-			fmt.Sprintf("%q is not a duration: use a Go duration such as 30s or 1m30s.", req.ConfigValue.ValueString()))
-	}
 }

@@ -5,32 +5,42 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-// absolutePath accepts absolute POSIX paths without control characters.
-type absolutePath struct{}
-
-func (absolutePath) Description(context.Context) string {
-	return "an absolute path on the host, such as /var/www/magento"
+// stringRule is a string validator made of a description and a check that returns
+// the error's summary and detail, or "" when the value is fine. Null and unknown
+// values are not checked.
+type stringRule struct {
+	description string
+	check       func(v string) (summary, detail string)
 }
-func (a absolutePath) MarkdownDescription(ctx context.Context) string { return a.Description(ctx) }
 
-func (absolutePath) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (r stringRule) Description(context.Context) string             { return r.description }
+func (r stringRule) MarkdownDescription(ctx context.Context) string { return r.Description(ctx) }
+
+func (r stringRule) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	v := req.ConfigValue.ValueString()
-	switch {
-	case !strings.HasPrefix(v, "/"):
-		resp.Diagnostics.AddAttributeError(req.Path, "Relative Path",
-			fmt.Sprintf("%q is relative: give the absolute path on the host, such as /var/www/magento.", v))
-	case strings.ContainsAny(v, "\x00\n\r"):
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Path", "The path contains a newline or NUL character.")
+	if summary, detail := r.check(req.ConfigValue.ValueString()); summary != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, summary, detail)
 	}
 }
+
+// absolutePath accepts absolute POSIX paths without control characters.
+var absolutePath = stringRule{"an absolute path on the host, such as /var/www/magento", func(v string) (string, string) {
+	switch {
+	case !strings.HasPrefix(v, "/"):
+		return "Relative Path", fmt.Sprintf("%q is relative: give the absolute path on the host, such as /var/www/magento.", v)
+	case strings.ContainsAny(v, "\x00\n\r"):
+		return "Invalid Path", "The path contains a newline or NUL character."
+	}
+	return "", ""
+}}
 
 // hostValidators reject an empty host or one with whitespace (a pasted "user@host" is
 // allowed through to be reported by the connect step).
@@ -46,24 +56,22 @@ var commandValidators = []validator.String{
 }
 
 // relativePath accepts a path inside a directory: relative, no "..", no control characters.
-type relativePath struct{}
-
-func (relativePath) Description(context.Context) string {
-	return "a path relative to the tool's directory, without .."
-}
-func (r relativePath) MarkdownDescription(ctx context.Context) string { return r.Description(ctx) }
-
-func (relativePath) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	v := req.ConfigValue.ValueString()
+var relativePath = stringRule{"a path relative to the tool's directory, without ..", func(v string) (string, string) {
 	bad := v == "" || strings.HasPrefix(v, "/") || strings.ContainsAny(v, "\x00\n\r")
 	for _, part := range strings.Split(v, "/") {
 		bad = bad || part == ".."
 	}
-	if bad {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Preserve Path",
-			fmt.Sprintf("%q must be a path relative to vendor/magento/data-migration-tool, such as etc/opensource-to-opensource/1.9.4.5/map.xml, without ..", v))
+	if !bad {
+		return "", ""
 	}
-}
+	return "Invalid Preserve Path",
+		fmt.Sprintf("%q must be a path relative to vendor/magento/data-migration-tool, such as etc/opensource-to-opensource/1.9.4.5/map.xml, without ..", v)
+}}
+
+// durationString accepts Go durations such as "30s" or "1m30s".
+var durationString = stringRule{"a Go duration such as `30s` or `1m30s`", func(v string) (string, string) {
+	if d, err := time.ParseDuration(v); err != nil || d < 0 {
+		return "Invalid Duration", fmt.Sprintf("%q is not a duration: use a Go duration such as 30s or 1m30s.", v)
+	}
+	return "", ""
+}}
