@@ -313,3 +313,14 @@ func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
 		t.Fatalf("the half-finished apply must be restored before the new one: %+v", res)
 	}
 }
+
+// Composer printing something other than its JSON (a plugin's notice, a proxy page) is
+// an error that shows what it printed.
+func TestReleasesShowsWhatComposerPrinted(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	e.Composer = fakeComposer(t, `echo "Your requirements could not be resolved to an installable set of packages."`)
+	_, err := Releases(context.Background(), &LocalRunner{}, e, root)
+	if err == nil || !strings.Contains(err.Error(), "printed no release list") || !strings.Contains(err.Error(), "could not be resolved") {
+		t.Fatalf("want an error quoting composer's output, got %v", err)
+	}
+}

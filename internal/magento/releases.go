@@ -33,7 +33,7 @@ func Releases(ctx context.Context, r Runner, e Exec, root string) ([]string, err
 		Versions []string `json:"versions"`
 	}
 	if err := json.Unmarshal([]byte(out), &show); err != nil {
-		return nil, fmt.Errorf("reading composer show output: %w", err)
+		return nil, fmt.Errorf("composer show %s printed no release list (%v); it printed: %.300s", Package, err, strings.TrimSpace(string(res.Stdout)))
 	}
 	return show.Versions, nil
 }
