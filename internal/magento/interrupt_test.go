@@ -14,6 +14,29 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
+// dialAndCancelOnFile connects to s and returns a context that is cancelled, as
+// Terraform does on Ctrl-C, once file exists (or after 30 s).
+func dialAndCancelOnFile(t *testing.T, s *testenv.SSHD, file string) (*remote.Client, context.Context) {
+	t.Helper()
+	cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
+		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cl.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if _, err := os.Stat(file); err == nil {
+				break
+			}
+		}
+		cancel()
+	}()
+	return cl, ctx
+}
+
 // Ctrl-C or a timeout in the middle of composer: the watchdog stops composer, the
 // script restores the backup, releases the lock, and the report still arrives.
 func TestChangeInterruptedDuringComposer(t *testing.T) {
@@ -22,24 +45,10 @@ func TestChangeInterruptedDuringComposer(t *testing.T) {
 	before := testenv.Digest(t, root, guarded...)
 	wrote := filepath.Join(t.TempDir(), "wrote")
 	e.Composer = fakeComposer(t, `[ "$1" = require ] || exec composer "$@"; composer "$@"; touch `+wrote+`; exec sleep 3603.5`)
-	cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
-		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if _, err := os.Stat(wrote); err == nil {
-				break
-			}
-		}
-		cancel() // what Terraform does on Ctrl-C
-	}()
+	cl, ctx := dialAndCancelOnFile(t, s, wrote)
 	p := params(root).ChangeParams
 	p.Target = "2.4.7"
-	_, err = Change(ctx, cl, e, p)
+	_, err := Change(ctx, cl, e, p)
 	var ce *ChangeError
 	if !errors.As(err, &ce) || ce.Step != "interrupted" || !ce.Restored || !errors.Is(err, context.Canceled) {
 		t.Fatalf("want an interrupted, restored ChangeError wrapping the cancel, got %v", err)
@@ -63,24 +72,10 @@ func TestChangeInterruptedBeforeComposerSaysNothingChanged(t *testing.T) {
 	before := testenv.Digest(t, root, guarded...)
 	started := filepath.Join(t.TempDir(), "started")
 	e.PHP = fakeComposer(t, `touch `+started+`; exec sleep 3604.5`) // php bin/magento setup:backup hangs
-	cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
-		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if _, err := os.Stat(started); err == nil {
-				break
-			}
-		}
-		cancel()
-	}()
+	cl, ctx := dialAndCancelOnFile(t, s, started)
 	p := params(root).ChangeParams
 	p.Target, p.SetupBackup = "2.4.7", []string{"db"}
-	_, err = Change(ctx, cl, e, p)
+	_, err := Change(ctx, cl, e, p)
 	var ce *ChangeError
 	if !errors.As(err, &ce) || ce.Step != "interrupted" || ce.Restored || !ce.Unchanged || ce.Archive == "" {
 		t.Fatalf("want an interrupted ChangeError that changed nothing, got %#v", err)
