@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a Debian machine, only where it is missing:
 # OpenSSH (sshd, ssh-agent), PHP CLI, Composer and sudo from Debian, and the Terraform
-# CLI built from source with `go install` into a cache directory.
+# CLI built from source with `go install` into a cache directory (~/.cache/terraform-provider-magento).
 set -euo pipefail
 
 terraform_bin=$1
@@ -23,7 +23,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 mkdir -p /run/sshd
 
-if [ ! -x "$terraform_bin" ]; then
+# version.dev=no makes it report "Terraform v1.8.5" as a release does, not "-dev"; a
+# binary cached by an older build without the flag is rebuilt.
+if [ ! -x "$terraform_bin" ] || "$terraform_bin" version | head -n 1 | grep -q -- '-dev'; then
   echo "deps: building Terraform v$terraform_version (about 3 minutes, once)"
-  GOBIN=$(dirname "$terraform_bin") go install "github.com/hashicorp/terraform@v$terraform_version"
+  GOBIN=$(dirname "$terraform_bin") go install -ldflags "-X github.com/hashicorp/terraform/version.dev=no" \
+    "github.com/hashicorp/terraform@v$terraform_version"
 fi

@@ -1,7 +1,7 @@
 # Short-lived OpenSSH user certificate (ssh-keygen -s), and an ssh-agent for the key.
 # Host certificates are trusted through @cert-authority lines in known_hosts.
 provider "magento" {
-  ssh = {
+  ssh {
     user             = "deploy"
     agent            = true
     certificate_file = "~/.ssh/id_ed25519-cert.pub"

@@ -5,7 +5,7 @@ variable "magento_repo_auth" {
 }
 
 provider "magento" {
-  ssh = {
+  ssh {
     user             = "magento"
     private_key      = file("~/.ssh/id_ed25519")
     known_hosts_file = "~/.ssh/known_hosts"

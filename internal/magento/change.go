@@ -14,9 +14,13 @@ import (
 // SetupBackupItems are the parts `bin/magento setup:backup` can back up.
 var SetupBackupItems = []string{"code", "db", "media"}
 
-// DefaultBackupDir is where archives go unless backup.directory says otherwise.
+// DefaultBackupSubdir is where archives go, below the Magento root, unless
+// backup.directory says otherwise.
+const DefaultBackupSubdir = "var/backups/data-migration-tool"
+
+// DefaultBackupDir is DefaultBackupSubdir in root.
 func DefaultBackupDir(root string) string {
-	return strings.TrimSuffix(root, "/") + "/var/backups/data-migration-tool"
+	return strings.TrimSuffix(root, "/") + "/" + DefaultBackupSubdir
 }
 
 // ChangeResult is what an apply did.

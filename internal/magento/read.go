@@ -198,20 +198,26 @@ func (f *rootFacts) installation(root string) (Installation, error) {
 
 // magento derives the version as Magento's ProductMetadata does: the first
 // magento/product-*-edition package in composer.lock, then magento/magento2-base,
-// then the root composer.json of a git clone.
+// then the root composer.json of a git clone. The edition is not the first product's:
+// the enterprise product requires the community one, so an Adobe Commerce lock holds
+// both (community first), and Commerce code is installed whenever the enterprise product
+// or magento2-ee-base is in the lock.
 func (f *rootFacts) magento() (version, edition string) {
+	lockEdition := EditionUnknown
+	switch {
+	case f.inLock("magento/product-enterprise-edition") || f.inLock("magento/magento2-ee-base"):
+		lockEdition = EditionEnterprise
+	case f.inLock("magento/product-community-edition") || f.inLock("magento/magento2-base"):
+		lockEdition = EditionCommunity
+	}
 	for _, p := range f.pkgs {
 		if p.kind == "lock" && strings.HasPrefix(p.name, "magento/product-") && strings.HasSuffix(p.name, "-edition") {
-			return p.version, editionOf(strings.TrimSuffix(strings.TrimPrefix(p.name, "magento/product-"), "-edition"))
+			return p.version, lockEdition
 		}
 	}
 	for _, p := range f.pkgs {
 		if p.kind == "lock" && p.name == "magento/magento2-base" {
-			edition := EditionCommunity
-			if f.has("lock", "magento/magento2-ee-base") {
-				edition = EditionEnterprise
-			}
-			return p.version, edition
+			return p.version, lockEdition
 		}
 	}
 	for _, p := range f.pkgs {
@@ -229,16 +235,9 @@ func (f *rootFacts) magento() (version, edition string) {
 	return "", ""
 }
 
-func editionOf(s string) string {
-	if s == EditionCommunity || s == EditionEnterprise {
-		return s
-	}
-	return EditionUnknown
-}
-
-func (f *rootFacts) has(kind, name string) bool {
+func (f *rootFacts) inLock(name string) bool {
 	for _, p := range f.pkgs {
-		if p.kind == kind && p.name == name {
+		if p.kind == "lock" && p.name == name {
 			return true
 		}
 	}

@@ -140,7 +140,9 @@ func TestParseRead(t *testing.T) {
 		err                   string
 	}{
 		{"lock wins over root", "@root 0\n@pkg root magento/magento2ce 2.4.6\n@pkg lock magento/product-community-edition 2.4.7-p3\n@dmtdir no\n", "2.4.7-p3", "community", "", ""},
-		{"first product package", "@root 0\n@pkg lock magento/product-b2b-edition 1.4.2\n@pkg lock magento/product-enterprise-edition 2.4.7\n@dmtdir no\n", "1.4.2", "unknown", "", ""},
+		{"commerce lock holds both editions, community first", "@root 0\n@pkg lock magento/magento2-base 2.4.7-p3\n@pkg lock magento/magento2-ee-base 2.4.7-p3\n" +
+			"@pkg lock magento/product-community-edition 2.4.7-p3\n@pkg lock magento/product-enterprise-edition 2.4.7-p3\n@dmtdir no\n", "2.4.7-p3", "enterprise", "", ""},
+		{"community lock", "@root 0\n@pkg lock magento/magento2-base 2.4.8\n@pkg lock magento/product-community-edition 2.4.8\n@dmtdir no\n", "2.4.8", "community", "", ""},
 		{"ee base", "@root 0\n@pkg lock magento/magento2-base 2.4.7\n@pkg lock magento/magento2-ee-base 2.4.7\n@dmtdir no\n", "2.4.7", "enterprise", "", ""},
 		{"installed wins over tool json", "@root 0\n@pkg lock magento/product-community-edition 2.4.7\n@dmtdir yes\n@pkg dmt magento/data-migration-tool 2.4.6\n@pkg installed magento/data-migration-tool 2.4.7\n", "2.4.7", "community", "2.4.7", ""},
 		{"rc noise", "Welcome!\n@root 0\n@pkg lock magento/product-community-edition 2.4.7\n@dmtdir no\n", "2.4.7", "community", "", ""},

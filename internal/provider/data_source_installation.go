@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -16,6 +18,9 @@ var (
 	_ datasource.DataSourceWithValidateConfig = (*installationDataSource)(nil)
 )
 
+// defaultReadTimeout bounds the data source's read, so a hung NFS root cannot hang a plan.
+const defaultReadTimeout = 5 * time.Minute
+
 type installationDataSource struct{ data *providerData }
 
 func newInstallationDataSource() datasource.DataSource { return &installationDataSource{} }
@@ -25,6 +30,8 @@ type installationModel struct {
 	Host                     types.String      `tfsdk:"host"`
 	MagentoRoot              types.String      `tfsdk:"magento_root"`
 	SSH                      *sshOverrideModel `tfsdk:"ssh"`
+	Timeouts                 timeouts.Value    `tfsdk:"timeouts"`
+	RunAs                    types.String      `tfsdk:"run_as"`
 	PHP                      types.String      `tfsdk:"php"`
 	Composer                 types.String      `tfsdk:"composer"`
 	MagentoVersion           types.String      `tfsdk:"magento_version"`
@@ -38,24 +45,30 @@ func (d *installationDataSource) Metadata(_ context.Context, req datasource.Meta
 	resp.TypeName = req.ProviderTypeName + "_installation"
 }
 
-func (d *installationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	resp.Schema = installationDataSourceSchema()
+func (d *installationDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = installationDataSourceSchema(ctx)
 }
 
-func installationDataSourceSchema() dschema.Schema {
+func installationDataSourceSchema(ctx context.Context) dschema.Schema {
 	computed := func(desc string) dschema.StringAttribute {
 		return dschema.StringAttribute{Computed: true, MarkdownDescription: desc}
 	}
 	return dschema.Schema{
 		MarkdownDescription: "Reads a Magento 2 installation over SSH: Magento's version and edition as Magento itself derives them " +
 			"(from `composer.lock`), the installed Data Migration Tool, and the host's PHP and Composer versions. " +
-			"It reads a few bytes of Composer's files in one SSH command; it does not boot Magento.",
+			"It reads a few bytes of Composer's files and runs `php -v` and `composer --version`, in one SSH command; it does not boot Magento.",
+		Blocks: map[string]dschema.Block{
+			"ssh": dataSourceSSHBlock(),
+			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
+				ReadDescription: timeoutDesc("the read (connect, read the root, `php -v`, `composer --version`)", defaultReadTimeout)}),
+		},
 		Attributes: map[string]dschema.Attribute{
 			"host": dschema.StringAttribute{Required: true, MarkdownDescription: "Host name or IP address of the Magento server.", Validators: hostValidators},
 			"magento_root": dschema.StringAttribute{Required: true, MarkdownDescription: "Absolute path of the Magento root (the directory holding `composer.json` and `bin/magento`).",
 				Validators: []validator.String{absolutePath}},
-			"ssh": dschema.SingleNestedAttribute{Optional: true, Attributes: dataSourceSSHAttributes(),
-				MarkdownDescription: "Overrides of the provider's non-secret `ssh` settings for this host."},
+			"run_as": dschema.StringAttribute{Optional: true, Validators: runAsValidators,
+				MarkdownDescription: "OS user that reads the root and runs `php -v` and `composer --version`, through `sudo -n -u` " +
+					"(for roots readable only by their owner; it never prompts, so the SSH user needs a passwordless sudo rule)."},
 			"php":                         dschema.StringAttribute{Optional: true, MarkdownDescription: "PHP command on the host. Defaults to `php`.", Validators: commandValidators},
 			"composer":                    dschema.StringAttribute{Optional: true, MarkdownDescription: "Composer command on the host. Defaults to `composer`.", Validators: commandValidators},
 			"id":                          computed("`ssh://user@host:port/magento/root`."),
@@ -82,13 +95,18 @@ func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = d.data.logContext(ctx)
+	timeout, diags := m.Timeouts.Read(ctx, defaultReadTimeout)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(d.data.logContext(ctx), timeout)
+	defer cancel()
 	runner := d.data.runner(ctx, m.Host.ValueString(), m.SSH, &resp.Diagnostics)
 	if runner == nil {
 		return
 	}
 	tools := &magento.Tools{PHP: stringOr(m.PHP, "php"), Composer: stringOr(m.Composer, "composer")}
-	inst, err := magento.Read(ctx, runner, m.MagentoRoot.ValueString(), tools)
+	inst, err := magento.Read(ctx, magento.RunAs(runner, m.RunAs.ValueString()), m.MagentoRoot.ValueString(), tools)
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return

@@ -51,19 +51,45 @@ func TestAccInstallation_communityWithOldTool(t *testing.T) {
 	})
 }
 
-func TestAccInstallation_enterprise(t *testing.T) {
+// Magento's version and edition as Magento reports them, for the roots real shops have:
+// an Adobe Commerce lock holds the community product too (the enterprise product
+// requires it), and a Commerce Cloud root requires only the cloud metapackage.
+func TestAccEditions_asMagentoReportsThem(t *testing.T) {
 	r := newRig(t)
-	root := r.root(t, testenv.RootSpec{Edition: "enterprise", Magento: "2.4.8", DMT: "2.4.8.1", Cloud: false})
+	shops := []struct {
+		name             string
+		spec             testenv.RootSpec
+		version, edition string
+	}{
+		{"community", testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"}, "2.4.7-p3", "community"},
+		{"commerce", testenv.RootSpec{Edition: "enterprise", Magento: "2.4.8", DMT: "2.4.8.1"}, "2.4.8", "enterprise"},
+		{"cloud", testenv.RootSpec{Edition: "enterprise", Magento: "2.4.7-p3", DMT: "2.4.7", Cloud: true}, "2.4.7-p3", "enterprise"},
+	}
+	config := r.providerConfig()
+	var checks []statecheck.StateCheck
+	for _, shop := range shops {
+		root := r.root(t, shop.spec)
+		config += fmt.Sprintf(`
+data "magento_installation" %[1]q {
+  host         = "127.0.0.1"
+  magento_root = %[2]q
+}
+
+resource "magento_data_migration_tool" %[1]q {
+  host         = "127.0.0.1"
+  magento_root = %[2]q
+  composer_env = %[3]s
+}
+`, shop.name, root, r.composerEnvHCL())
+		for _, address := range []string{"data.magento_installation." + shop.name, "magento_data_migration_tool." + shop.name} {
+			checks = append(checks,
+				statecheck.ExpectKnownValue(address, tfjsonpath.New("magento_version"), knownvalue.StringExact(shop.version)),
+				statecheck.ExpectKnownValue(address, tfjsonpath.New("magento_edition"), knownvalue.StringExact(shop.edition)))
+		}
+	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: installationConfig(r, root),
-			ConfigStateChecks: checkInstallation(map[string]knownvalue.Check{
-				"magento_version":             knownvalue.StringExact("2.4.8"),
-				"magento_edition":             knownvalue.StringExact("enterprise"),
-				"data_migration_tool_version": knownvalue.StringExact("2.4.8.1"),
-			}),
-		}},
+		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
 	})
 }
 

@@ -65,12 +65,8 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 	resp.Schema = pschema.Schema{
 		MarkdownDescription: "Keeps the Magento 2 Data Migration Tool in step with Magento over SSH. " +
 			"Secrets (keys, passwords, Composer credentials) live only here, in provider configuration, which Terraform never writes to state.",
+		Blocks: map[string]pschema.Block{"ssh": providerSSHBlock()},
 		Attributes: map[string]pschema.Attribute{
-			"ssh": pschema.SingleNestedAttribute{
-				Optional:            true,
-				MarkdownDescription: "SSH connection defaults for every resource and data source. Resources may override the non-secret fields in their own `ssh` block.",
-				Attributes:          providerSSHAttributes(),
-			},
 			"composer_auth": pschema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,

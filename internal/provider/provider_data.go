@@ -104,7 +104,8 @@ func providerDataFrom(raw any, diags *diag.Diagnostics) *providerData {
 func warnInsecure(diags *diag.Diagnostics, sshPath path.Path, insecure types.Bool) {
 	if insecure.ValueBool() {
 		diags.AddAttributeWarning(sshPath.AtName("insecure_ignore_host_key"), "Host Key Verification Disabled",
-			"insecure_ignore_host_key = true accepts any host key, so a man-in-the-middle can read Composer credentials "+
-				"and change the code that is installed. Add the host to known_hosts_file or pin host_key instead.")
+			"insecure_ignore_host_key = true accepts any host key of the target and of every jump host without a host_key of its own, "+
+				"so a man-in-the-middle can read Composer credentials and change the code that is installed. "+
+				"Add the hosts to known_hosts_file or pin host_key instead; a bastion's pinned host_key is still checked.")
 	}
 }

@@ -21,7 +21,8 @@ type importID struct {
 func parseImportID(id string) (importID, error) {
 	u, err := url.Parse(id)
 	if err != nil || u.Scheme != "ssh" || u.Hostname() == "" || !strings.HasPrefix(u.Path, "/") || u.RawQuery != "" || u.Fragment != "" {
-		return importID{}, fmt.Errorf("%q is not an import ID: use ssh://user@host:port/path/to/magento, for example ssh://magento@shop1.example.com:22/var/www/magento", id)
+		return importID{}, fmt.Errorf("%q is not an import ID: use ssh://user@host:port/path/to/magento, for example ssh://magento@shop1.example.com:22/var/www/magento "+
+			"(percent-encode a %% as %%25, # as %%23 and ? as %%3F in the path; the resource's id attribute shows the form)", id)
 	}
 	out := importID{host: u.Hostname(), root: strings.TrimSuffix(u.Path, "/")}
 	if out.root == "" {
@@ -53,7 +54,7 @@ func (r *dataMigrationToolResource) ImportState(ctx context.Context, req resourc
 	} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attr), v)...)
 	}
-	var override sshOverrideModel
+	override := sshOverrideModel{Bastions: []bastionModel{}} // a list of blocks is empty, never null
 	differs := false
 	if id.user != "" && (r.data == nil || id.user != r.data.base.User) {
 		override.User, differs = types.StringValue(id.user), true

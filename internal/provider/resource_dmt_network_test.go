@@ -65,7 +65,7 @@ func TestAccDataMigrationTool_timeoutStopsAndRestores(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q\n  timeouts = { create = \"6s\" }", composer)),
+				Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q\n  timeouts {\n    create = \"6s\"\n  }", composer)),
 				ExpectError: regexp.MustCompile(`Operation Timed Out(.|\n)*interrupted(.|\n)*composer require(.|\n)*deadline\s+exceeded(.|\n)*restored\s+from`),
 			},
 			{
@@ -175,11 +175,18 @@ func TestAccInstallation_throughBastions(t *testing.T) {
 data "magento_installation" "shop" {
   host         = "127.0.0.1"
   magento_root = %q
-  ssh = {
-    bastions = [
-      { host = "127.0.0.1", port = %d, known_hosts_file = %q },
-      { host = "127.0.0.1", port = %d, known_hosts_file = %q, user = "root" },
-    ]
+  ssh {
+    bastion {
+      host             = "127.0.0.1"
+      port             = %d
+      known_hosts_file = %q
+    }
+    bastion {
+      host             = "127.0.0.1"
+      port             = %d
+      known_hosts_file = %q
+      user             = "root"
+    }
   }
 }
 `, root, jump1.Port, jump1.KnownHosts, jump2.Port, jump2.KnownHosts)

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
@@ -53,24 +54,45 @@ func TestAccDataMigrationTool_runAs(t *testing.T) {
 	}
 	chownTree(t, root, uid, gid)
 	chownTree(t, home, uid, gid)
+	if err := os.Chmod(root, 0o700); err != nil { // readable by its owner only
+		t.Fatal(err)
+	}
+	// The data source's php -v runs as run_as too: a php wrapper records who ran it.
+	phpUser := filepath.Join(home, "php-user")
+	phpSpy := filepath.Join(base, "php-spy")
+	if err := os.WriteFile(phpSpy, []byte("#!/bin/sh\nid -un > "+phpUser+"\nexec php \"$@\"\n"), 0o755); err != nil { //nolint:gosec // a test script
+		t.Fatal(err)
+	}
 
 	config := r.providerConfig() + fmt.Sprintf(`
 resource "magento_data_migration_tool" "shop" {
   host         = "127.0.0.1"
-  magento_root = %q
-  run_as       = %q
+  magento_root = %[1]q
+  run_as       = %[2]q
   composer_env = {
-    COMPOSER_HOME     = %q
+    COMPOSER_HOME     = %[3]q
     COMPOSER_NO_AUDIT = "1"
   }
 }
-`, root, testenv.TestUser, home)
+
+data "magento_installation" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %[1]q
+  run_as       = %[2]q
+  php          = %[4]q
+}
+`, root, testenv.TestUser, home, phpSpy)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config:            config,
-			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7")),
+				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("magento_version"), knownvalue.StringExact("2.4.7-p3")),
+				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("php_version"), knownvalue.NotNull())},
 			Check: func(*terraformState) error {
+				if who, err := os.ReadFile(phpUser); err != nil || strings.TrimSpace(string(who)) != testenv.TestUser {
+					return fmt.Errorf("the data source's php -v ran as %q (%v), want run_as %s", who, err, testenv.TestUser)
+				}
 				// Every file composer, the backup and the lock wrote belongs to the run_as user.
 				return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 					if err != nil {
@@ -115,7 +137,7 @@ func TestAccDataMigrationTool_backupsAndPreservePaths(t *testing.T) {
 	config := func(pin string) string {
 		return r.dmtConfig(root, fmt.Sprintf(`  version        = %q
   preserve_paths = [%q]
-  backup = {
+  backup {
     directory = %q
     keep      = 2
   }`, pin, mapFile, backupDir))
@@ -256,7 +278,7 @@ variable "magento_repo_auth" {
 }
 
 provider "magento" {
-  ssh = {
+  ssh {
     user             = "root"
     port             = %d
     private_key      = file(%q)

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -32,6 +34,26 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"backs up the tool, `composer.json`, `composer.lock` and `vendor/composer/`, runs " +
 			"`composer require magento/data-migration-tool:<exact version>`, verifies, restores `preserve_paths` and prunes old backups. " +
 			"Any failure after the backup restores everything the archive holds.",
+		Blocks: map[string]schema.Block{
+			"ssh": resourceSSHBlock(),
+			"backup": schema.SingleNestedBlock{
+				MarkdownDescription: "Where and how backups are kept. Archives are `tar.gz` files readable by their owner only; a directory the provider creates is private to the applying user.",
+				Attributes: map[string]schema.Attribute{
+					"directory": schema.StringAttribute{Optional: true, Validators: []validator.String{absolutePath},
+						MarkdownDescription: "Directory on the host for backup archives. Defaults to `<magento_root>/" + magento.DefaultBackupSubdir + "`."},
+					"keep": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
+						MarkdownDescription: fmt.Sprintf("How many archives made by this provider (`%s*.tar.gz`) to keep; older ones are pruned. Defaults to `%d`.", magento.ArchivePrefix, defaultKeep)},
+					"magento_setup_backup": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+						Validators: []validator.List{listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(magento.SetupBackupItems...))},
+						MarkdownDescription: "Also run `php bin/magento setup:backup` with these parts first: " + quotedList(magento.SetupBackupItems) +
+							". Magento disables this command by default; the apply then fails before changing anything. Defaults to none."},
+				},
+			},
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+				CreateDescription: timeoutDesc("create (adopt or first install)", defaultTimeout),
+				UpdateDescription: timeoutDesc("an upgrade", defaultTimeout),
+				DeleteDescription: timeoutDesc("destroy (backup and `composer remove`)", defaultTimeout)}),
+		},
 		Attributes: map[string]schema.Attribute{
 			// Required
 			"host": schema.StringAttribute{Required: true, Validators: hostValidators,
@@ -42,16 +64,13 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 
 			// Optional
-			"ssh": schema.SingleNestedAttribute{Optional: true, Attributes: resourceSSHAttributes(),
-				MarkdownDescription: "Overrides of the provider's non-secret `ssh` settings for this host. Secrets stay in the provider block."},
 			"version": schema.StringAttribute{Optional: true, Computed: true,
 				Validators: []validator.String{stringvalidator.RegexMatches(magento.DMTVersionPattern,
 					"must be an exact Data Migration Tool version, X.Y.Z or X.Y.Z.N (for example 2.4.7 or 2.4.8.1); there are no -pN releases")},
 				MarkdownDescription: "Exact Data Migration Tool version to pin, such as `2.4.8.1`. Its first three parts must equal Magento's " +
 					"(`2.4.7` for Magento `2.4.7-p3`). Unset: follow Magento, installing the newest release for Magento's version. " +
 					"In state: the installed version."},
-			"run_as": schema.StringAttribute{Optional: true,
-				Validators: []validator.String{stringvalidator.RegexMatches(magento.UserPattern, "must be a user name such as magento or www-data")},
+			"run_as": schema.StringAttribute{Optional: true, Validators: runAsValidators,
 				MarkdownDescription: "OS user that owns the Magento files and runs php and composer, through `sudo -n -u` " +
 					"(non-interactive: it never prompts, so the SSH user needs a passwordless sudo rule)."},
 			"php": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("php"),
@@ -62,26 +81,12 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(magento.EnvKeyPattern, "must be an environment variable name"))},
 				MarkdownDescription: "Extra environment for composer. `COMPOSER_MEMORY_LIMIT=-1` and `COMPOSER_NO_INTERACTION=1` apply " +
 					"unless set here. Not secret (it is stored in state): put repository credentials in the provider's `composer_auth`."},
-			"backup": schema.SingleNestedAttribute{Optional: true,
-				MarkdownDescription: "Where and how backups are kept.",
-				Attributes: map[string]schema.Attribute{
-					"directory": schema.StringAttribute{Optional: true, Validators: []validator.String{absolutePath},
-						MarkdownDescription: "Directory on the host for backup archives. Defaults to `<magento_root>/var/backups/data-migration-tool`."},
-					"keep": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
-						MarkdownDescription: "How many archives made by this provider (`" + magento.ArchivePrefix + "*.tar.gz`) to keep; older ones are pruned. Defaults to `10`."},
-					"magento_setup_backup": schema.ListAttribute{Optional: true, ElementType: types.StringType,
-						Validators: []validator.List{listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(magento.SetupBackupItems...))},
-						MarkdownDescription: "Also run `php bin/magento setup:backup` with these parts first: " + quotedList(magento.SetupBackupItems) +
-							". Magento disables this command by default; the apply then fails before changing anything."},
-				},
-			},
 			"preserve_paths": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.List{listvalidator.ValueStringsAre(relativePath)},
 				MarkdownDescription: "Paths relative to the tool's directory (such as `etc/opensource-to-opensource/1.9.4.5/map.xml`) " +
 					"copied from the backup into the new version after an upgrade: custom map and config files that Composer would otherwise delete."},
 			"remove_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "On destroy, back up and run `composer remove magento/data-migration-tool`. `false` only forgets the resource. Defaults to `true`."},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 
 			// Computed
 			"id": schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -91,6 +96,23 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"last_backup":     computed("Remote path of the newest backup archive this resource made."),
 		},
 	}
+}
+
+// timeoutDesc documents a timeout with its default.
+func timeoutDesc(what string, d time.Duration) string {
+	return fmt.Sprintf("How long %s may take, as a Go duration such as `30m`. Defaults to `%s`.", what, shortDuration(d))
+}
+
+// shortDuration prints 20m rather than Go's 20m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func quotedList(items []string) string {

@@ -98,7 +98,7 @@ func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
 			{
 				// A settings-only change is an in-place update that runs nothing on the host.
 				PreConfig: func() { _ = os.Remove(calls) },
-				Config:    strings.Replace(config, "  composer =", "  backup = { keep = 3 }\n  composer =", 1),
+				Config:    strings.Replace(config, "  composer =", "  backup {\n    keep = 3\n  }\n  composer =", 1),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
@@ -218,12 +218,12 @@ func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
 			},
 			{
 				PreConfig:   unchanged(killed, beforeKilled),
-				Config:      r.dmtConfig(disabledBackup, `  backup = { magento_setup_backup = ["code", "db"] }`),
+				Config:      r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"db\"]\n  }"),
 				ExpectError: regexp.MustCompile(`backup functionality is disabled(.|\n)*functionality_enabled 1`),
 			},
 			{
 				PreConfig:   unchanged(disabledBackup, beforeDisabled),
-				Config:      r.dmtConfig(disabledBackup, `  backup = { magento_setup_backup = ["code", "files"] }`),
+				Config:      r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"files\"]\n  }"),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`magento_setup_backup(.|\n)*value must be one of`),
 			},
@@ -240,7 +240,9 @@ func TestAccDataMigrationTool_removedOutOfBandAndHostDown(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	// A short connect_timeout: a down host is retried until it is spent.
-	config := r.dmtConfig(root, `  ssh = { connect_timeout = "2s" }`)
+	config := r.dmtConfig(root, `  ssh {
+    connect_timeout = "2s"
+  }`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
@@ -275,12 +277,7 @@ func TestAccDataMigrationTool_import(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	id := fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root)
-	config := r.providerConfig() + fmt.Sprintf(`
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %q
-}
-`, root)
+	config := r.plainConfig(root)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
@@ -301,6 +298,16 @@ resource "magento_data_migration_tool" "shop" {
 	})
 }
 
+// plainConfig is a resource with only host and magento_root, as an import leaves it.
+func (r *rig) plainConfig(root string) string {
+	return r.providerConfig() + fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+}
+`, root)
+}
+
 // requires checks the exact requirement composer.json records.
 func requires(root, version string) resource.TestCheckFunc {
 	return func(*terraformState) error {
@@ -313,4 +320,25 @@ func requires(root, version string) resource.TestCheckFunc {
 		}
 		return nil
 	}
+}
+
+// A root at a path with spaces, %, #, ? and non-ASCII survives id -> terraform import ->
+// magento_root: the ID is a URL, percent-encoded.
+func TestAccDataMigrationTool_importOddRoot(t *testing.T) {
+	r := newRig(t)
+	root := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "shop 100% #1?", "bücher"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	config := r.plainConfig(root)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: config, ConfigStateChecks: []statecheck.StateCheck{expect("magento_root", knownvalue.StringExact(root))}},
+			{
+				Config: config, ResourceName: shop, ImportState: true,
+				ImportStateIdFunc: func(s *terraformState) (string, error) {
+					return s.RootModule().Resources[shop].Primary.Attributes["id"], nil
+				},
+				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
+			},
+		},
+	})
 }

@@ -8,6 +8,8 @@ import (
 	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
 
 // fieldKind is the Terraform type of an ssh field.
@@ -18,10 +20,9 @@ const (
 	kindInt
 	kindBool
 	kindDuration
-	kindBastions
 )
 
-// sshField is one attribute of the `ssh` object. This one list builds the provider's
+// sshField is one attribute of the `ssh` block. This one list builds the provider's
 // schema (every field) and the per-resource override schema (non-secret fields only),
 // so the two cannot drift apart.
 type sshField struct {
@@ -45,12 +46,16 @@ var sshFields = []sshField{
 	{name: "agent", kind: kindBool, desc: "Use the keys of the ssh-agent at `SSH_AUTH_SOCK`. Defaults to `true` when `SSH_AUTH_SOCK` is set."},
 	{name: "known_hosts_file", desc: "known_hosts file that host keys are verified against. Defaults to `~/.ssh/known_hosts`. Host key algorithms are negotiated from its entries."},
 	{name: "host_key", desc: "Pin the host's public key (a line like `ssh-ed25519 AAAA...`) instead of using known_hosts."},
-	{name: "insecure_ignore_host_key", kind: kindBool, desc: "Skip host key verification. Defaults to `false`; `true` is open to man-in-the-middle attacks and produces a warning."},
-	{name: "connect_timeout", kind: kindDuration, desc: "How long to wait for the TCP connection and SSH handshake, as a Go duration. Defaults to `30s`."},
-	{name: "keepalive_interval", kind: kindDuration, desc: "Interval of SSH keepalive requests; a peer silent for three intervals is treated as gone. Defaults to `15s`."},
-	{name: "bastions", kind: kindBastions, desc: "Jump hosts, connected in order: the first is dialled directly, each next one through the previous, and the target through the last. " +
-		"Each hop's host key is verified. Unset fields inherit the connection's user, credentials and known_hosts file."},
+	{name: "insecure_ignore_host_key", kind: kindBool, desc: "Skip host key verification of the target host and of every jump host that has no `host_key` of its own. " +
+		"Defaults to `false`; `true` is open to man-in-the-middle attacks and produces a warning."},
+	{name: "connect_timeout", kind: kindDuration, desc: "How long to wait for the TCP connection and SSH handshake, as a Go duration. Defaults to `" + remote.DefaultConnectTimeout.String() + "`."},
+	{name: "keepalive_interval", kind: kindDuration, desc: "Interval of SSH keepalive requests; a peer silent for three intervals is treated as gone. Defaults to `" + remote.DefaultKeepaliveInterval.String() + "`."},
 }
+
+// bastionBlockDesc describes the repeated `bastion` block inside `ssh`.
+const bastionBlockDesc = "A jump host; repeat the block for a chain, connected in order: the first is dialled directly, each next one through the previous, " +
+	"and the target through the last. Each hop's host key is verified. Unset fields inherit the connection's user, credentials and known_hosts file. " +
+	"In a resource's or data source's `ssh` block, `bastion` blocks replace the provider's jump hosts; with none, the provider's apply."
 
 // bastionFields are the attributes of one jump host; none is secret.
 var bastionFields = []sshField{
@@ -58,7 +63,7 @@ var bastionFields = []sshField{
 	{name: "port", kind: kindInt, desc: "SSH port of the jump host. Defaults to `22`."},
 	{name: "user", desc: "Login user on the jump host. Defaults to the connection's user."},
 	{name: "private_key_file", desc: "Private key file for the jump host. Defaults to the connection's key and agent."},
-	{name: "host_key", desc: "Pinned public key of the jump host, instead of known_hosts."},
+	{name: "host_key", desc: "Pinned public key of the jump host, instead of known_hosts. It is checked even when `insecure_ignore_host_key = true`."},
 	{name: "known_hosts_file", desc: "known_hosts file for the jump host. Defaults to the connection's."},
 }
 
@@ -78,18 +83,35 @@ func (f sshField) stringValidators() []validator.String {
 
 var portValidators = []validator.Int64{int64validator.Between(1, 65535)}
 
-// providerSSHAttributes is the provider's `ssh` object: every field.
-func providerSSHAttributes() map[string]pschema.Attribute { return providerAttributes(sshFields, true) }
+const (
+	providerSSHDesc = "SSH connection defaults for every resource and data source. Resources and data sources may override the non-secret settings in their own `ssh` block."
+	overrideSSHDesc = "Overrides of the provider's non-secret `ssh` settings for this host; what is not written here comes from the provider. Secrets stay in the provider block."
+)
 
-// dataSourceSSHAttributes is the data source's `ssh` object: non-secret overrides.
-func dataSourceSSHAttributes() map[string]dschema.Attribute { return dataSourceAttributes(sshFields) }
+// providerSSHBlock is the provider's `ssh` block: every field, secrets included.
+func providerSSHBlock() pschema.Block {
+	return pschema.SingleNestedBlock{MarkdownDescription: providerSSHDesc, Attributes: providerAttributes(sshFields, true),
+		Blocks: map[string]pschema.Block{"bastion": pschema.ListNestedBlock{MarkdownDescription: bastionBlockDesc,
+			NestedObject: pschema.NestedBlockObject{Attributes: providerAttributes(bastionFields, false)}}}}
+}
 
-// resourceSSHAttributes is the resource's `ssh` object: non-secret overrides, which
-// live in state, so nothing secret may be here.
-func resourceSSHAttributes() map[string]rschema.Attribute { return resourceAttributes(sshFields) }
+// dataSourceSSHBlock is the data source's `ssh` block: non-secret overrides.
+func dataSourceSSHBlock() dschema.Block {
+	return dschema.SingleNestedBlock{MarkdownDescription: overrideSSHDesc, Attributes: dataSourceAttributes(sshFields),
+		Blocks: map[string]dschema.Block{"bastion": dschema.ListNestedBlock{MarkdownDescription: bastionBlockDesc,
+			NestedObject: dschema.NestedBlockObject{Attributes: dataSourceAttributes(bastionFields)}}}}
+}
+
+// resourceSSHBlock is the resource's `ssh` block: non-secret overrides, which live in
+// state, so nothing secret may be here.
+func resourceSSHBlock() rschema.Block {
+	return rschema.SingleNestedBlock{MarkdownDescription: overrideSSHDesc, Attributes: resourceAttributes(sshFields),
+		Blocks: map[string]rschema.Block{"bastion": rschema.ListNestedBlock{MarkdownDescription: bastionBlockDesc,
+			NestedObject: rschema.NestedBlockObject{Attributes: resourceAttributes(bastionFields)}}}}
+}
 
 // The same field list rendered in each schema package (the framework gives each its
-// own attribute types); bastions nest bastionFields.
+// own attribute types).
 func providerAttributes(fields []sshField, withSecrets bool) map[string]pschema.Attribute {
 	attrs := map[string]pschema.Attribute{}
 	for _, f := range fields {
@@ -97,9 +119,6 @@ func providerAttributes(fields []sshField, withSecrets bool) map[string]pschema.
 			continue
 		}
 		switch f.kind {
-		case kindBastions:
-			attrs[f.name] = pschema.ListNestedAttribute{Optional: true, MarkdownDescription: f.desc,
-				NestedObject: pschema.NestedAttributeObject{Attributes: providerAttributes(bastionFields, false)}}
 		case kindInt:
 			attrs[f.name] = pschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
 		case kindBool:
@@ -119,9 +138,6 @@ func dataSourceAttributes(fields []sshField) map[string]dschema.Attribute {
 			continue
 		}
 		switch f.kind {
-		case kindBastions:
-			attrs[f.name] = dschema.ListNestedAttribute{Optional: true, MarkdownDescription: f.desc,
-				NestedObject: dschema.NestedAttributeObject{Attributes: dataSourceAttributes(bastionFields)}}
 		case kindInt:
 			attrs[f.name] = dschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
 		case kindBool:
@@ -141,9 +157,6 @@ func resourceAttributes(fields []sshField) map[string]rschema.Attribute {
 			continue
 		}
 		switch f.kind {
-		case kindBastions:
-			attrs[f.name] = rschema.ListNestedAttribute{Optional: true, MarkdownDescription: f.desc,
-				NestedObject: rschema.NestedAttributeObject{Attributes: resourceAttributes(bastionFields)}}
 		case kindInt:
 			attrs[f.name] = rschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
 		case kindBool:

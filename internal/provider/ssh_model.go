@@ -1,7 +1,7 @@
 package provider
 
 import (
-	"fmt"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -27,7 +27,7 @@ type sshOverrideModel struct {
 	InsecureIgnoreHostKey types.Bool     `tfsdk:"insecure_ignore_host_key"`
 	ConnectTimeout        types.String   `tfsdk:"connect_timeout"`
 	KeepaliveInterval     types.String   `tfsdk:"keepalive_interval"`
-	Bastions              []bastionModel `tfsdk:"bastions"`
+	Bastions              []bastionModel `tfsdk:"bastion"`
 }
 
 type bastionModel struct {
@@ -114,7 +114,8 @@ func (m *sshOverrideModel) applyTo(c *remote.Config) {
 	}
 	setDuration(&c.ConnectTimeout, m.ConnectTimeout)
 	setDuration(&c.KeepaliveInterval, m.KeepaliveInterval)
-	if m.Bastions != nil {
+	// A list of blocks is never null: no bastion blocks here means the provider's apply.
+	if len(m.Bastions) > 0 {
 		c.Bastions = make([]remote.Bastion, len(m.Bastions))
 		for i, b := range m.Bastions {
 			c.Bastions[i] = remote.Bastion{Host: b.Host.ValueString(), Port: int(b.Port.ValueInt64()), User: b.User.ValueString(),
@@ -159,7 +160,9 @@ func (m *sshOverrideModel) validate(at path.Path, diags *diag.Diagnostics) {
 	}
 }
 
-// connectionID is the resource ID and import ID: ssh://user@host:port/magento/root.
+// connectionID is the resource ID and import ID: ssh://user@host:port/magento/root,
+// a URL, so a root holding spaces, %, #, ? or non-ASCII is percent-encoded and
+// parseImportID gives it back unchanged.
 func connectionID(c remote.Config, root string) string {
-	return fmt.Sprintf("ssh://%s@%s%s", c.User, c.Address(), root)
+	return (&url.URL{Scheme: "ssh", User: url.User(c.User), Host: c.Address(), Path: root}).String()
 }

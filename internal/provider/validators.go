@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
 
 // stringRule is a string validator made of a description and a check that returns
@@ -42,12 +44,24 @@ var absolutePath = stringRule{"an absolute path on the host, such as /var/www/ma
 	return "", ""
 }}
 
-// hostValidators reject an empty host or one with whitespace (a pasted "user@host" is
-// allowed through to be reported by the connect step).
+// hostValidators reject an empty host, one with whitespace or slashes, and a pasted
+// "user@host", whose user belongs in the ssh block.
 var hostValidators = []validator.String{
 	stringvalidator.LengthAtLeast(1),
 	stringvalidator.RegexMatches(regexp.MustCompile(`^[^\s/]+$`), "must be a host name or IP address, without spaces or slashes"),
+	hostWithoutUser,
 }
+
+var hostWithoutUser = stringRule{"a host name or IP address, without a user", func(v string) (string, string) {
+	user, host, found := strings.Cut(v, "@")
+	if !found {
+		return "", ""
+	}
+	return "User In Host", fmt.Sprintf("host = %q names a login user. Set host = %q and give the user in the ssh block: ssh { user = %q }.", v, host, user)
+}}
+
+// runAsValidators accept a POSIX user name for sudo -n -u.
+var runAsValidators = []validator.String{stringvalidator.RegexMatches(magento.UserPattern, "must be a user name such as magento or www-data")}
 
 // commandValidators keep php/composer a single word: a command name or a path.
 var commandValidators = []validator.String{

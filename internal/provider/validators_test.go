@@ -25,6 +25,8 @@ func TestStringRules(t *testing.T) {
 		{"escaping preserve path", relativePath, types.StringValue("etc/../../composer.json"), "Invalid Preserve Path"},
 		{"absolute preserve path", relativePath, types.StringValue("/etc/passwd"), "Invalid Preserve Path"},
 		{"empty preserve path", relativePath, types.StringValue(""), "Invalid Preserve Path"},
+		{"host", hostWithoutUser, types.StringValue("shop1.example.com"), ""},
+		{"user in host", hostWithoutUser, types.StringValue("deploy@shop1.example.com"), "User In Host"},
 		{"duration", durationString, types.StringValue("1m30s"), ""},
 		{"bare number", durationString, types.StringValue("30"), "Invalid Duration"},
 		{"negative duration", durationString, types.StringValue("-5s"), "Invalid Duration"},

@@ -12,7 +12,11 @@ import (
 // deliberately none for 2.4.9, as upstream in 2026.
 var DMTReleases = []string{"2.4.6", "2.4.6.1", "2.4.7", "2.4.8", "2.4.8.1"}
 
-// MagentoReleases are the product releases, per edition.
+// MagentoReleases are the product releases, per edition. They require one another as
+// Magento's metapackages do: the community product requires magento/magento2-base; the
+// enterprise product (Adobe Commerce) requires the community product and
+// magento/magento2-ee-base, so a Commerce lock holds both editions, community first; the
+// Adobe Commerce Cloud metapackage requires the enterprise product.
 var MagentoReleases = map[string][]string{
 	"community":  {"2.4.6-p4", "2.4.7", "2.4.7-p3", "2.4.8", "2.4.9"},
 	"enterprise": {"2.4.7-p3", "2.4.8"},
@@ -42,13 +46,16 @@ func NewRepo(t TB) *Repo {
 	for _, v := range DMTReleases {
 		r.addDMT(t, v)
 	}
-	for edition, versions := range MagentoReleases {
-		for _, v := range versions {
-			r.addPackage(t, "magento/product-"+edition+"-edition", v, "metapackage", nil)
-		}
+	for _, v := range MagentoReleases["community"] {
+		r.addPackage(t, "magento/magento2-base", v, "library", map[string]string{"app/etc/di.xml": "<config/>\n"}, nil)
+		r.addPackage(t, "magento/product-community-edition", v, "metapackage", nil, map[string]string{"magento/magento2-base": v})
 	}
-	r.addPackage(t, "magento/magento2-base", "2.4.7-p3", "library", map[string]string{"app/etc/di.xml": "<config/>\n"})
-	r.addPackage(t, "magento/magento-cloud-metapackage", "2.4.7-p3", "metapackage", nil)
+	for _, v := range MagentoReleases["enterprise"] {
+		r.addPackage(t, "magento/magento2-ee-base", v, "library", map[string]string{"app/etc/enterprise/di.xml": "<config/>\n"}, nil)
+		r.addPackage(t, "magento/product-enterprise-edition", v, "metapackage", nil,
+			map[string]string{"magento/product-community-edition": v, "magento/magento2-ee-base": v})
+		r.addPackage(t, "magento/magento-cloud-metapackage", v, "metapackage", nil, map[string]string{"magento/product-enterprise-edition": v})
+	}
 	return r
 }
 
@@ -62,14 +69,17 @@ func (r *Repo) addDMT(t TB, version string) {
 		"src/Migration/Version.php":                            "<?php return '" + version + "';\n",
 		"bin/migrate":                                          "#!/usr/bin/env php\n<?php echo 'migrate " + version + "';\n",
 	}
-	r.addPackage(t, "magento/data-migration-tool", version, "library", files)
+	r.addPackage(t, "magento/data-migration-tool", version, "library", files, nil)
 }
 
-func (r *Repo) addPackage(t TB, name, version, kind string, files map[string]string) {
+func (r *Repo) addPackage(t TB, name, version, kind string, files, require map[string]string) {
 	t.Helper()
 	dir := filepath.Join(r.Dir, strings.ReplaceAll(name, "/", "--")+"--"+version)
 	manifest := map[string]any{"name": name, "version": version, "type": kind,
 		"description": "Offline test release of " + name}
+	if len(require) > 0 {
+		manifest["require"] = require
+	}
 	writeJSON(t, filepath.Join(dir, "composer.json"), manifest)
 	for rel, content := range files {
 		path := filepath.Join(dir, rel)
@@ -90,7 +100,8 @@ type RootSpec struct {
 	GitClone bool
 	// BaseOnly requires magento/magento2-base instead of a product package.
 	BaseOnly bool
-	// Cloud requires magento/magento-cloud-metapackage beside the product package.
+	// Cloud requires magento/magento-cloud-metapackage (which requires the enterprise
+	// product) instead of a product package, as Adobe Commerce Cloud roots do.
 	Cloud bool
 	// Composer1 rewrites vendor/composer/installed.json in Composer 1's bare-array format.
 	Composer1 bool
@@ -128,11 +139,10 @@ func (r *Repo) NewRoot(t TB, dir string, spec RootSpec) string {
 		manifest["version"] = spec.Magento
 	case spec.BaseOnly:
 		require["magento/magento2-base"] = spec.Magento
+	case spec.Cloud:
+		require["magento/magento-cloud-metapackage"] = spec.Magento
 	default:
 		require["magento/product-"+spec.Edition+"-edition"] = spec.Magento
-	}
-	if spec.Cloud {
-		require["magento/magento-cloud-metapackage"] = spec.Magento
 	}
 	if spec.DMT != "" {
 		require["magento/data-migration-tool"] = spec.DMT

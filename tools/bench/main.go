@@ -172,7 +172,7 @@ func (s *scenario) config() string {
 }
 
 provider "magento" {
-  ssh = {
+  ssh {
     user             = "root"
     private_key_file = %q
     agent            = false
@@ -189,7 +189,7 @@ resource "magento_data_migration_tool" "shop" {
   count        = length(local.shops)
   host         = "127.0.0.1"
   magento_root = local.shops[count.index].root
-  ssh = {
+  ssh {
     port             = local.shops[count.index].port
     known_hosts_file = local.shops[count.index].known_hosts
   }

@@ -50,9 +50,11 @@ func run(dir, terraform string) (err error) {
 	say("built %s", filepath.Join(bin, "terraform-provider-magento"))
 
 	step("2. Start a throwaway SSH server and a Magento shop")
-	sshd := testenv.StartSSHD(rig, testenv.SSHDOptions{})
-	say("OpenSSH sshd listens on 127.0.0.1:%d with fresh host keys; its known_hosts file is %s", sshd.Port, sshd.KnownHosts)
 	repo := testenv.NewRepo(rig)
+	// The host keeps Composer offline on the demo's repository, as a real host's
+	// environment would hold its own settings: the configuration stays what a user writes.
+	sshd := testenv.StartSSHD(rig, testenv.SSHDOptions{ExtraConfig: []string{repo.SSHDSetEnv()}})
+	say("OpenSSH sshd listens on 127.0.0.1:%d with fresh host keys; its known_hosts file is %s", sshd.Port, sshd.KnownHosts)
 	root := repo.NewRoot(rig, filepath.Join(dir, "host", "var-www-magento"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	say("Magento 2.4.7-p3 (community) installed by Composer at %s", root)
 	say("its Data Migration Tool is 2.4.6: it lags Magento, as after every Magento upgrade")
@@ -66,7 +68,7 @@ func run(dir, terraform string) (err error) {
 	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"magento-ops/magento\" = %q\n  }\n  direct {}\n}\n", bin)), 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(tf, "main.tf"), []byte(configuration(sshd, root, repo)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tf, "main.tf"), []byte(configuration(sshd, root)), 0o644); err != nil {
 		return err
 	}
 	say("%s (and a CLI config, %s, that points Terraform at the provider just built)", filepath.Join(tf, "main.tf"), rc)
@@ -93,7 +95,7 @@ func run(dir, terraform string) (err error) {
 	return nil
 }
 
-func configuration(sshd *testenv.SSHD, root string, repo *testenv.Repo) string {
+func configuration(sshd *testenv.SSHD, root string) string {
 	return fmt.Sprintf(`terraform {
   required_providers {
     magento = { source = "magento-ops/magento" }
@@ -110,11 +112,9 @@ import {
 resource "magento_data_migration_tool" "shop" {
   host         = "127.0.0.1"
   magento_root = %q
-  backup = {
+  backup {
     keep = 5
   }
-  # The demo's Composer works offline from a local repository of test releases.
-  composer_env = %s
 }
 
 output "installed" {
@@ -124,7 +124,7 @@ output "installed" {
 output "last_backup" {
   value = magento_data_migration_tool.shop.last_backup
 }
-`, sshd.ProviderHCL(), sshd.Port, root, root, repo.ComposerEnvHCL())
+`, sshd.ProviderHCL(), sshd.Port, root, root)
 }
 
 func step(title string) { fmt.Printf("\n==> %s\n", title) }

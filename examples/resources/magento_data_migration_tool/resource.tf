@@ -5,7 +5,7 @@ resource "magento_data_migration_tool" "shop" {
   magento_root = "/var/www/magento"
   run_as       = "magento"
 
-  backup = {
+  backup {
     directory = "/var/backups/magento-dmt"
     keep      = 5
   }
@@ -15,6 +15,10 @@ resource "magento_data_migration_tool" "shop" {
     "etc/opensource-to-opensource/1.9.4.5/map.xml",
     "etc/opensource-to-opensource/1.9.4.5/config.xml",
   ]
+
+  timeouts {
+    update = "30m"
+  }
 }
 
 # Pin an exact release (its first three parts must match Magento's version).
@@ -23,23 +27,8 @@ resource "magento_data_migration_tool" "staging" {
   magento_root = "/var/www/magento"
   version      = "2.4.8.1"
 
-  ssh = {
+  ssh {
     user = "deploy"
     port = 2222
   }
-}
-
-# A fleet: one resource per shop.
-variable "shops" {
-  type = map(string) # host => Magento root
-  default = {
-    "shop1.example.com" = "/var/www/magento"
-    "shop2.example.com" = "/srv/magento"
-  }
-}
-
-resource "magento_data_migration_tool" "fleet" {
-  for_each     = var.shops
-  host         = each.key
-  magento_root = each.value
 }

@@ -1,0 +1,108 @@
+package provider
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// Nested settings are blocks so that Terraform itself rejects a misspelled or misplaced
+// key at validate: nested attribute objects would drop it silently
+// (hashicorp/terraform#33570). Nothing here reaches a host.
+func TestAccBlocks_misspelledKeysAreRejected(t *testing.T) {
+	const resourceStart = `
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = "/var/www/magento"
+`
+	const dataStart = `
+data "magento_installation" "shop" {
+  host         = "127.0.0.1"
+  magento_root = "/var/www/magento"
+`
+	for _, tc := range []struct {
+		name, config, key string
+		hint              string // Terraform's "Did you mean" suggestion, where it makes one
+	}{
+		{"provider ssh", `
+provider "magento" {
+  ssh {
+    known_host_file = "/root/.ssh/known_hosts"
+  }
+}` + dataStart + "}\n", "known_host_file", "known_hosts_file"},
+		{"provider bastion", `
+provider "magento" {
+  ssh {
+    bastion {
+      host = "127.0.0.1"
+      prot = 2222
+    }
+  }
+}` + dataStart + "}\n", "prot", "port"},
+		{"secret in a resource's ssh", resourceStart + `
+  ssh {
+    private_key = "-----BEGIN OPENSSH PRIVATE KEY-----"
+  }
+}`, "private_key", ""},
+		{"resource backup", resourceStart + `
+  backup {
+    directry = "/var/backups/magento-dmt"
+  }
+}`, "directry", "directory"},
+		{"resource timeouts", resourceStart + `
+  timeouts {
+    read = "5m"
+  }
+}`, "read", ""},
+		{"resource bastion", resourceStart + `
+  ssh {
+    bastion {
+      host            = "127.0.0.1"
+      known_host_file = "/root/.ssh/known_hosts"
+    }
+  }
+}`, "known_host_file", "known_hosts_file"},
+		{"data source ssh", dataStart + `
+  ssh {
+    usr = "magento"
+  }
+}`, "usr", "user"},
+		{"data source timeouts", dataStart + `
+  timeouts {
+    create = "1m"
+  }
+}`, "create", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := `(?s)Unsupported argument.*An argument named "` + tc.key + `" is not\s+expected\s+here`
+			if tc.hint != "" {
+				want += `.*Did\s+you\s+mean\s+"` + tc.hint + `"`
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders,
+				Steps: []resource.TestStep{{
+					Config:      tc.config,
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(want),
+				}},
+			})
+		})
+	}
+}
+
+// A pasted "user@host" fails at plan, pointing at ssh.user, before any connection.
+func TestAccHostWithUserIsRejected(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: `
+resource "magento_data_migration_tool" "shop" {
+  host         = "deploy@shop1.example.com"
+  magento_root = "/var/www/magento"
+}`,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)User In Host.*host\s+=\s+"shop1.example.com".*ssh\s+\{\s+user\s+=\s+"deploy"\s+\}`),
+		}},
+	})
+}
