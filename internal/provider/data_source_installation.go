@@ -26,19 +26,19 @@ type installationDataSource struct{ data *providerData }
 func newInstallationDataSource() datasource.DataSource { return &installationDataSource{} }
 
 type installationModel struct {
-	ID                       types.String      `tfsdk:"id"`
-	Host                     types.String      `tfsdk:"host"`
-	MagentoRoot              types.String      `tfsdk:"magento_root"`
-	SSH                      *sshOverrideModel `tfsdk:"ssh"`
-	Timeouts                 timeouts.Value    `tfsdk:"timeouts"`
-	RunAs                    types.String      `tfsdk:"run_as"`
-	PHP                      types.String      `tfsdk:"php"`
-	Composer                 types.String      `tfsdk:"composer"`
-	MagentoVersion           types.String      `tfsdk:"magento_version"`
-	MagentoEdition           types.String      `tfsdk:"magento_edition"`
-	DataMigrationToolVersion types.String      `tfsdk:"data_migration_tool_version"`
-	PHPVersion               types.String      `tfsdk:"php_version"`
-	ComposerVersion          types.String      `tfsdk:"composer_version"`
+	ID                       types.String   `tfsdk:"id"`
+	Host                     types.String   `tfsdk:"host"`
+	MagentoRoot              types.String   `tfsdk:"magento_root"`
+	SSH                      types.Object   `tfsdk:"ssh"`
+	Timeouts                 timeouts.Value `tfsdk:"timeouts"`
+	RunAs                    types.String   `tfsdk:"run_as"`
+	PHP                      types.String   `tfsdk:"php"`
+	Composer                 types.String   `tfsdk:"composer"`
+	MagentoVersion           types.String   `tfsdk:"magento_version"`
+	MagentoEdition           types.String   `tfsdk:"magento_edition"`
+	DataMigrationToolVersion types.String   `tfsdk:"data_migration_tool_version"`
+	PHPVersion               types.String   `tfsdk:"php_version"`
+	ComposerVersion          types.String   `tfsdk:"composer_version"`
 }
 
 func (d *installationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -111,7 +111,8 @@ func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRe
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return
 	}
-	m.ID = types.StringValue(connectionID(d.data.config(m.Host.ValueString(), m.SSH), m.MagentoRoot.ValueString()))
+	c, _, _ := d.data.connection(ctx, m.Host.ValueString(), m.SSH, &resp.Diagnostics)
+	m.ID = types.StringValue(connectionID(c, m.MagentoRoot.ValueString()))
 	m.MagentoVersion = types.StringValue(inst.MagentoVersion)
 	m.MagentoEdition = types.StringValue(inst.Edition)
 	m.DataMigrationToolVersion = optionalString(inst.DMTVersion)

@@ -52,8 +52,8 @@ func NewWithPool(version string, pool *remote.Pool) func() provider.Provider {
 }
 
 type providerModel struct {
-	SSH          *sshProviderModel `tfsdk:"ssh"`
-	ComposerAuth types.String      `tfsdk:"composer_auth"`
+	SSH          types.Object `tfsdk:"ssh"`
+	ComposerAuth types.String `tfsdk:"composer_auth"`
 }
 
 func (p *magentoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -85,12 +85,20 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher()}
-	if cfg.SSH != nil {
-		if cfg.SSH.validate(path.Root("ssh"), &resp.Diagnostics); resp.Diagnostics.HasError() {
+	ssh, known := sshBlock[sshProviderModel](ctx, cfg.SSH, &resp.Diagnostics)
+	switch {
+	case resp.Diagnostics.HasError():
+		return
+	case !known:
+		// Values from resources not yet created: resources defer until apply, when
+		// Terraform configures the provider again with them known.
+		data.sshUnknown = true
+	case ssh != nil:
+		if ssh.validate(path.Root("ssh"), &resp.Diagnostics); resp.Diagnostics.HasError() {
 			return
 		}
-		cfg.SSH.applyTo(&data.base)
-		warnInsecure(&resp.Diagnostics, path.Root("ssh"), cfg.SSH.InsecureIgnoreHostKey)
+		ssh.applyTo(&data.base)
+		warnInsecure(&resp.Diagnostics, path.Root("ssh"), ssh.InsecureIgnoreHostKey)
 	}
 	if v := cfg.ComposerAuth; !v.IsNull() && !v.IsUnknown() {
 		if !json.Valid([]byte(v.ValueString())) {

@@ -20,6 +20,7 @@ type providerData struct {
 	composerAuth string
 	connector    Connector
 	reads        *magento.ReadBatcher // resource reads of one host share commands
+	sshUnknown   bool                 // the provider's ssh settings are not known until apply
 }
 
 // readInstallation reads root through run as runAs, batched with concurrent reads of
@@ -55,6 +56,20 @@ func (d *providerData) config(host string, overrides *sshOverrideModel) remote.C
 	return c
 }
 
+// connection is the configuration for host with a resource's or data source's ssh
+// block. known is false while the provider's or the block's settings are not known yet.
+func (d *providerData) connection(ctx context.Context, host string, ssh types.Object, diags *diag.Diagnostics) (c remote.Config, overrides *sshOverrideModel, known bool) {
+	overrides, known = sshBlock[sshOverrideModel](ctx, ssh, diags)
+	if !known || d.sshUnknown {
+		return remote.Config{}, nil, false
+	}
+	return d.config(host, overrides), overrides, true
+}
+
+// unknownSSHDetail says why a host cannot be reached yet.
+const unknownSSHDetail = "Some ssh settings for this host (in the provider block or this block: a dynamic block, a jump host " +
+	"or a value built from a resource not created yet) are not known until apply."
+
 // connect returns a Runner on the pooled connection for c.
 func (d *providerData) connect(ctx context.Context, c remote.Config) (magento.Runner, error) {
 	tflog.Debug(ctx, "ssh connect", map[string]any{"address": c.Address(), "user": c.User,
@@ -66,13 +81,23 @@ func (d *providerData) connect(ctx context.Context, c remote.Config) (magento.Ru
 	return r, nil
 }
 
-// runner connects to host with a resource's or data source's ssh overrides, warning at
-// ssh when host keys go unchecked; on failure it adds the error and returns nil.
-func (d *providerData) runner(ctx context.Context, host string, ssh *sshOverrideModel, diags *diag.Diagnostics) magento.Runner {
-	if ssh != nil {
-		warnInsecure(diags, path.Root("ssh"), ssh.InsecureIgnoreHostKey)
+// runner connects to host with a resource's or data source's ssh block, warning at ssh
+// when host keys go unchecked; on failure it adds the error and returns nil. It never
+// connects with settings that are not known yet.
+func (d *providerData) runner(ctx context.Context, host string, ssh types.Object, diags *diag.Diagnostics) magento.Runner {
+	c, overrides, known := d.connection(ctx, host, ssh, diags)
+	if diags.HasError() {
+		return nil
 	}
-	run, err := d.connect(ctx, d.config(host, ssh))
+	if !known {
+		diags.AddError("SSH Settings Not Known", unknownSSHDetail+" Nothing can be read on the host before then: "+
+			"run terraform apply, or create what they depend on first (terraform apply -target=...).")
+		return nil
+	}
+	if overrides != nil {
+		warnInsecure(diags, path.Root("ssh"), overrides.InsecureIgnoreHostKey)
+	}
+	run, err := d.connect(ctx, c)
 	if err != nil {
 		addError(diags, err, "SSH Connection Failed")
 		return nil
@@ -83,9 +108,11 @@ func (d *providerData) runner(ctx context.Context, host string, ssh *sshOverride
 // validateSSH is the ValidateConfig of resources and data sources: the checks across
 // attributes of their ssh block.
 func validateSSH(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
-	var ssh *sshOverrideModel
-	diags.Append(config.GetAttribute(ctx, path.Root("ssh"), &ssh)...)
-	ssh.validate(path.Root("ssh"), diags)
+	var obj types.Object
+	diags.Append(config.GetAttribute(ctx, path.Root("ssh"), &obj)...)
+	if ssh, known := sshBlock[sshOverrideModel](ctx, obj, diags); known {
+		ssh.validate(path.Root("ssh"), diags)
+	}
 }
 
 // providerDataFrom is the shared Configure of resources and data sources.

@@ -22,10 +22,12 @@ var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
 	},
 }
 
-// TestMain removes the offline Composer repository that the tests share.
+// TestMain removes the offline Composer repository and the provider build that the
+// tests share.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	testenv.RemoveSharedRepo()
+	removeBuiltProvider()
 	os.Exit(code)
 }
 

@@ -57,6 +57,12 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	ctx = r.data.logContext(ctx)
+	conn, known := m.connection(ctx, r.data, &resp.Diagnostics)
+	if !known {
+		resp.Diagnostics.AddWarning("Refresh Deferred Until Apply", unknownSSHDetail+
+			" The state of "+m.MagentoRoot.ValueString()+" is kept as last read; the apply reads the host before it changes anything.")
+		return
+	}
 	run := r.runner(ctx, &m, &resp.Diagnostics)
 	if run == nil {
 		return
@@ -74,7 +80,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	// Only what a read learns changes; single attributes spare the framework a
 	// reflection pass over the whole model (see ModifyPlan).
 	for p, v := range map[string]string{"version": inst.DMTVersion, "magento_version": inst.MagentoVersion, "magento_edition": inst.Edition,
-		"id": connectionID(m.connection(r.data), m.MagentoRoot.ValueString())} {
+		"id": connectionID(conn, m.MagentoRoot.ValueString())} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(p), v)...)
 	}
 }
@@ -145,7 +151,8 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 		return
 	}
 	plan.setInstallation(inst)
-	plan.ID = types.StringValue(connectionID(plan.connection(r.data), params.Root))
+	conn, _ := plan.connection(ctx, r.data, diags)
+	plan.ID = types.StringValue(connectionID(conn, params.Root))
 	if res.Archive != "" {
 		plan.LastBackup = types.StringValue(res.Archive)
 	}

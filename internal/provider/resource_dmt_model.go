@@ -12,22 +12,22 @@ import (
 )
 
 type dataMigrationToolModel struct {
-	ID              types.String      `tfsdk:"id"`
-	Host            types.String      `tfsdk:"host"`
-	MagentoRoot     types.String      `tfsdk:"magento_root"`
-	SSH             *sshOverrideModel `tfsdk:"ssh"`
-	Version         types.String      `tfsdk:"version"`
-	RunAs           types.String      `tfsdk:"run_as"`
-	PHP             types.String      `tfsdk:"php"`
-	Composer        types.String      `tfsdk:"composer"`
-	ComposerEnv     types.Map         `tfsdk:"composer_env"`
-	Backup          *backupModel      `tfsdk:"backup"`
-	PreservePaths   types.List        `tfsdk:"preserve_paths"`
-	RemoveOnDestroy types.Bool        `tfsdk:"remove_on_destroy"`
-	Timeouts        timeouts.Value    `tfsdk:"timeouts"`
-	MagentoVersion  types.String      `tfsdk:"magento_version"`
-	MagentoEdition  types.String      `tfsdk:"magento_edition"`
-	LastBackup      types.String      `tfsdk:"last_backup"`
+	ID              types.String   `tfsdk:"id"`
+	Host            types.String   `tfsdk:"host"`
+	MagentoRoot     types.String   `tfsdk:"magento_root"`
+	SSH             types.Object   `tfsdk:"ssh"`
+	Version         types.String   `tfsdk:"version"`
+	RunAs           types.String   `tfsdk:"run_as"`
+	PHP             types.String   `tfsdk:"php"`
+	Composer        types.String   `tfsdk:"composer"`
+	ComposerEnv     types.Map      `tfsdk:"composer_env"`
+	Backup          *backupModel   `tfsdk:"backup"`
+	PreservePaths   types.List     `tfsdk:"preserve_paths"`
+	RemoveOnDestroy types.Bool     `tfsdk:"remove_on_destroy"`
+	Timeouts        timeouts.Value `tfsdk:"timeouts"`
+	MagentoVersion  types.String   `tfsdk:"magento_version"`
+	MagentoEdition  types.String   `tfsdk:"magento_edition"`
+	LastBackup      types.String   `tfsdk:"last_backup"`
 }
 
 type backupModel struct {
@@ -36,9 +36,11 @@ type backupModel struct {
 	MagentoSetupBackup types.List   `tfsdk:"magento_setup_backup"`
 }
 
-// connection is the SSH configuration for this resource's host.
-func (m *dataMigrationToolModel) connection(d *providerData) remote.Config {
-	return d.config(m.Host.ValueString(), m.SSH)
+// connection is the SSH configuration for this resource's host; known is false while
+// some of it is not known yet (plan only).
+func (m *dataMigrationToolModel) connection(ctx context.Context, d *providerData, diags *diag.Diagnostics) (c remote.Config, known bool) {
+	c, _, known = d.connection(ctx, m.Host.ValueString(), m.SSH, diags)
+	return c, known
 }
 
 // exec is how php and composer run for this resource; the credentials come from the

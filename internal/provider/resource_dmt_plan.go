@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -27,8 +28,8 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("host"), &host)...)
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("magento_root"), &root)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("version"), &pin)...)
-	if resp.Diagnostics.HasError() || host.IsUnknown() || root.IsUnknown() || pin.IsUnknown() {
-		return
+	if resp.Diagnostics.HasError() || root.IsUnknown() || pin.IsUnknown() || (host.IsUnknown() && !req.State.Raw.IsNull()) {
+		return // a replacement on a host not known yet: everything computed stays unknown
 	}
 
 	var installed, magentoVersion, edition, lastBackup types.String
@@ -38,13 +39,21 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		conn, known := plan.connection(ctx, r.data, &resp.Diagnostics)
+		if host.IsUnknown() || !known {
+			// Never read with defaults for what is unknown: the versions stay
+			// "known after apply", and the apply reads the host first.
+			resp.Diagnostics.AddWarning("Host Read Deferred Until Apply", "The host or "+strings.ToLower(unknownSSHDetail[:1])+unknownSSHDetail[1:]+
+				" The plan cannot show the tool's version yet; the apply reads "+root.ValueString()+" first and installs the release Magento's version needs.")
+			return
+		}
 		inst, ok := r.readForPlan(ctx, &plan, resp)
 		if !ok {
 			return
 		}
 		installed, magentoVersion, edition = optionalString(inst.DMTVersion), types.StringValue(inst.MagentoVersion), types.StringValue(inst.Edition)
 		lastBackup = plan.LastBackup
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), connectionID(plan.connection(r.data), root.ValueString()))...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), connectionID(conn, root.ValueString()))...)
 	} else {
 		for p, v := range map[string]*types.String{"version": &installed, "magento_version": &magentoVersion, "magento_edition": &edition, "last_backup": &lastBackup} {
 			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root(p), v)...)

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"net/url"
 	"os"
 	"os/user"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
@@ -46,6 +48,22 @@ type sshProviderModel struct {
 	PrivateKeyPassphrase types.String `tfsdk:"private_key_passphrase"`
 	Certificate          types.String `tfsdk:"certificate"`
 	Password             types.String `tfsdk:"password"`
+}
+
+// sshBlock converts an ssh block's value. known is false while the block or any value
+// in it is unknown (a dynamic block over a collection computed at apply, a jump host
+// built from a resource that does not exist yet): connecting with what is known would
+// silently use defaults for the rest.
+func sshBlock[T any](ctx context.Context, obj types.Object, diags *diag.Diagnostics) (m *T, known bool) {
+	if obj.IsNull() {
+		return nil, true
+	}
+	if v, err := obj.ToTerraformValue(ctx); err != nil || !v.IsFullyKnown() {
+		return nil, false
+	}
+	m = new(T)
+	diags.Append(obj.As(ctx, m, basetypes.ObjectAsOptions{})...)
+	return m, true
 }
 
 // defaultSSHConfig is what OpenSSH would use with no configuration at all.

@@ -1,0 +1,168 @@
+package provider
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// requireProvider names the provider's source, which a module outside the hashicorp
+// namespace needs (dev_overrides serve it from the test's build).
+const requireProvider = `
+terraform {
+  required_providers {
+    magento = { source = "magento-ops/magento" }
+  }
+}
+`
+
+// shopModule is a child module holding the resource, its ssh settings passed in as
+// values: a dynamic ssh block over a list and a jump host from the caller.
+const shopModule = requireProvider + `
+variable "host" { type = string }
+variable "root" { type = string }
+variable "composer_env" { type = map(string) }
+variable "ssh" {
+  type = list(object({ port = number, known_hosts_file = string }))
+}
+variable "jump" {
+  type = object({ host = string, port = number, known_hosts_file = string })
+}
+
+resource "magento_data_migration_tool" "shop" {
+  host         = var.host
+  magento_root = var.root
+  composer_env = var.composer_env
+
+  dynamic "ssh" {
+    for_each = var.ssh
+    content {
+      port             = ssh.value.port
+      known_hosts_file = ssh.value.known_hosts_file
+      bastion {
+        host             = var.jump.host
+        port             = var.jump.port
+        known_hosts_file = var.jump.known_hosts_file
+      }
+    }
+  }
+}
+
+output "version" {
+  value = magento_data_migration_tool.shop.version
+}
+`
+
+// connModule hands the provider its connection settings as module outputs.
+const connModule = `
+variable "port" { type = number }
+variable "key" { type = string }
+output "ssh" {
+  value = { user = "root", port = var.port, private_key_file = var.key }
+}
+`
+
+// Settings that Terraform knows only later are normal: a dynamic ssh block, a jump host
+// built from another resource, a host created in the same apply, and a provider ssh
+// block fed by a module output, at the root and inside a module. validate passes; the
+// plan defers what it cannot read (the version stays "known after apply", never read
+// with defaults) and says so; the apply reaches the host through the jump host; the next
+// plan is empty. Driven through the CLI: terraform-plugin-testing refuses child modules.
+func TestAccUnknownValues_deferUntilKnown(t *testing.T) {
+	r := newRig(t)
+	jump := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
+	jump.AuthorizeKey(t, r.sshd.ClientKeyPub)
+	atRoot := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	inModule := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "magento"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	rootModule := requireProvider + fmt.Sprintf(`
+module "conn" {
+  source = "./conn"
+  port   = %[1]d
+  key    = %[2]q
+}
+
+provider "magento" {
+  ssh {
+    user             = module.conn.ssh.user
+    port             = module.conn.ssh.port
+    private_key_file = module.conn.ssh.private_key_file
+    known_hosts_file = %[3]q
+    agent            = false
+  }
+}
+
+resource "terraform_data" "host" {
+  input = "127.0.0.1"
+}
+
+resource "terraform_data" "jump" {
+  input = { host = "127.0.0.1", port = %[4]d, known_hosts_file = %[5]q }
+}
+
+locals {
+  ssh = [{ port = %[1]d, known_hosts_file = %[3]q }]
+}
+
+resource "magento_data_migration_tool" "shop" {
+  host         = terraform_data.host.output
+  magento_root = %[6]q
+  composer_env = %[7]s
+
+  dynamic "ssh" {
+    for_each = local.ssh
+    content {
+      port             = ssh.value.port
+      known_hosts_file = ssh.value.known_hosts_file
+      bastion {
+        host             = terraform_data.jump.output.host
+        port             = terraform_data.jump.output.port
+        known_hosts_file = terraform_data.jump.output.known_hosts_file
+      }
+    }
+  }
+}
+
+module "shop" {
+  source       = "./shop"
+  host         = terraform_data.host.output
+  root         = %[8]q
+  composer_env = %[7]s
+  ssh          = local.ssh
+  jump         = terraform_data.jump.output
+}
+
+output "versions" {
+  value = [magento_data_migration_tool.shop.version, module.shop.version]
+}
+`, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts, jump.Port, jump.KnownHosts, atRoot, r.composerEnvHCL(), inModule)
+	w := newCLIWorkspace(t, map[string]string{"main.tf": rootModule, "shop/main.tf": shopModule, "conn/main.tf": connModule})
+	w.must("get", "-no-color")
+	w.must("validate", "-no-color")
+
+	out := w.must("plan", "-no-color", "-out=tfplan")
+	// Terraform folds the second warning of the same kind into "one more similar warning".
+	if n := strings.Count(out, "Host Read Deferred Until Apply"); n != 2 && (n != 1 || !strings.Contains(out, "one more similar warning")) {
+		t.Fatalf("the plan does not say, for both resources, that the read waits for apply:\n%s", out)
+	}
+	for _, rc := range w.showJSON("tfplan")["resource_changes"].([]any) {
+		change := rc.(map[string]any)
+		if change["type"] == "magento_data_migration_tool" && change["change"].(map[string]any)["after_unknown"].(map[string]any)["version"] != true {
+			t.Fatalf("%s plans a version before its host can be read: %v", change["address"], change["change"])
+		}
+	}
+
+	w.must("apply", "-no-color", "tfplan")
+	versions := w.showJSON()["values"].(map[string]any)["outputs"].(map[string]any)["versions"].(map[string]any)["value"]
+	if fmt.Sprint(versions) != "[2.4.7 2.4.7]" {
+		t.Fatalf("after apply the tool is at %v, want 2.4.7 at the root and in the module", versions)
+	}
+	if !strings.Contains(jump.Log(), fmt.Sprintf("target 127.0.0.1 port %d", r.sshd.Port)) {
+		t.Fatal("the apply did not reach the host through the jump host")
+	}
+	if out, err := w.run("plan", "-no-color", "-detailed-exitcode"); err != nil {
+		t.Fatalf("the plan after apply is not empty (%v):\n%s", err, out)
+	}
+}
