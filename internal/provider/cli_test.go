@@ -35,7 +35,8 @@ func newCLIWorkspace(t *testing.T, files map[string]string) *cliWorkspace {
 		t.Skip("acceptance test: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH (make testacc)")
 	}
 	buildProviderOnce.Do(func() {
-		if buildProviderDir, buildProviderErr = os.MkdirTemp("", "tfmagento-provider-"); buildProviderErr != nil {
+		// Shared by every test of the binary: removed by TestMain, not a test's cleanup.
+		if buildProviderDir, buildProviderErr = os.MkdirTemp("", "tfmagento-provider-"); buildProviderErr != nil { //nolint:usetesting // see above
 			return
 		}
 		builtProvider = filepath.Join(buildProviderDir, "terraform-provider-magento")
@@ -93,8 +94,24 @@ func (w *cliWorkspace) must(args ...string) string {
 	return out
 }
 
+// shownJSON is what the tests read of `show -json` (a plan or the state).
+type shownJSON struct {
+	ResourceChanges []struct {
+		Address string `json:"address"`
+		Type    string `json:"type"`
+		Change  struct {
+			AfterUnknown map[string]any `json:"after_unknown"`
+		} `json:"change"`
+	} `json:"resource_changes"`
+	Values struct {
+		Outputs map[string]struct {
+			Value any `json:"value"`
+		} `json:"outputs"`
+	} `json:"values"`
+}
+
 // showJSON is `show -json [plan]` decoded.
-func (w *cliWorkspace) showJSON(args ...string) map[string]any {
+func (w *cliWorkspace) showJSON(args ...string) shownJSON {
 	w.t.Helper()
 	cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), append([]string{"show", "-json"}, args...)...) //nolint:gosec // the test's own CLI
 	cmd.Dir, cmd.Env = w.dir, w.env
@@ -104,7 +121,7 @@ func (w *cliWorkspace) showJSON(args ...string) map[string]any {
 	if err != nil {
 		w.t.Fatalf("show -json: %v\n%s", err, stderr.String())
 	}
-	var doc map[string]any
+	var doc shownJSON
 	if err := json.Unmarshal(out, &doc); err != nil {
 		w.t.Fatalf("show -json printed no JSON: %v\n%s", err, out)
 	}

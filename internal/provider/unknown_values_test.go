@@ -147,15 +147,14 @@ output "versions" {
 	if n := strings.Count(out, "Host Read Deferred Until Apply"); n != 2 && (n != 1 || !strings.Contains(out, "one more similar warning")) {
 		t.Fatalf("the plan does not say, for both resources, that the read waits for apply:\n%s", out)
 	}
-	for _, rc := range w.showJSON("tfplan")["resource_changes"].([]any) {
-		change := rc.(map[string]any)
-		if change["type"] == "magento_data_migration_tool" && change["change"].(map[string]any)["after_unknown"].(map[string]any)["version"] != true {
-			t.Fatalf("%s plans a version before its host can be read: %v", change["address"], change["change"])
+	for _, rc := range w.showJSON("tfplan").ResourceChanges {
+		if rc.Type == "magento_data_migration_tool" && rc.Change.AfterUnknown["version"] != true {
+			t.Fatalf("%s plans a version before its host can be read: %v", rc.Address, rc.Change.AfterUnknown)
 		}
 	}
 
 	w.must("apply", "-no-color", "tfplan")
-	versions := w.showJSON()["values"].(map[string]any)["outputs"].(map[string]any)["versions"].(map[string]any)["value"]
+	versions := w.showJSON().Values.Outputs["versions"].Value
 	if fmt.Sprint(versions) != "[2.4.7 2.4.7]" {
 		t.Fatalf("after apply the tool is at %v, want 2.4.7 at the root and in the module", versions)
 	}
