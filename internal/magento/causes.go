@@ -26,14 +26,17 @@ var causes = []struct{ marker, sentence string }{
 // the credentials (Composer\Util\AuthHelper and its downloaders), capturing the URL or
 // host. A line that merely mentions repo.magento.com or the digits 401 is not one.
 var composerAuthFailure = regexp.MustCompile(`Could not authenticate against (\S+)|` +
-	`Invalid credentials (?:\(HTTP 40[13]\) )?for '([^']+)'|` +
-	`The '([^']+)' URL required authentication|` +
-	`The "([^"]+)" file could not be downloaded \(HTTP/[0-9.]+ 40[13]\b`)
+	`Invalid credentials (?:\(HTTP 40[13]\) )?for '([^'\n]+)'|` +
+	`The '([^'\n]+)' URL (?:required authentication|could not be accessed \(HTTP 403\))|` +
+	`The "([^"\n]+)" file could not be downloaded \(HTTP/[0-9.]+ 40[13]\b`)
 
 // causeFor returns the one-sentence cause found in out, or "".
 func causeFor(out string) string {
-	if m := composerAuthFailure.FindStringSubmatch(out); m != nil {
-		return authSentence(strings.Join(m[1:], ""))
+	// Composer wraps long messages at the terminal's width, mid-word ("(HTT\nP 401)").
+	for _, text := range []string{out, strings.ReplaceAll(out, "\n", "")} {
+		if m := composerAuthFailure.FindStringSubmatch(text); m != nil {
+			return authSentence(strings.Join(m[1:], ""))
+		}
 	}
 	for _, c := range causes {
 		if strings.Contains(out, c.marker) {

@@ -15,6 +15,8 @@ func TestCauseFor(t *testing.T) {
 		{"composer 1 download 403", `The "https://repo.magento.com/archives/magento/data-migration-tool/2.4.7.zip" file could not be downloaded (HTTP/1.1 403 Forbidden)`, "Marketplace access keys"},
 		{"invalid credentials", `Invalid credentials (HTTP 401) for 'https://composer.example.com/packages.json', aborting.`, "repository composer.example.com refused"},
 		{"interactive auth needed", "The 'https://repo.magento.com/packages.json' URL required authentication (HTTP 401).\nYou must be using the interactive console to authenticate", "repo.magento.com refused"},
+		{"wrapped at the terminal's width", "Invalid credentials (HTTP 401) for 'https://repo.magento.com/packa\nges.json', aborting.", "repo.magento.com refused"},
+		{"non-interactive 403", "The 'https://repo.magento.com/packages.json' URL could not be accessed (HTTP 403): Forbidden", "repo.magento.com refused"},
 		{"could not authenticate", `Could not authenticate against repo.magento.com`, "repo.magento.com refused"},
 		{"repository named in a resolution failure", "Problem 1\n  - Root composer.json requires magento/data-migration-tool 2.4.9, found magento/data-migration-tool[2.4.8] in repo.magento.com but it does not match the constraint.", "found no release"},
 		{"401 in a file size", "  - Downloading magento/data-migration-tool (2.4.7): 401 KiB\nInstallation failed, reverting ./composer.json", ""},

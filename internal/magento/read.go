@@ -133,6 +133,8 @@ func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error)
 			php = rest
 		case "@composer":
 			composer = rest
+		case "@fatal":
+			return nil, fmt.Errorf("reading %s: %s", strings.Join(roots, ", "), rest)
 		default:
 			if current == nil {
 				continue // noise from rc files before the first root

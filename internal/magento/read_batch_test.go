@@ -108,13 +108,7 @@ func TestReadBatchMixedRoots(t *testing.T) {
 			prefix, _ := shimGrep(t, refuseZ)
 			got, _ := readWithPrefix(t, prefix, roots)
 			for i, r := range got {
-				desc := fmt.Sprintf("%s %s %s", r.Installation.MagentoVersion, r.Installation.Edition, r.Installation.DMTVersion)
-				if ie, ok := r.Err.(*InstallError); ok {
-					desc = string(ie.Kind)
-				} else if r.Err != nil {
-					desc = r.Err.Error()
-				}
-				if desc != want[i] {
+				if desc := describe(r); desc != want[i] {
 					t.Errorf("root %q: got %q, want %q", roots[i], desc, want[i])
 				}
 			}

@@ -62,19 +62,28 @@ END { if (pairs < names) print "@fallback" }`
 // interesting is what the grep fast path looks for in composer.lock and installed.json.
 const interesting = `"name": ?"magento/(product-[a-z0-9-]+-edition|magento2-base|magento2-ee-base|data-migration-tool)"`
 
-// extractPrelude defines x FILE KIND, which prints the @pkg lines of one JSON file
-// (or "@error unreadable FILE"). Lock and installed.json (1-2 MB in a real shop) take
-// the grep fast path; anything else, or a file grep cannot pair, the full parser. The
-// apply script uses x too, to verify.
-var extractPrelude = "a=" + remote.Quote(extractAWK) + "\nf=" + remote.Quote(pairAWK) + "\ni=" + remote.Quote(interesting) + "\n" +
+// extractPrelude checks that the host has the tools the reader needs (else it prints
+// "@fatal ..." and stops), and defines x FILE KIND, which prints the @pkg lines of one
+// JSON file (or "@error unreadable FILE"). Lock and installed.json (1-2 MB in a real
+// shop) take the grep fast path; anything else, a file grep cannot pair, or a grep that
+// fails (exit status 2: an option it lacks), the full parser. An awk that fails is
+// "@fatal": its silence must not read as "no Magento here". The apply script uses x
+// too, to verify.
+var extractPrelude = `missing=
+for tool in grep awk tr; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
+[ -z "$missing" ] || { echo "@fatal not installed on the host:$missing (the reader needs grep, awk and tr)"; exit 0; }
+` + "a=" + remote.Quote(extractAWK) + "\nf=" + remote.Quote(pairAWK) + "\ni=" + remote.Quote(interesting) + "\n" +
 	`x() {
   [ -f "$1" ] || return 0
   [ -r "$1" ] || { echo "@error unreadable $1"; return 0; }
   case "$2" in lock|installed)
-    o=$(grep -E -A1 "$i" "$1" | awk -v kind="$2" "$f")
-    case "$o" in *@fallback*) ;; *) [ -z "$o" ] || printf '%s\n' "$o"; return 0 ;; esac ;;
+    g=$(grep -E -A1 -- "$i" "$1"); c=$?
+    if [ "$c" -le 1 ]; then
+      o=$(printf '%s\n' "$g" | awk -v kind="$2" "$f") || { echo "@fatal awk failed on the host reading $1"; return 0; }
+      case "$o" in *@fallback*) ;; *) [ -z "$o" ] || printf '%s\n' "$o"; return 0 ;; esac
+    fi ;;
   esac
-  tr ',' '\n' < "$1" | awk -v kind="$2" "$a"
+  tr ',' '\n' < "$1" | awk -v kind="$2" "$a" || echo "@fatal awk failed on the host reading $1"
 }
 `
 

@@ -37,12 +37,15 @@ type rig struct {
 	repo *testenv.Repo
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, testenv.SSHDOptions{}) }
+
+// newRigWith starts the rig's sshd with opts.
+func newRigWith(t *testing.T, opts testenv.SSHDOptions) *rig {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (make testacc)")
 	}
-	return &rig{sshd: testenv.StartSSHD(t, testenv.SSHDOptions{}), repo: testenv.SharedRepo(t)}
+	return &rig{sshd: testenv.StartSSHD(t, opts), repo: testenv.SharedRepo(t)}
 }
 
 // root installs a Magento root for this test.

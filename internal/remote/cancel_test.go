@@ -3,6 +3,8 @@ package remote
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +20,27 @@ func TestCancelLetsTheCommandCleanUpAndReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	// Cancel once the command has set its trap (it leaves a file), however long the
+	// session took to start on a loaded machine.
+	ready := filepath.Join(t.TempDir(), "trap-set")
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	res, err := cl.Run(ctx, "cleanup", `trap 'echo got-term; sleep 0.3; echo cleaned-up; exit 3' TERM; echo started; sleep 30 & wait $!`, nil)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("want the deadline error, got %v", err)
+	go func() {
+		for {
+			if _, err := os.Stat(ready); err == nil {
+				cancel()
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	res, err := cl.Run(ctx, "cleanup", `trap 'echo got-term; sleep 0.3; echo cleaned-up; exit 3' TERM; echo started; touch `+Quote(ready)+`; sleep 30 & wait $!`, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want the cancellation error, got %v", err)
 	}
 	if out := string(res.Stdout); !strings.Contains(out, "started\ngot-term\ncleaned-up\n") {
 		t.Fatalf("the command's cleanup output was lost: %q (stderr %q)", out, res.Stderr)

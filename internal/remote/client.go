@@ -119,6 +119,9 @@ func (c *Client) keepalive(interval time.Duration) {
 // the SSH request. Stdin of a background list must be redirected explicitly (POSIX
 // gives it /dev/null otherwise, and dash ignores a plain <&0), hence fd 3.
 //
+// The command starts before the killer listens: a cancel that arrives at once (a
+// deadline already past) still finds the command there to stop.
+//
 // The watchdog itself survives that TERM (a trap; children still get the default
 // action) and waits for the command, so whatever the command prints while it cleans
 // up (the apply script's restore) still reaches the client before the channel closes.
@@ -128,10 +131,10 @@ if [ "$n" -gt 0 ]; then p=$(head -c "$n"; echo x); fi
 p=${p%x}
 trap : TERM
 exec 3<&0
-( trap - TERM; read -r _ <&3; kill -TERM 0 ) >/dev/null 2>&1 &
-w=$!
 printf %s "$p" | sh -c "$1" 3<&- &
 c=$!
+( trap - TERM; read -r _ <&3; kill -TERM 0 ) >/dev/null 2>&1 &
+w=$!
 wait "$c"; s=$?
 while kill -0 "$c" 2>/dev/null; do wait "$c"; s=$?; done
 kill "$w" 2>/dev/null
