@@ -54,8 +54,22 @@ func (e *ChangeError) Error() string {
 	var b strings.Builder
 	switch e.Step {
 	case "locked":
-		fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s. Wait for it to finish; "+
-			"if that process is gone and its host cannot tell (a shared filesystem), remove the lock directory", e.Detail)
+		fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s (PID, host, start time). Wait for it to finish", e.Detail)
+	case "lock-foreign":
+		lock, holder := splitHolder(e.Detail)
+		fmt.Fprintf(&b, "the Magento root is locked by an apply on another host: %s (PID, host, start time). "+
+			"A lock of another host is never taken over: the root may be shared by several web nodes. "+
+			"Once you have checked on that host that no apply is running, remove the lock with: rm -rf %s", holder, remote.Quote(lock))
+	case "lock-unknown":
+		fmt.Fprintf(&b, "the lock %s exists but names no holder (its owner file is missing or unreadable). "+
+			"Once you have checked that no apply is running on any host that shares this root, remove it with: rm -rf %s", e.Detail, remote.Quote(e.Detail))
+	case "marker":
+		lock, archive, _ := strings.Cut(e.Detail, "/changing names ")
+		fmt.Fprintf(&b, "the lock %s says a restore is owed from %s, which is not an archive this provider wrote for this root "+
+			"(it must lie in the backup directory with this root's name prefix, and be a regular file owned by the applying user): "+
+			"nothing was extracted. Check the root, restore by hand if needed, then remove the lock with: rm -rf %s", lock, archive, remote.Quote(lock))
+	case "restore-owed":
+		fmt.Fprintf(&b, "restoring %s, left by an interrupted apply, failed; the lock stays, so the next apply tries again", e.Detail)
 	case "setup-backup-disabled":
 		b.WriteString("magento_setup_backup is set but Magento's backup functionality is disabled (\"Backup functionality is currently disabled\"). " +
 			"Enable it with `bin/magento config:set system/backup/functionality_enabled 1`, or remove magento_setup_backup")
@@ -85,12 +99,24 @@ func (e *ChangeError) Error() string {
 	case e.Unchanged:
 		fmt.Fprintf(&b, ". Nothing was changed; the backup is %s", e.Archive)
 	default:
-		fmt.Fprintf(&b, ". RESTORE FAILED: restore by hand with: tar -xzf %s -C <magento_root>", e.Archive)
+		fmt.Fprintf(&b, ". RESTORE FAILED: the lock stays, and the next apply on this host restores %s first; "+
+			"or restore by hand with: tar -xzf %s -C <magento_root>", e.Archive, e.Archive)
 	}
 	if e.Output != "" {
 		b.WriteString(".\nLast output:\n" + e.Output)
 	}
 	return b.String()
+}
+
+// splitHolder splits "LOCK PID HOST TIME" (LOCK may hold spaces) into the lock and
+// the holder.
+func splitHolder(detail string) (lock, holder string) {
+	f := strings.Fields(detail)
+	if len(f) < 4 {
+		return detail, ""
+	}
+	holder = strings.Join(f[len(f)-3:], " ")
+	return strings.TrimSuffix(detail, " "+holder), holder
 }
 
 func (e *ChangeError) command() string {

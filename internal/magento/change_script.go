@@ -1,6 +1,8 @@
 package magento
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +14,13 @@ import (
 // ever touches files with this prefix.
 const ArchivePrefix = "tf-magento-dmt-"
 
+// archivePrefix names the archives of one root: ArchivePrefix, then a short hash of the
+// root's path, so roots that share a backup directory prune only their own.
+func archivePrefix(root string) string {
+	sum := sha256.Sum256([]byte(strings.TrimSuffix(root, "/")))
+	return ArchivePrefix + hex.EncodeToString(sum[:4]) + "-"
+}
+
 // lockName is the lock directory inside <root>/var: mkdir is atomic, so two applies
 // on one root never both hold it.
 const lockName = ".tf-magento-dmt.lock"
@@ -21,26 +30,50 @@ const lockName = ".tf-magento-dmt.lock"
 var backedUp = []string{fileRootJSON, fileLock, "vendor/composer", dirDMT}
 
 // changeBody is the apply sequence, run as ONE shell process so the lock, the backup
-// and the rollback share one lifetime: lock, re-read, back up (verified), optional
-// setup:backup, composer require/remove, verify, restore preserve_paths, prune. Any
-// failure after composer started, and any INT/TERM (Ctrl-C in Terraform closes the
-// channel; the watchdog sends TERM), restores everything the archive holds.
+// and the rollback share one lifetime: lock, re-read, back up (verified, private),
+// optional setup:backup, composer require/remove, verify, restore preserve_paths,
+// prune. Any failure after composer started, and any INT/TERM/HUP (Ctrl-C in Terraform
+// closes the channel; the watchdog sends TERM), restores everything the archive holds.
+//
+// Shared roots: several web nodes may mount one root, so the lock names its host and a
+// lock of another host is never taken over; a holder gone from this host is replaced
+// atomically (mkdir of "takeover" admits one apply, the owner file is swapped with mv).
+// While files may differ from the archive, "$lock/changing" names it; once a restore
+// starts no signal can stop it, and the marker (and so the lock) stays until a restore
+// succeeds, so the next apply finishes it, after checking the archive is one of ours.
+//
 // Output lines start with @ so Go can parse them. They go to fd 4, a copy of stdout:
 // a trap may run while a redirection (composer's log) is active.
 const changeBody = `trap '' PIPE
 exec 4>&1
 say() { printf '%s\n' "$*" >&4; }
 lock="$root/var/` + lockName + `"
+me=$(hostname 2>/dev/null || uname -n)
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 owned=0; changing=0; archive=""; log=""
-cleanup() { [ -n "$log" ] && rm -f "$log"; [ "$owned" = 1 ] && rm -rf "$lock"; }
-restore() {
-  for p in ` + "$backed_up" + `; do rm -rf "$root/$p"; done
-  if tar -xzf "$archive" -C "$root"; then say "@restored $archive"; else say "@restore-failed $archive"; fi
+cleanup() {
+  [ -n "$log" ] && rm -f "$log"
+  [ "$owned" = 1 ] && [ ! -f "$lock/changing" ] && rm -rf "$lock"
 }
-fail() { if [ "$changing" = 1 ]; then changing=0; restore; rm -f "$lock/changing"; else say "@unchanged"; fi; say "@fail $*"; exit 1; }
+restore() {
+  for p in $backed_up; do rm -rf "$root/$p"; done
+  if tar -xzf "$1" -C "$root"; then rm -f "$lock/changing"; say "@restored $1"; else say "@restore-failed $1"; fi
+}
+fail() {
+  if [ "$changing" = 1 ]; then trap '' INT TERM HUP; changing=0; restore "$archive"; else say "@unchanged"; fi
+  say "@fail $*"; exit 1
+}
 on_signal() { trap '' INT TERM HUP; fail interrupted; }
 trap cleanup EXIT
 trap on_signal INT TERM HUP
+
+# ours ARCHIVE: an archive this provider wrote for this root: in the backup directory,
+# with this root's prefix, a regular file (not a link) owned by the applying user.
+ours() {
+  case "$1" in "$backup_dir/$archive_prefix"*.tar.gz) ;; *) return 1 ;; esac
+  case "${1#"$backup_dir/"}" in */*) return 1 ;; esac
+  [ -f "$1" ] && [ ! -L "$1" ] && [ -O "$1" ]
+}
 
 installed() {
   [ -d "$root/` + dirDMT + `" ] || return 0
@@ -50,34 +83,46 @@ installed() {
 }
 
 mkdir -p "$root/var" || fail lock "cannot create $root/var"
-if ! mkdir "$lock" 2>/dev/null; then
+if mkdir "$lock" 2>/dev/null; then
+  owned=1
+  printf '%s %s %s\n' "$$" "$me" "$started" > "$lock/owner"
+else
   holder=$(cat "$lock/owner" 2>/dev/null)
-  pid=${holder%% *}
-  case "$pid" in ''|*[!0-9]*) pid="" ;; esac
-  if [ -z "$pid" ] || [ -d "/proc/$pid" ]; then say "@fail locked $lock $holder"; exit 1; fi
+  pid=${holder%% *}; host=${holder#* }; host=${host%% *}
+  case "$pid" in ''|*[!0-9]*) say "@fail lock-unknown $lock"; exit 1 ;; esac
+  [ "$host" = "$me" ] || { say "@fail lock-foreign $lock $holder"; exit 1; }
+  [ ! -d "/proc/$pid" ] || { say "@fail locked $lock $holder"; exit 1; }
+  mkdir "$lock/takeover" 2>/dev/null || { say "@fail locked $lock $holder (another apply is taking it over)"; exit 1; }
+  if [ "$(cat "$lock/owner" 2>/dev/null)" != "$holder" ]; then rmdir "$lock/takeover"; say "@fail locked $lock"; exit 1; fi
+  printf '%s %s %s\n' "$$" "$me" "$started" > "$lock/owner.new" && mv -f "$lock/owner.new" "$lock/owner" || fail lock "cannot write $lock/owner"
+  owned=1
+  rmdir "$lock/takeover"
   say "@warning took over the lock $lock left by a process that is gone ($holder)"
   if [ -f "$lock/changing" ]; then
-    # That apply died between composer and its own restore: finish the restore first.
-    archive=$(cat "$lock/changing")
-    if [ -f "$archive" ]; then restore; say "@warning restored $archive, left by the interrupted apply"; fi
-    archive=""
+    owed=$(cat "$lock/changing")
+    if ! ours "$owed"; then say "@fail marker $lock/changing names $owed"; exit 1; fi
+    trap '' INT TERM HUP
+    restore "$owed"
+    [ ! -f "$lock/changing" ] || { say "@fail restore-owed $owed"; exit 1; }
+    trap on_signal INT TERM HUP
+    say "@warning restored $owed, left by the interrupted apply"
   fi
-  rm -rf "$lock"
-  mkdir "$lock" 2>/dev/null || { say "@fail locked $lock"; exit 1; }
 fi
-owned=1
-printf '%s %s %s\n' "$$" "$(hostname 2>/dev/null || uname -n)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$lock/owner"
 
 current=$(installed)
 say "@current $current"
 if [ "$mode" = require ] && [ "$current" = "$target" ]; then say "@installed $current"; exit 0; fi
 if [ "$mode" = remove ] && [ ! -d "$root/` + dirDMT + `" ]; then say "@installed "; exit 0; fi
 
-mkdir -p "$backup_dir" || fail backup "cannot create the backup directory $backup_dir"
-archive="$backup_dir/` + ArchivePrefix + `$(date -u +%Y%m%dT%H%M%SZ)-$$.tar.gz"
+if [ ! -d "$backup_dir" ]; then
+  mkdir -p "$(dirname "$backup_dir")" && mkdir -m 700 "$backup_dir" || fail backup "cannot create the backup directory $backup_dir"
+else
+  case $(ls -ld "$backup_dir" | cut -c5-10) in *[rwx]*) say "@warning the backup directory $backup_dir can be read by other users ($(ls -ld "$backup_dir" | cut -c1-10)); its archives are private (0600), but chmod 700 it to hide their names too" ;; esac
+fi
+archive="$backup_dir/$archive_prefix$(date -u +%Y%m%dT%H%M%SZ)-$$.tar.gz"
 members=""
-for p in ` + "$backed_up" + `; do [ -e "$root/$p" ] && members="$members $p"; done
-tar -czf "$archive" -C "$root" $members || fail backup "tar could not write $archive"
+for p in $backed_up; do [ -e "$root/$p" ] && members="$members $p"; done
+(umask 077 && tar -czf "$archive" -C "$root" $members) || fail backup "tar could not write $archive"
 tar -tzf "$archive" >/dev/null || fail backup "$archive is not readable after writing it"
 say "@backup $archive"
 
@@ -88,7 +133,7 @@ if [ -n "$setup_backup" ]; then
 fi
 
 log=$(mktemp "${TMPDIR:-/tmp}/tf-magento-composer.XXXXXX") || fail composer "mktemp failed"
-printf '%s\n' "$archive" > "$lock/changing"
+printf '%s\n' "$archive" > "$lock/changing" || fail lock "cannot write $lock/changing"
 changing=1
 if [ "$mode" = require ]; then
   run_composer require "` + Package + `:$target" --no-interaction --no-progress --no-ansi > "$log" 2>&1
@@ -101,12 +146,13 @@ if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail compos
 now=$(installed)
 if [ "$mode" = require ] && [ "$now" != "$target" ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail verify "$now"; fi
 if [ "$mode" = remove ] && [ -d "$root/` + dirDMT + `" ]; then fail verify "the tool's directory is still there"; fi
-changing=0; rm -f "$lock/changing"
 
+# Still "changing": an interrupted copy restores the state before the apply.
 for p in "$@"; do
   tar -xzf "$archive" -C "$root" "` + dirDMT + `/$p" 2>/dev/null || say "@warning preserve_paths entry $p is not in the backup; nothing copied"
 done
-ls -1 "$backup_dir"/` + ArchivePrefix + `*.tar.gz 2>/dev/null | sort -r | awk -v k="$keep" 'NR > k' | while IFS= read -r f; do rm -f -- "$f" && say "@pruned $f"; done
+changing=0; rm -f "$lock/changing"
+ls -1t "$backup_dir/$archive_prefix"*.tar.gz 2>/dev/null | awk -v k="$keep" 'NR > k' | while IFS= read -r f; do rm -f -- "$f" && say "@pruned $f"; done
 say "@installed $now"
 `
 
@@ -133,9 +179,9 @@ func changeScript(e Exec, p ChangeParams) string {
 	}
 	var b strings.Builder
 	b.WriteString("IFS= read -r auth\n")
-	fmt.Fprintf(&b, "root=%s; mode=%s; target=%s; backup_dir=%s; keep=%s; php=%s; setup_backup=%s; backed_up=%s\n",
-		remote.Quote(p.Root), mode, remote.Quote(p.Target), remote.Quote(p.BackupDir), strconv.Itoa(p.Keep),
-		remote.Quote(e.php()), remote.Quote(strings.Join(flags, " ")), remote.Quote(strings.Join(backedUp, " ")))
+	fmt.Fprintf(&b, "root=%s; mode=%s; target=%s; backup_dir=%s; archive_prefix=%s; keep=%s; php=%s; setup_backup=%s; backed_up=%s\n",
+		remote.Quote(p.Root), mode, remote.Quote(p.Target), remote.Quote(strings.TrimSuffix(p.BackupDir, "/")), remote.Quote(archivePrefix(p.Root)),
+		strconv.Itoa(p.Keep), remote.Quote(e.php()), remote.Quote(strings.Join(flags, " ")), remote.Quote(strings.Join(backedUp, " ")))
 	b.WriteString("set --")
 	for _, path := range p.PreservePaths {
 		b.WriteString(" " + remote.Quote(path))

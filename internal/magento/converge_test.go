@@ -153,42 +153,107 @@ func TestChangeRollsBackWhenComposerFailsAfterWriting(t *testing.T) {
 	}
 }
 
+// writeLock leaves a lock as another apply would: owner "PID HOST START".
+func writeLock(t *testing.T, root string, owner string) string {
+	t.Helper()
+	lock := filepath.Join(root, "var", lockName)
+	if err := os.MkdirAll(lock, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if owner != "" {
+		if err := os.WriteFile(filepath.Join(lock, "owner"), []byte(owner+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return lock
+}
+
+func thisHost(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("sh", "-c", "hostname 2>/dev/null || uname -n").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Several web nodes share one root: a lock names its host, a live holder is waited
+// for, another host's lock is never taken over (a PID means nothing there), a lock
+// with no owner is reported, and only a holder gone from this host is replaced.
 func TestChangeLock(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	lock := filepath.Join(root, "var", lockName)
 	holder := exec.Command("sleep", "60")
 	if err := holder.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = holder.Process.Kill(); _ = holder.Wait() }()
-	writeLock := func(pid int) {
-		if err := os.MkdirAll(lock, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(lock, "owner"), []byte(fmt.Sprintf("%d otherhost 2026-11-25T10:00:00Z\n", pid)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	p := params(root).ChangeParams
 	p.Target = "2.4.7"
-
-	writeLock(holder.Process.Pid)
+	before := testenv.Digest(t, root, guarded...)
+	for _, tc := range []struct{ name, owner, want string }{
+		{"live holder here", fmt.Sprintf("%d %s 2026-11-25T10:00:00Z", holder.Process.Pid, thisHost(t)), "another apply holds the lock"},
+		{"another host", "999999999 web2.shop.internal 2026-11-25T10:00:00Z", "locked by an apply on another host: 999999999 web2.shop.internal"},
+		{"no owner", "", "names no holder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lock := writeLock(t, root, tc.owner)
+			defer os.RemoveAll(lock)
+			_, err := Change(context.Background(), &LocalRunner{}, e, p)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), lock) {
+				t.Fatalf("want %q naming %s, got %v", tc.want, lock, err)
+			}
+			if tc.owner != "" && !strings.Contains(err.Error(), strings.Fields(tc.owner)[0]) {
+				t.Fatalf("the error does not name the holder: %v", err)
+			}
+			if _, err := os.Stat(lock); err != nil {
+				t.Fatal("a lock that is not ours must stay in place")
+			}
+			if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+				t.Fatalf("files changed:\n%s", diff)
+			}
+		})
+	}
+	foreign := writeLock(t, root, "999999999 web2.shop.internal 2026-11-25T10:00:00Z")
 	_, err := Change(context.Background(), &LocalRunner{}, e, p)
-	if err == nil || !strings.Contains(err.Error(), "another apply holds the lock") || !strings.Contains(err.Error(), fmt.Sprint(holder.Process.Pid)) {
-		t.Fatalf("want a lock error naming the holder, got %v", err)
+	if err == nil || !strings.Contains(err.Error(), "rm -rf '"+foreign+"'") {
+		t.Fatalf("the error must give the command that clears the lock: %v", err)
 	}
-	if _, err := os.Stat(lock); err != nil {
-		t.Fatal("a held lock must stay in place")
-	}
+	_ = os.RemoveAll(foreign)
 
-	_ = holder.Process.Kill()
-	_ = holder.Wait()
+	lock := writeLock(t, root, fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z", thisHost(t)))
 	res, err := Change(context.Background(), &LocalRunner{}, e, p)
 	if err != nil || res.Installed != "2.4.7" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "took over the lock") {
-		t.Fatalf("a dead holder's lock must be taken over with a warning: %+v, %v", res, err)
+		t.Fatalf("a dead holder's lock on this host must be taken over with a warning: %+v, %v", res, err)
 	}
 	if _, err := os.Stat(lock); !os.IsNotExist(err) {
 		t.Fatal("the lock was not released")
+	}
+}
+
+// Two applies find the same stale lock at once: exactly one takes it over.
+func TestStaleLockIsTakenOverByOneApply(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	writeLock(t, root, fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z", thisHost(t)))
+	p := params(root).ChangeParams
+	p.Target = "2.4.7"
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := Change(context.Background(), &LocalRunner{}, e, p)
+			errs <- err
+		}()
+	}
+	var failed []error
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) != 1 || !strings.Contains(failed[0].Error(), "lock") {
+		t.Fatalf("want exactly one apply refused by the lock, got %v", failed)
+	}
+	if composerRequirement(t, root) != "2.4.7" {
+		t.Fatalf("composer.json requires %q", composerRequirement(t, root))
 	}
 }
 
@@ -282,28 +347,33 @@ func TestComposerEnvAndAuthAreNotInterpreted(t *testing.T) {
 	}
 }
 
-func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
-	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	archive := filepath.Join(t.TempDir(), "left-behind.tar.gz")
+// interruptedApply leaves root as an apply killed outright after composer ran: the
+// tool upgraded to 2.4.7, and a lock of a gone process of this host whose marker names
+// archive (a backup of the state before).
+func interruptedApply(t *testing.T, root, archive string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(archive), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command("tar", "-czf", archive, "-C", root, "composer.json", "composer.lock", "vendor/composer", "vendor/magento/data-migration-tool").CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
-	// The interrupted apply got as far as composer, then died without restoring.
 	cmd := exec.Command("composer", "require", "magento/data-migration-tool:2.4.7", "--no-interaction", "--quiet")
 	cmd.Dir, cmd.Env = root, append(os.Environ(), sharedRepo(t).ComposerEnv...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
-	lock := filepath.Join(root, "var", lockName)
-	if err := os.MkdirAll(lock, 0o755); err != nil {
+	lock := writeLock(t, root, fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z", thisHost(t)))
+	if err := os.WriteFile(filepath.Join(lock, "changing"), []byte(archive+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for name, content := range map[string]string{"owner": "999999999 somehost 2026-11-25T10:00:00Z\n", "changing": archive + "\n"} {
-		if err := os.WriteFile(filepath.Join(lock, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+}
+
+func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
+	archive := filepath.Join(p.BackupDir, archivePrefix(root)+"20261125T100000Z-4242.tar.gz")
+	interruptedApply(t, root, archive)
 	p.Target = "2.4.7"
 	res, err := Change(context.Background(), &LocalRunner{}, e, p)
 	if err != nil {
@@ -311,6 +381,70 @@ func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
 	}
 	if res.Previous != "2.4.6" || res.Installed != "2.4.7" || len(res.Warnings) != 2 || !strings.Contains(res.Warnings[1], "restored "+archive) {
 		t.Fatalf("the half-finished apply must be restored before the new one: %+v", res)
+	}
+}
+
+// A marker that names anything but one of our archives (planted outside the backup
+// directory, another root's, a link) is refused and nothing is extracted.
+func TestRestoreMarkerMustNameOurArchive(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	p := params(root).ChangeParams
+	p.Target = "2.4.7"
+	ours := filepath.Join(p.BackupDir, archivePrefix(root)+"20261125T100000Z-4242.tar.gz")
+	for name, planted := range map[string]func() string{
+		"outside the backup directory": func() string { return filepath.Join(t.TempDir(), archivePrefix(root)+"x.tar.gz") },
+		"another root's name":          func() string { return filepath.Join(p.BackupDir, archivePrefix("/srv/other")+"x.tar.gz") },
+		"a link to ours": func() string {
+			link := filepath.Join(p.BackupDir, archivePrefix(root)+"link.tar.gz")
+			if err := os.Symlink(ours, link); err != nil {
+				t.Fatal(err)
+			}
+			return link
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			interruptedApply(t, root, ours)
+			archive := planted()
+			if _, err := os.Lstat(archive); os.IsNotExist(err) {
+				plantedArchive(t, archive)
+			}
+			lock := filepath.Join(root, "var", lockName)
+			if err := os.WriteFile(filepath.Join(lock, "changing"), []byte(archive+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Change(context.Background(), &LocalRunner{}, e, p)
+			if err == nil || !strings.Contains(err.Error(), "not an archive this provider wrote") || !strings.Contains(err.Error(), "nothing was extracted") {
+				t.Fatalf("want the marker refused, got %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(root, "planted.txt")); err == nil {
+				t.Fatal("the planted archive was extracted into the root")
+			}
+			if composerRequirement(t, root) != "2.4.7" {
+				t.Fatal("files changed")
+			}
+			// Put the root back for the next case.
+			if err := os.RemoveAll(lock); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("tar", "-xzf", ours, "-C", root).CombinedOutput(); err != nil {
+				t.Fatalf("%v %s", err, out)
+			}
+		})
+	}
+}
+
+// plantedArchive writes an archive that would drop planted.txt into the root.
+func plantedArchive(t *testing.T, path string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "planted.txt"), []byte("planted\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("tar", "-czf", path, "-C", dir, "planted.txt").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
 	}
 }
 
@@ -322,5 +456,32 @@ func TestReleasesShowsWhatComposerPrinted(t *testing.T) {
 	_, err := Releases(context.Background(), &LocalRunner{}, e, root)
 	if err == nil || !strings.Contains(err.Error(), "printed no release list") || !strings.Contains(err.Error(), "could not be resolved") {
 		t.Fatalf("want an error quoting composer's output, got %v", err)
+	}
+}
+
+// An existing backup directory is left as it is, with a warning when other users can
+// read it; the archive in it is private all the same.
+func TestChangeWarnsOfAReadableBackupDirectory(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	p := params(root).ChangeParams
+	p.Target, p.BackupDir = "2.4.7", filepath.Join(t.TempDir(), "shared-backups")
+	if err := os.Mkdir(p.BackupDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p.BackupDir, 0o755); err != nil { // whatever the test's umask
+		t.Fatal(err)
+	}
+	res, err := Change(context.Background(), &LocalRunner{}, e, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], p.BackupDir+" can be read by other users (drwxr-xr-x)") {
+		t.Fatalf("want a warning about the readable directory, got %v", res.Warnings)
+	}
+	if info, err := os.Stat(p.BackupDir); err != nil || info.Mode().Perm() != 0o755 {
+		t.Fatalf("an existing directory must be left as it is: %v %v", info.Mode(), err)
+	}
+	if info, err := os.Stat(res.Archive); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("the archive is not private: %v %v", info.Mode(), err)
 	}
 }

@@ -105,3 +105,93 @@ func TestReadAsUserWithoutPasswordlessSudo(t *testing.T) {
 		t.Fatalf("want the sudo fix in the error, got %v", err)
 	}
 }
+
+// withPath runs every command with dir first on PATH (shims for host tools).
+type withPath struct {
+	Runner
+	dir string
+}
+
+func (w withPath) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+	return w.Runner.Run(ctx, label, "PATH="+remote.Quote(w.dir)+":$PATH; export PATH\n"+cmd, stdin)
+}
+
+// Once files may have changed, Ctrl-C cannot cut the restore short: interrupted while
+// the restore extracts, or while preserve_paths are copied into the new version, the
+// apply ends with every file as before and says it restored them.
+func TestChangeRestoreCannotBeCutShort(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	realTar, err := exec.LookPath("tar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		composer string // composer's behaviour for require
+		extract  string // which extraction the cancel hits: "restore" (whole archive) or "copy" (one member)
+	}{
+		{"during the restore", `composer "$@"; exit 1`, "restore"},
+		{"during the preserve_paths copy", `exec composer "$@"`, "copy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+			custom := filepath.Join(root, "vendor/magento/data-migration-tool/etc/opensource-to-opensource/1.9.4.5/map.xml")
+			if err := os.WriteFile(custom, []byte("<map custom=\"yes\"/>\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			before := testenv.Digest(t, root, guarded...)
+			e.Composer = fakeComposer(t, `[ "$1" = require ] || exec composer "$@"; `+tc.composer)
+			// tar pauses in the chosen extraction until the test has cancelled.
+			shims, sync := t.TempDir(), t.TempDir()
+			hit, goOn := filepath.Join(sync, "hit"), filepath.Join(sync, "go-on")
+			shim := `#!/bin/sh
+kind=copy; [ $# -eq 4 ] && kind=restore
+if [ "$1" = -xzf ] && [ "$kind" = ` + tc.extract + ` ]; then
+  touch ` + hit + `
+  i=0; while [ ! -e ` + goOn + ` ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+fi
+exec ` + realTar + ` "$@"
+`
+			if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
+				t.Fatal(err)
+			}
+			cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
+				PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				for !exists(hit) && ctx.Err() == nil {
+					time.Sleep(20 * time.Millisecond)
+				}
+				cancel()                           // the watchdog sends TERM to the whole apply
+				time.Sleep(500 * time.Millisecond) // let it arrive while tar waits
+				_ = os.WriteFile(goOn, nil, 0o600)
+			}()
+			p := params(root).ChangeParams
+			p.Target, p.PreservePaths = "2.4.7", []string{"etc/opensource-to-opensource/1.9.4.5/map.xml"}
+			_, err = Change(ctx, withPath{cl, shims}, e, p)
+			var ce *ChangeError
+			if !errors.As(err, &ce) || !ce.Restored || ce.Unchanged || !strings.Contains(err.Error(), "were restored from "+ce.Archive) {
+				t.Fatalf("want a restored apply, got %v", err)
+			}
+			if !exists(hit) {
+				t.Fatal("the cancel never hit the extraction")
+			}
+			if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+				t.Fatalf("not byte for byte as before:\n%s", diff)
+			}
+			if exists(filepath.Join(root, "var", lockName)) {
+				t.Fatal("the lock was not released after the restore")
+			}
+		})
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -37,12 +37,15 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 		Blocks: map[string]schema.Block{
 			"ssh": resourceSSHBlock(),
 			"backup": schema.SingleNestedBlock{
-				MarkdownDescription: "Where and how backups are kept. Archives are `tar.gz` files readable by their owner only; a directory the provider creates is private to the applying user.",
+				MarkdownDescription: "Where and how backups are kept. Archives hold the tool's `config.xml` (both databases' passwords), so they are " +
+					"created `0600`, and a backup directory the provider creates `0700`, whatever the login shell's umask; an existing directory is " +
+					"left as it is, with a warning in the apply when other users can read it.",
 				Attributes: map[string]schema.Attribute{
 					"directory": schema.StringAttribute{Optional: true, Validators: []validator.String{absolutePath},
 						MarkdownDescription: "Directory on the host for backup archives. Defaults to `<magento_root>/" + magento.DefaultBackupSubdir + "`."},
 					"keep": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
-						MarkdownDescription: fmt.Sprintf("How many archives made by this provider (`%s*.tar.gz`) to keep; older ones are pruned. Defaults to `%d`.", magento.ArchivePrefix, defaultKeep)},
+						MarkdownDescription: fmt.Sprintf("How many archives this provider made for this root (`%s<root id>-<time>-<pid>.tar.gz`, the root id a hash of `magento_root`) "+
+							"to keep; older ones are pruned, newest kept by time. Roots that share a directory keep their own. Defaults to `%d`.", magento.ArchivePrefix, defaultKeep)},
 					"magento_setup_backup": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 						Validators: []validator.List{listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(magento.SetupBackupItems...))},
 						MarkdownDescription: "Also run `php bin/magento setup:backup` with these parts first: " + quotedList(magento.SetupBackupItems) +
@@ -78,7 +81,7 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"composer": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("composer"),
 				Validators: commandValidators, MarkdownDescription: "Composer command on the host. Defaults to `composer`."},
 			"composer_env": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(magento.EnvKeyPattern, "must be an environment variable name"))},
+				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(magento.EnvKeyPattern, "must be an environment variable name"), notACredential)},
 				MarkdownDescription: "Extra environment for composer. `COMPOSER_MEMORY_LIMIT=-1` and `COMPOSER_NO_INTERACTION=1` apply " +
 					"unless set here. Not secret (it is stored in state): put repository credentials in the provider's `composer_auth`."},
 			"preserve_paths": schema.ListAttribute{Optional: true, ElementType: types.StringType,

@@ -106,3 +106,23 @@ resource "magento_data_migration_tool" "shop" {
 		}},
 	})
 }
+
+// composer_env lives in state and on the host's command line: credentials there are
+// refused at validate, pointing at composer_auth.
+func TestAccComposerEnvRefusesCredentials(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: `
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = "/var/www/magento"
+  composer_env = {
+    COMPOSER_AUTH = "{\"http-basic\":{}}"
+  }
+}`,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Credentials In composer_env.*COMPOSER_AUTH.*composer_auth`),
+		}},
+	})
+}

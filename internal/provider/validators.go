@@ -60,6 +60,17 @@ var hostWithoutUser = stringRule{"a host name or IP address, without a user", fu
 	return "User In Host", fmt.Sprintf("host = %q names a login user. Set host = %q and give the user in the ssh block: ssh { user = %q }.", v, host, user)
 }}
 
+// notACredential refuses composer_env keys that carry credentials: composer_env is
+// stored in state and placed on the host's command line.
+var notACredential = stringRule{"not a credential variable (COMPOSER_AUTH, *_TOKEN, *_PASSWORD)", func(k string) (string, string) {
+	upper := strings.ToUpper(k)
+	if strings.HasPrefix(upper, "COMPOSER_AUTH") || strings.HasSuffix(upper, "_TOKEN") || strings.HasSuffix(upper, "_PASSWORD") {
+		return "Credentials In composer_env", fmt.Sprintf("composer_env is stored in state and reaches the host's command line, so %s must not be set there. "+
+			"Put repository credentials in the provider's composer_auth (JSON for COMPOSER_AUTH, sent on the SSH session's standard input).", k)
+	}
+	return "", ""
+}}
+
 // runAsValidators accept a POSIX user name for sudo -n -u.
 var runAsValidators = []validator.String{stringvalidator.RegexMatches(magento.UserPattern, "must be a user name such as magento or www-data")}
 
