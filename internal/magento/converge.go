@@ -10,6 +10,28 @@ import (
 type ConvergeParams struct {
 	ChangeParams
 	Pin string
+	// What the plan was made against; the apply refuses before touching anything when
+	// the host differs (a saved plan applied after Magento or the tool changed).
+	// Empty ExpectMagento, or CheckInstalled false, skips that comparison.
+	ExpectMagento   string
+	ExpectInstalled string
+	CheckInstalled  bool
+}
+
+// StalePlanError is an apply refused because the host changed since the plan.
+type StalePlanError struct{ What, Planned, Now string }
+
+func (e *StalePlanError) Error() string {
+	now := e.Now
+	if now == "" {
+		now = "absent"
+	}
+	planned := e.Planned
+	if planned == "" {
+		planned = "absent"
+	}
+	return fmt.Sprintf("%s changed since the plan was made: the plan expected %s, the host now has %s. "+
+		"Nothing was changed; run terraform plan again and apply the new plan", e.What, planned, now)
 }
 
 // Converge reads the root and, when the tool is out of sync, resolves the exact
@@ -20,6 +42,12 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 	inst, err := Read(ctx, r, p.Root, nil)
 	if err != nil {
 		return Installation{}, ChangeResult{}, err
+	}
+	if p.ExpectMagento != "" && inst.MagentoVersion != p.ExpectMagento {
+		return inst, ChangeResult{}, &StalePlanError{What: "Magento's version", Planned: p.ExpectMagento, Now: inst.MagentoVersion}
+	}
+	if p.CheckInstalled && inst.DMTVersion != p.ExpectInstalled {
+		return inst, ChangeResult{}, &StalePlanError{What: "The installed Data Migration Tool", Planned: p.ExpectInstalled, Now: inst.DMTVersion}
 	}
 	inSync, err := InSync(inst.DMTVersion, inst.MagentoVersion, p.Pin)
 	if err != nil {

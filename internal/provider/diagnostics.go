@@ -20,6 +20,7 @@ func addError(diags *diag.Diagnostics, err error, fallback string) {
 		install *magento.InstallError
 		exit    *remote.ExitError
 		change  *magento.ChangeError
+		stale   *magento.StalePlanError
 	)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -38,6 +39,8 @@ func addError(diags *diag.Diagnostics, err error, fallback string) {
 			summary = "Magento Files Unreadable"
 		}
 		diags.AddAttributeError(path.Root("magento_root"), summary, err.Error())
+	case errors.As(err, &stale):
+		diags.AddError("Host Changed Since the Plan", err.Error())
 	case errors.As(err, &change):
 		diags.AddError(fallback, err.Error())
 	case errors.As(err, &exit):

@@ -94,7 +94,7 @@ func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.Cre
 	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
 	resp.Diagnostics.Append(diags...)
 	plan.LastBackup = types.StringNull()
-	r.converge(ctx, &plan, req.Config, timeout, &resp.Diagnostics)
+	r.converge(ctx, &plan, req.Config, timeout, nil, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -116,7 +116,7 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
 	resp.Diagnostics.Append(diags...)
-	r.converge(ctx, &plan, req.Config, timeout, &resp.Diagnostics)
+	r.converge(ctx, &plan, req.Config, timeout, &state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -125,13 +125,22 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 
 // converge brings the host in line with plan within timeout and records the result in
 // plan. The pin comes from configuration: a planned version may just be the in-sync one.
-func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigrationToolModel, config tfsdk.Config, timeout time.Duration, diags *diag.Diagnostics) {
+// The host must still be as the plan saw it: Magento's version, and for an update the
+// installed tool (prior, the state the plan was made from).
+func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigrationToolModel, config tfsdk.Config, timeout time.Duration,
+	prior *dataMigrationToolModel, diags *diag.Diagnostics) {
 	ctx, cancel := context.WithTimeout(r.data.logContext(ctx), timeout)
 	defer cancel()
 	var pin types.String
 	diags.Append(config.GetAttribute(ctx, path.Root("version"), &pin)...)
 	exec := plan.exec(ctx, r.data, diags)
 	params := magento.ConvergeParams{ChangeParams: plan.changeParams(ctx, diags), Pin: pin.ValueString()}
+	if v := plan.MagentoVersion; !v.IsUnknown() && !v.IsNull() {
+		params.ExpectMagento = v.ValueString()
+	}
+	if prior != nil && !prior.Version.IsUnknown() {
+		params.ExpectInstalled, params.CheckInstalled = prior.Version.ValueString(), true
+	}
 	if diags.HasError() {
 		return
 	}
