@@ -62,6 +62,10 @@ END { if (pairs < names) print "@fallback" }`
 // interesting is what the grep fast path looks for in composer.lock and installed.json.
 const interesting = `"name": ?"magento/(product-[a-z0-9-]+-edition|magento2-base|magento2-ee-base|data-migration-tool)"`
 
+// Files are read when they exist and are not directories: a file that cannot answer
+// (a hung NFS mount, a FIFO) blocks the read until its timeout rather than passing for
+// "no Magento here".
+//
 // extractPrelude checks that the host has the tools the reader needs (else it prints
 // "@fatal ..." and stops), and defines x FILE KIND, which prints the @pkg lines of one
 // JSON file (or "@error unreadable FILE"). Lock and installed.json (1-2 MB in a real
@@ -74,7 +78,7 @@ for tool in grep awk tr; do command -v "$tool" >/dev/null 2>&1 || missing="$miss
 [ -z "$missing" ] || { echo "@fatal not installed on the host:$missing (the reader needs grep, awk and tr)"; exit 0; }
 ` + "a=" + remote.Quote(extractAWK) + "\nf=" + remote.Quote(pairAWK) + "\ni=" + remote.Quote(interesting) + "\n" +
 	`x() {
-  [ -f "$1" ] || return 0
+  { [ -e "$1" ] && [ ! -d "$1" ]; } || return 0
   [ -r "$1" ] || { echo "@error unreadable $1"; return 0; }
   case "$2" in lock|installed)
     g=$(grep -E -A1 -- "$i" "$1"); c=$?
@@ -172,7 +176,7 @@ fi; }
 for k in ` + strings.Join(fast, " ") + `; do R $k; echo "@root $k"
 ` + rootChecks + `d=no; [ ! -d "$r/` + dirDMT + `" ] || d=yes; echo "@dmtdir $d"; e=
   for q in "$r/` + fileLock + `" "$r/` + fileInstalled + `"; do
-    [ -f "$q" ] || continue
+    { [ -e "$q" ] && [ ! -d "$q" ]; } || continue
     if [ -r "$q" ]; then set -- "$@" "$q"; else echo "@error unreadable $q"; e=1; fi
   done
   [ -n "$e" ] || m="$m$k $d$s$r$nl"

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -20,7 +21,11 @@ import (
 // status) on stdout. Commands run there skip the per-session cost: sshd starting the
 // login shell and its rc files, about 100 ms on many hosts. Only short, read-only
 // commands (reads) use it; a command's stdin is closed and its stderr joins stdout.
+// It first prints its process group (from /proc; empty elsewhere): a cancelled
+// command cannot be told apart from the loop, so a cancel stops the whole group from a
+// session of its own (a read blocked on a hung NFS file or a FIFO would stay forever).
 const sharedLoop = `m=$1
+g=$(cat /proc/$$/stat 2>/dev/null); g=${g##*) }; set -- $g; printf '%s %s\n' "$m-pgid" "$3"
 while IFS= read -r n; do
   c=$(head -c "$n"; echo x); c=${c%x}
   ( eval "$c" ) </dev/null 2>&1
@@ -35,6 +40,8 @@ type sharedShell struct {
 	out     *bufio.Reader
 	marker  string
 	broken  bool
+	client  *Client
+	pgid    atomic.Int64 // the loop's process group on the host; 0 = not known (yet)
 }
 
 func startSharedShell(c *Client) (*sharedShell, error) {
@@ -54,7 +61,7 @@ func startSharedShell(c *Client) (*sharedShell, error) {
 	}
 	nonce := make([]byte, 12)
 	_, _ = rand.Read(nonce)
-	s := &sharedShell{session: session, in: in, out: bufio.NewReader(out), marker: "@@end-" + hex.EncodeToString(nonce)}
+	s := &sharedShell{session: session, in: in, out: bufio.NewReader(out), marker: "@@end-" + hex.EncodeToString(nonce), client: c}
 	if err := session.Start("sh -c " + Quote(sharedLoop) + " sh " + Quote(s.marker)); err != nil {
 		_ = session.Close()
 		return nil, err
@@ -91,8 +98,20 @@ func (s *sharedShell) run(ctx context.Context, label, cmd string) (Result, error
 		return o.res, o.err
 	case <-ctx.Done():
 		s.close()
+		if pgid := s.pgid.Load(); pgid > 1 {
+			go s.client.stopGroup(pgid)
+		}
 		return Result{}, ctx.Err()
 	}
+}
+
+// stopGroup ends what a cancelled shared-shell command left running on the host,
+// from a session of its own.
+func (c *Client) stopGroup(pgid int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	g := strconv.FormatInt(pgid, 10)
+	_, _ = c.Run(ctx, "stop a cancelled read", "kill -TERM -"+g+" 2>/dev/null; sleep 1; kill -KILL -"+g+" 2>/dev/null; exit 0", nil)
 }
 
 func (s *sharedShell) readUntilMarker(label string) (Result, error) {
@@ -101,6 +120,12 @@ func (s *sharedShell) readUntilMarker(label string) (Result, error) {
 		line, err := s.out.ReadString('\n')
 		if err != nil {
 			return Result{}, errors.Join(errSharedShellBroken, err)
+		}
+		if g, ok := strings.CutPrefix(line, s.marker+"-pgid "); ok {
+			if n, err := strconv.ParseInt(strings.TrimSpace(g), 10, 64); err == nil {
+				s.pgid.Store(n)
+			}
+			continue
 		}
 		if status, ok := strings.CutPrefix(line, s.marker+" "); ok {
 			res := Result{Stdout: []byte(strings.TrimSuffix(stdout.String(), "\n"))} // printf's newline before the marker
