@@ -130,7 +130,7 @@ func TestAccDataMigrationTool_followsMagentoUpgrade(t *testing.T) {
 			},
 			{
 				// Magento is upgraded: the tool follows to the newest hotfix for 2.4.8.
-				PreConfig: func() { r.composer(t, root, "require", "magento/product-community-edition:2.4.8") },
+				PreConfig: func() { r.composer(t, root, "require", "magento/product-community-edition:2.4.8", "-W") },
 				Config:    r.dmtConfig(root, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
