@@ -115,7 +115,9 @@ func (c Config) Validate() error {
 }
 
 // poolKey identifies a connection that may be shared: same endpoint, same identity,
-// same trust settings. Secrets are hashed so the key itself holds none.
+// same trust settings, same jump hosts and the same connect and keepalive settings
+// (every setting that changes a connection). Secrets are hashed so the key itself
+// holds none.
 func (c Config) poolKey() string {
 	h := sha256.New()
 	for _, part := range []string{
@@ -123,7 +125,7 @@ func (c Config) poolKey() string {
 		c.PrivateKey, c.PrivateKeyFile, c.PrivateKeyPassphrase, c.Certificate, c.CertificateFile,
 		c.Password, strconv.FormatBool(c.Agent), c.AgentSocket,
 		c.KnownHostsFile, c.HostKey, strconv.FormatBool(c.InsecureIgnoreHostKey),
-		fmt.Sprintf("%+v", c.Bastions),
+		fmt.Sprintf("%+v", c.Bastions), c.ConnectTimeout.String(), c.KeepaliveInterval.String(), strconv.Itoa(c.MaxSessions), strconv.Itoa(c.MaxConnections),
 	} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})

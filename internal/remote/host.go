@@ -113,8 +113,12 @@ func (h *Host) acquire(ctx context.Context) (*hostConn, error) {
 			h.mu.Lock()
 			h.dialing--
 			if err != nil {
-				h.failures++
-				h.dialErr = err
+				// A dial cut short by its own caller (Ctrl-C, that caller's timeout) says
+				// nothing about the host: the callers waiting for it dial again.
+				if ctx.Err() == nil {
+					h.failures++
+					h.dialErr = err
+				}
 				h.broadcast()
 				h.mu.Unlock()
 				return nil, err
