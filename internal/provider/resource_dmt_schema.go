@@ -33,7 +33,14 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"`terraform plan` reads both versions over SSH (one command, no PHP) and shows drift; `terraform apply` locks the root, " +
 			"backs up the tool, `composer.json`, `composer.lock` and `vendor/composer/`, runs " +
 			"`composer require magento/data-migration-tool:<exact version>`, verifies, restores `preserve_paths` and prunes old backups. " +
-			"Any failure after the backup restores everything the archive holds.",
+			"Any failure after the backup restores everything the archive holds.\n\n" +
+			"**The lock** is the directory `<magento_root>/var/.tf-magento-dmt.lock`; its `owner` file names the holder's PID, host and start time. " +
+			"A second apply on the root fails naming the holder; a lock whose process is gone from this host is taken over with a warning; a lock of " +
+			"another host (several web nodes sharing the root) is never taken over: the error gives the `rm -rf` that clears it once you have checked that host. " +
+			"While files may differ from the backup, the lock's `changing` file names the archive; if the apply dies, the lock stays and the next apply on " +
+			"that host restores the archive first (only an archive of this provider for this root: a regular file in the backup directory, owned by the applying user).\n\n" +
+			"**The archives** are `<backup directory>/tf-magento-dmt-<root id>-<time>-<pid>.tar.gz` (`0600`): the tool's directory (with its `config.xml`, " +
+			"which holds both databases' passwords), `composer.json`, `composer.lock` and `vendor/composer/`.",
 		Blocks: map[string]schema.Block{
 			"ssh": resourceSSHBlock(),
 			"backup": schema.SingleNestedBlock{

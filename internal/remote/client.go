@@ -120,7 +120,10 @@ func (c *Client) keepalive(interval time.Duration) {
 // gives it /dev/null otherwise, and dash ignores a plain <&0), hence fd 3.
 //
 // The command starts before the killer listens: a cancel that arrives at once (a
-// deadline already past) still finds the command there to stop.
+// deadline already past) still finds the command there to stop. The killer sends TERM
+// twice, a second apart: a child forked a moment before the first still had the
+// watchdog's trap and swallowed it. A command that cleans up (the apply script's
+// restore) ignores TERM from its first on.
 //
 // The watchdog itself survives that TERM (a trap; children still get the default
 // action) and waits for the command, so whatever the command prints while it cleans
@@ -133,11 +136,11 @@ trap : TERM
 exec 3<&0
 printf %s "$p" | sh -c "$1" 3<&- &
 c=$!
-( trap - TERM; read -r _ <&3; kill -TERM 0 ) >/dev/null 2>&1 &
+( trap '' TERM; read -r _ <&3; kill -TERM 0; sleep 1; kill -TERM 0 ) >/dev/null 2>&1 &
 w=$!
 wait "$c"; s=$?
 while kill -0 "$c" 2>/dev/null; do wait "$c"; s=$?; done
-kill "$w" 2>/dev/null
+kill -KILL "$w" 2>/dev/null
 exit "$s"`
 
 // newSession opens a session. A refusal (the server's MaxSessions) is returned as is,

@@ -162,3 +162,27 @@ func freePortForTest(t *testing.T) int {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{NoStart: true})
 	return s.Port // reserved by the rig and never started
 }
+
+// insecure_ignore_host_key skips the check of the target and of every jump host without
+// a host_key of its own; a jump host's pinned host_key is still checked.
+func TestInsecureKeepsABastionsPinnedKey(t *testing.T) {
+	jump := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	target := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	target.AuthorizeKey(t, jump.ClientKeyPub)
+	c := baseConfig(target)
+	c.PrivateKeyFile, c.KnownHostsFile, c.InsecureIgnoreHostKey = jump.ClientKey, "/nonexistent/known_hosts", true
+	c.Bastions = []Bastion{{Host: "127.0.0.1", Port: jump.Port}}
+	if _, err := runEcho(t, c); err != nil {
+		t.Fatalf("insecure must cover a jump host without host_key: %v", err)
+	}
+	c.Bastions[0].HostKey = jump.OtherHostKey // pinned, and wrong
+	_, err := runEcho(t, c)
+	var hk *HostKeyError
+	if !errors.As(err, &hk) {
+		t.Fatalf("a jump host's pinned host_key must be checked even with insecure_ignore_host_key: %v", err)
+	}
+	c.Bastions[0].HostKey = jump.HostKeyLine
+	if _, err := runEcho(t, c); err != nil {
+		t.Fatalf("the right pinned key must pass: %v", err)
+	}
+}
