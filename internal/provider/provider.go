@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -17,7 +18,10 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
 
-var _ provider.Provider = (*magentoProvider)(nil)
+var (
+	_ provider.Provider              = (*magentoProvider)(nil)
+	_ provider.ProviderWithFunctions = (*magentoProvider)(nil)
+)
 
 // Connector hands out a Runner for a host. The real one shares SSH connections through
 // a pool; tests may inject another.
@@ -116,6 +120,10 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 
 func (p *magentoProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{newInstallationDataSource}
+}
+
+func (p *magentoProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{newDataMigrationToolVersionFunction}
 }
 
 func (p *magentoProvider) Resources(context.Context) []func() resource.Resource {
