@@ -14,7 +14,9 @@ var _ function.Function = dataMigrationToolVersionFunction{}
 // the base version the tool must have for a Magento version.
 type dataMigrationToolVersionFunction struct{}
 
-func newDataMigrationToolVersionFunction() function.Function { return dataMigrationToolVersionFunction{} }
+func newDataMigrationToolVersionFunction() function.Function {
+	return dataMigrationToolVersionFunction{}
+}
 
 func (dataMigrationToolVersionFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
 	resp.Name = "data_migration_tool_version"
