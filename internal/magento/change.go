@@ -30,6 +30,7 @@ type ChangeResult struct {
 	Archive   string   // backup written by this apply; "" when nothing had to change
 	Warnings  []string // stale lock taken over, preserve path missing, ...
 	Pruned    []string
+	Carried   []string // files of the old tool directory carried into the new version
 }
 
 // ChangeError is a failed apply. Restored tells whether the host was put back from
@@ -167,6 +168,7 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 		output    []string
 		restored  bool
 		unchanged bool
+		carried   []string
 	)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -182,6 +184,8 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 			res.Warnings = append(res.Warnings, rest)
 		case "@pruned":
 			res.Pruned = append(res.Pruned, rest)
+		case "@carried":
+			carried = append(carried, rest)
 		case "@output":
 			output = append(output, rest)
 		case "@fail":
@@ -192,6 +196,12 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 		case "@unchanged":
 			unchanged = true // likewise, when the failure came before composer
 		}
+	}
+	if len(carried) > 0 {
+		res.Carried = carried
+		res.Warnings = append(res.Warnings, fmt.Sprintf("Carried %d file(s) that the new release does not ship from the old tool directory into the new version "+
+			"(custom map and config files; the archive %s holds them too): %s. Set carry_custom_files = false to leave them out.",
+			len(carried), res.Archive, strings.Join(carried, ", ")))
 	}
 	if failed == nil {
 		return res, nil

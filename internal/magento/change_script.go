@@ -50,9 +50,10 @@ say() { printf '%s\n' "$*" >&4; }
 lock="$root/var/` + lockName + `"
 me=$(hostname 2>/dev/null || uname -n)
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-owned=0; changing=0; archive=""; log=""
+owned=0; changing=0; archive=""; log=""; old_files=""
 cleanup() {
   [ -n "$log" ] && rm -f "$log"
+  [ -n "$old_files" ] && rm -f "$old_files"
   [ "$owned" = 1 ] && [ ! -f "$lock/changing" ] && rm -rf "$lock"
 }
 restore() {
@@ -133,6 +134,12 @@ if [ -n "$setup_backup" ]; then
 fi
 
 log=$(mktemp "${TMPDIR:-/tmp}/tf-magento-composer.XXXXXX") || fail composer "mktemp failed"
+# The old tool directory's files, to carry the ones the new release lacks (the
+# operator's config.xml and map files, which Composer deletes).
+if [ "$carry" = 1 ] && [ "$mode" = require ] && [ -d "$root/` + dirDMT + `" ]; then
+  old_files=$(mktemp "${TMPDIR:-/tmp}/tf-magento-files.XXXXXX") || fail composer "mktemp failed"
+  (cd "$root/` + dirDMT + `" && find . -type f) > "$old_files" || fail backup "cannot list the tool's files"
+fi
 printf '%s\n' "$archive" > "$lock/changing" || fail lock "cannot write $lock/changing"
 changing=1
 if [ "$mode" = require ]; then
@@ -148,6 +155,14 @@ if [ "$mode" = require ] && [ "$now" != "$target" ]; then tail -n 15 "$log" | se
 if [ "$mode" = remove ] && [ -d "$root/` + dirDMT + `" ]; then fail verify "the tool's directory is still there"; fi
 
 # Still "changing": an interrupted copy restores the state before the apply.
+if [ -n "$old_files" ]; then
+  while IFS= read -r f; do
+    f=${f#./}
+    [ -e "$root/` + dirDMT + `/$f" ] && continue
+    tar -xzf "$archive" -C "$root" "` + dirDMT + `/$f" || fail carry "$f"
+    say "@carried $f"
+  done < "$old_files"
+fi
 for p in "$@"; do
   tar -xzf "$archive" -C "$root" "` + dirDMT + `/$p" 2>/dev/null || say "@warning preserve_paths entry $p is not in the backup; nothing copied"
 done
@@ -165,6 +180,9 @@ type ChangeParams struct {
 	Keep          int
 	SetupBackup   []string // code, db, media
 	PreservePaths []string // relative to the tool's directory
+	// CarryCustomFiles copies every file of the old tool directory that the new release
+	// does not ship into the new version.
+	CarryCustomFiles bool
 }
 
 // changeScript renders the whole script; every value is quoted.
@@ -179,9 +197,13 @@ func changeScript(e Exec, p ChangeParams) string {
 	}
 	var b strings.Builder
 	b.WriteString("IFS= read -r auth\n")
-	fmt.Fprintf(&b, "root=%s; mode=%s; target=%s; backup_dir=%s; archive_prefix=%s; keep=%s; php=%s; setup_backup=%s; backed_up=%s\n",
+	carry := 0
+	if p.CarryCustomFiles {
+		carry = 1
+	}
+	fmt.Fprintf(&b, "root=%s; mode=%s; target=%s; backup_dir=%s; archive_prefix=%s; keep=%s; php=%s; setup_backup=%s; backed_up=%s; carry=%d\n",
 		remote.Quote(p.Root), mode, remote.Quote(p.Target), remote.Quote(strings.TrimSuffix(p.BackupDir, "/")), remote.Quote(archivePrefix(p.Root)),
-		strconv.Itoa(p.Keep), remote.Quote(e.php()), remote.Quote(strings.Join(flags, " ")), remote.Quote(strings.Join(backedUp, " ")))
+		strconv.Itoa(p.Keep), remote.Quote(e.php()), remote.Quote(strings.Join(flags, " ")), remote.Quote(strings.Join(backedUp, " ")), carry)
 	b.WriteString("set --")
 	for _, path := range p.PreservePaths {
 		b.WriteString(" " + remote.Quote(path))

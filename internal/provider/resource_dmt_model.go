@@ -24,6 +24,7 @@ type dataMigrationToolModel struct {
 	Backup          *backupModel   `tfsdk:"backup"`
 	PreservePaths   types.List     `tfsdk:"preserve_paths"`
 	RemoveOnDestroy types.Bool     `tfsdk:"remove_on_destroy"`
+	CarryCustom     types.Bool     `tfsdk:"carry_custom_files"`
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
 	MagentoVersion  types.String   `tfsdk:"magento_version"`
 	MagentoEdition  types.String   `tfsdk:"magento_edition"`
@@ -56,7 +57,8 @@ func (m *dataMigrationToolModel) exec(ctx context.Context, d *providerData, diag
 // changeParams turns the backup settings into the domain's parameters, with defaults.
 func (m *dataMigrationToolModel) changeParams(ctx context.Context, diags *diag.Diagnostics) magento.ChangeParams {
 	root := m.MagentoRoot.ValueString()
-	p := magento.ChangeParams{Root: root, BackupDir: magento.DefaultBackupDir(root), Keep: defaultKeep}
+	p := magento.ChangeParams{Root: root, BackupDir: magento.DefaultBackupDir(root), Keep: defaultKeep,
+		CarryCustomFiles: m.CarryCustom.IsNull() || m.CarryCustom.IsUnknown() || m.CarryCustom.ValueBool()}
 	if b := m.Backup; b != nil {
 		if !b.Directory.IsNull() {
 			p.BackupDir = b.Directory.ValueString()

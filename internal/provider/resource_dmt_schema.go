@@ -95,6 +95,10 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				Validators: []validator.List{listvalidator.ValueStringsAre(relativePath)},
 				MarkdownDescription: "Paths relative to the tool's directory (such as `etc/opensource-to-opensource/1.9.4.5/map.xml`) " +
 					"copied from the backup into the new version after an upgrade: custom map and config files that Composer would otherwise delete."},
+			"carry_custom_files": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "After an upgrade, copy every file of the old tool directory that the new release does not ship (the `config.xml`, " +
+					"`map.xml` and other files operators create next to the `.dist` files, which Composer deletes) into the new version, and name them " +
+					"in a warning. `preserve_paths` still forces a path over, shipped or not. Defaults to `true`."},
 			"remove_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "On destroy, back up and run `composer remove magento/data-migration-tool`. `false` only forgets the resource. Defaults to `true`."},
 

@@ -1,0 +1,80 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// Operators create config.xml and map.xml next to the .dist files in the tool's
+// directory, as the upstream docs say; Composer deletes them on every upgrade. By
+// default the apply carries them into the new version and names them in a warning;
+// with carry_custom_files = false they are left out (and kept in the archive).
+func TestAccDataMigrationTool_carriesCustomFiles(t *testing.T) {
+	r := newRig(t)
+	custom := map[string]string{
+		"etc/opensource-to-opensource/1.9.4.5/config.xml": "<config><source><database host=\"m1-db\"/></source></config>\n",
+		"etc/opensource-to-opensource/1.9.4.5/map.xml":    "<map><source><document_rules><ignore><document>custom_*</document></ignore></document_rules></source></map>\n",
+	}
+	carry := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	leave := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "leave"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	for _, root := range []string{carry, leave} {
+		for rel, content := range custom {
+			if err := os.WriteFile(filepath.Join(root, "vendor/magento/data-migration-tool", rel), []byte(content), 0o640); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	config := requireProvider + r.providerConfig() + fmt.Sprintf(`
+resource "magento_data_migration_tool" "carry" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer_env = %s
+}
+
+resource "magento_data_migration_tool" "leave" {
+  host               = "127.0.0.1"
+  magento_root       = %q
+  composer_env       = %s
+  carry_custom_files = false
+}
+
+output "leave_backup" {
+  value = magento_data_migration_tool.leave.last_backup
+}
+`, carry, r.composerEnvHCL(), leave, r.composerEnvHCL())
+	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
+	out := strings.Join(strings.Fields(w.must("apply", "-auto-approve", "-no-color")), " ")
+	if !strings.Contains(out, "Carried 2 file(s)") {
+		t.Fatalf("the apply does not name the carried files:\n%s", out)
+	}
+	for rel, content := range custom {
+		if !strings.Contains(out, rel) {
+			t.Errorf("the warning does not name %s", rel)
+		}
+		if b, err := os.ReadFile(filepath.Join(carry, "vendor/magento/data-migration-tool", rel)); err != nil || string(b) != content {
+			t.Errorf("%s is not in the new version byte for byte: %q, %v", rel, b, err)
+		}
+		if _, err := os.Stat(filepath.Join(leave, "vendor/magento/data-migration-tool", rel)); !os.IsNotExist(err) {
+			t.Errorf("with carry_custom_files = false, %s must be left out of the new version", rel)
+		}
+	}
+	archive := fmt.Sprint(w.showJSON().Values.Outputs["leave_backup"].Value)
+	members, err := exec.Command("tar", "-tzf", archive).Output()
+	if err != nil {
+		t.Fatalf("listing %s: %v", archive, err)
+	}
+	for rel := range custom {
+		if !strings.Contains(string(members), "vendor/magento/data-migration-tool/"+rel+"\n") {
+			t.Errorf("the archive %s lacks %s", archive, rel)
+		}
+	}
+	if strings.Count(out, "Carried") != 1 {
+		t.Errorf("only the carrying resource may warn:\n%s", out)
+	}
+}
