@@ -2,6 +2,7 @@ package magento
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -16,6 +17,12 @@ type ConvergeParams struct {
 	ExpectMagento   string
 	ExpectInstalled string
 	CheckInstalled  bool
+	// PlannedTarget is the exact release the plan chose; set, the apply installs it
+	// without listing releases again.
+	PlannedTarget string
+	// WaitForRelease: when no release exists for Magento's version, change nothing and
+	// report it as a warning instead of failing (on_missing_release = "warn").
+	WaitForRelease bool
 }
 
 // StalePlanError is an apply refused because the host changed since the plan.
@@ -56,13 +63,21 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 	if inSync {
 		return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion}, nil
 	}
-	releases, err := Releases(ctx, r, e, p.Root)
-	if err != nil {
-		return inst, ChangeResult{}, err
+	target := p.PlannedTarget
+	if target == "" {
+		releases, err := Releases(ctx, r, e, p.Root)
+		if err != nil {
+			return inst, ChangeResult{}, err
+		}
+		var missing *MissingReleaseError
+		if target, err = ResolveTarget(inst.MagentoVersion, p.Pin, releases); errors.As(err, &missing) && p.WaitForRelease {
+			return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion, Warnings: []string{missing.Error() + "; nothing was changed"}}, nil
+		} else if err != nil {
+			return inst, ChangeResult{}, err
+		}
 	}
-	target, err := ResolveTarget(inst.MagentoVersion, p.Pin, releases)
-	if err != nil {
-		return inst, ChangeResult{}, err
+	if inst.DMTVersion == target {
+		return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion}, nil
 	}
 	p.Target, p.Remove = target, false
 	res, err := Change(ctx, r, e, p.ChangeParams)

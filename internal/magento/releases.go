@@ -64,10 +64,21 @@ func ResolveTarget(magentoVersion, pin string, releases []string) (string, error
 	}
 	newest, ok := NewestForBase(base, releases)
 	if !ok {
-		return "", fmt.Errorf("no %s release exists for Magento %s yet (Magento %s); available releases: %s",
-			Package, base, magentoVersion, listOrNone(newestFirst(releases, 8)))
+		return "", &MissingReleaseError{Magento: magentoVersion, Base: base, Newest: newestFirst(releases, 8)}
 	}
 	return newest, nil
+}
+
+// MissingReleaseError says that upstream has no tool release for Magento's version yet
+// (Magento 2.4.9 in 2026): a shop waits for it, it is not broken.
+type MissingReleaseError struct {
+	Magento, Base string
+	Newest        []string // newest releases that do exist
+}
+
+func (e *MissingReleaseError) Error() string {
+	return fmt.Sprintf("no %s release exists for Magento %s yet (Magento %s); available releases: %s",
+		Package, e.Base, e.Magento, listOrNone(e.Newest))
 }
 
 func listOrNone(vs []string) string {

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -21,6 +22,7 @@ type providerData struct {
 	connector    Connector
 	reads        *magento.ReadBatcher // resource reads of one host share commands
 	sshUnknown   bool                 // the provider's ssh settings are not known until apply
+	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
 }
 
 // readInstallation reads root through run as runAs, batched with concurrent reads of

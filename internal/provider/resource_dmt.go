@@ -72,6 +72,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return
 	}
+	r.data.refreshed.Store(connectionID(conn, m.MagentoRoot.ValueString()), true)
 	if inst.DMTVersion == "" {
 		tflog.Info(ctx, "data migration tool is no longer installed; removing from state", map[string]any{"magento_root": inst.Root})
 		resp.State.RemoveResource(ctx)
@@ -141,6 +142,10 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	if prior != nil && !prior.Version.IsUnknown() {
 		params.ExpectInstalled, params.CheckInstalled = prior.Version.ValueString(), true
 	}
+	if v := plan.Version; !v.IsUnknown() && !v.IsNull() {
+		params.PlannedTarget = v.ValueString() // resolved at plan time: no second listing
+	}
+	params.WaitForRelease = plan.OnMissingRelease.ValueString() != missingReleaseError
 	if diags.HasError() {
 		return
 	}

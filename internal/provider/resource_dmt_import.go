@@ -50,7 +50,7 @@ func (r *dataMigrationToolResource) ImportState(ctx context.Context, req resourc
 		return
 	}
 	for attr, v := range map[string]any{
-		"host": id.host, "magento_root": id.root, "php": "php", "composer": "composer", "remove_on_destroy": true, "carry_custom_files": true,
+		"host": id.host, "magento_root": id.root, "php": "php", "composer": "composer", "remove_on_destroy": true, "carry_custom_files": true, "on_missing_release": missingReleaseWarn,
 	} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attr), v)...)
 	}

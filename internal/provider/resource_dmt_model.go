@@ -12,23 +12,24 @@ import (
 )
 
 type dataMigrationToolModel struct {
-	ID              types.String   `tfsdk:"id"`
-	Host            types.String   `tfsdk:"host"`
-	MagentoRoot     types.String   `tfsdk:"magento_root"`
-	SSH             types.Object   `tfsdk:"ssh"`
-	Version         types.String   `tfsdk:"version"`
-	RunAs           types.String   `tfsdk:"run_as"`
-	PHP             types.String   `tfsdk:"php"`
-	Composer        types.String   `tfsdk:"composer"`
-	ComposerEnv     types.Map      `tfsdk:"composer_env"`
-	Backup          *backupModel   `tfsdk:"backup"`
-	PreservePaths   types.List     `tfsdk:"preserve_paths"`
-	RemoveOnDestroy types.Bool     `tfsdk:"remove_on_destroy"`
-	CarryCustom     types.Bool     `tfsdk:"carry_custom_files"`
-	Timeouts        timeouts.Value `tfsdk:"timeouts"`
-	MagentoVersion  types.String   `tfsdk:"magento_version"`
-	MagentoEdition  types.String   `tfsdk:"magento_edition"`
-	LastBackup      types.String   `tfsdk:"last_backup"`
+	ID               types.String   `tfsdk:"id"`
+	Host             types.String   `tfsdk:"host"`
+	MagentoRoot      types.String   `tfsdk:"magento_root"`
+	SSH              types.Object   `tfsdk:"ssh"`
+	Version          types.String   `tfsdk:"version"`
+	RunAs            types.String   `tfsdk:"run_as"`
+	PHP              types.String   `tfsdk:"php"`
+	Composer         types.String   `tfsdk:"composer"`
+	ComposerEnv      types.Map      `tfsdk:"composer_env"`
+	Backup           *backupModel   `tfsdk:"backup"`
+	PreservePaths    types.List     `tfsdk:"preserve_paths"`
+	RemoveOnDestroy  types.Bool     `tfsdk:"remove_on_destroy"`
+	CarryCustom      types.Bool     `tfsdk:"carry_custom_files"`
+	OnMissingRelease types.String   `tfsdk:"on_missing_release"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
+	MagentoVersion   types.String   `tfsdk:"magento_version"`
+	MagentoEdition   types.String   `tfsdk:"magento_edition"`
+	LastBackup       types.String   `tfsdk:"last_backup"`
 }
 
 type backupModel struct {
@@ -78,7 +79,7 @@ func (m *dataMigrationToolModel) changeParams(ctx context.Context, diags *diag.D
 
 // setInstallation copies what was read into the model.
 func (m *dataMigrationToolModel) setInstallation(inst magento.Installation) {
-	m.Version = types.StringValue(inst.DMTVersion)
+	m.Version = optionalString(inst.DMTVersion)
 	m.MagentoVersion = types.StringValue(inst.MagentoVersion)
 	m.MagentoEdition = types.StringValue(inst.Edition)
 }

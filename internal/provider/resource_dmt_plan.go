@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -75,18 +77,73 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 		return
 	}
 	version := installed
-	switch {
-	case pin.ValueString() != "":
-		version = pin
-	case !inSync:
-		version = types.StringUnknown()
-	}
 	if !inSync {
-		lastBackup = types.StringUnknown()
+		var plan dataMigrationToolModel
+		if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); resp.Diagnostics.HasError() {
+			return
+		}
+		var ok bool
+		if version, ok = r.planTarget(ctx, &plan, magentoVersion.ValueString(), installed, pin.ValueString(), req.State.Raw.IsNull(), resp); !ok {
+			return
+		}
+		if !version.Equal(installed) {
+			lastBackup = types.StringUnknown()
+		}
 	}
 	for p, v := range map[string]types.String{"version": version, "magento_version": magentoVersion, "magento_edition": edition, "last_backup": lastBackup} {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), v)...)
 	}
+}
+
+// planTarget resolves, for a drifted root, the exact release the apply will install:
+// the newest for Magento's base (or the pin, which must be published), listed once per
+// root per Terraform run. No release for Magento's version: with on_missing_release =
+// "warn" the plan keeps installed (no change) and warns; "error" fails. Settings not
+// known until apply: unknown, resolved then. ok is false when an error was added.
+func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMigrationToolModel, magentoVersion string, installed types.String,
+	pin string, create bool, resp *resource.ModifyPlanResponse) (types.String, bool) {
+	ctx = r.data.logContext(ctx)
+	conn, known := plan.connection(ctx, r.data, &resp.Diagnostics)
+	if !known {
+		return types.StringUnknown(), !resp.Diagnostics.HasError()
+	}
+	run := r.runner(ctx, plan, &resp.Diagnostics)
+	exec := plan.exec(ctx, r.data, &resp.Diagnostics)
+	if run == nil || resp.Diagnostics.HasError() {
+		return types.StringUnknown(), false
+	}
+	scope := reuseSavedPlanRun
+	if _, refreshedHere := r.data.refreshed.Load(connectionID(conn, plan.MagentoRoot.ValueString())); refreshedHere {
+		scope = listAfresh
+	} else if create {
+		scope = reuseSameRun
+	}
+	releases, err := r.data.releases(ctx, conn, run, exec, plan.MagentoRoot.ValueString(), scope)
+	if err != nil {
+		addError(&resp.Diagnostics, err, "Listing Data Migration Tool Releases Failed")
+		return types.StringUnknown(), false
+	}
+	target, err := magento.ResolveTarget(magentoVersion, pin, releases)
+	var missing *magento.MissingReleaseError
+	switch {
+	case errors.As(err, &missing) && plan.OnMissingRelease.ValueString() != missingReleaseError:
+		now := "absent"
+		if installed.ValueString() != "" {
+			now = installed.ValueString()
+		}
+		resp.Diagnostics.AddAttributeWarning(path.Root("version"), "No Data Migration Tool Release Yet",
+			fmt.Sprintf("Upstream has not released magento/data-migration-tool for Magento %s (this shop runs Magento %s); the tool stays as it is (%s) "+
+				"and nothing changes until a release appears, which the next plan will then install. Newest releases: %s. "+
+				"Set on_missing_release = \"error\" to fail the plan instead.", missing.Base, magentoVersion, now, strings.Join(missing.Newest, ", ")))
+		return installed, true
+	case errors.As(err, &missing):
+		resp.Diagnostics.AddAttributeError(path.Root("version"), "No Data Migration Tool Release Yet", err.Error()+` (on_missing_release = "error")`)
+		return types.StringUnknown(), false
+	case err != nil:
+		resp.Diagnostics.AddAttributeError(path.Root("version"), "Data Migration Tool Release Not Found", err.Error())
+		return types.StringUnknown(), false
+	}
+	return types.StringValue(target), true
 }
 
 // readForPlan reads the host for a create plan.

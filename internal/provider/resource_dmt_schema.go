@@ -24,6 +24,14 @@ import (
 
 const defaultKeep = 10
 
+// on_missing_release values.
+const (
+	missingReleaseWarn  = "warn"
+	missingReleaseError = "error"
+)
+
+var missingReleaseModes = []string{missingReleaseWarn, missingReleaseError}
+
 func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 	computed := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
@@ -95,6 +103,11 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				Validators: []validator.List{listvalidator.ValueStringsAre(relativePath)},
 				MarkdownDescription: "Paths relative to the tool's directory (such as `etc/opensource-to-opensource/1.9.4.5/map.xml`) " +
 					"copied from the backup into the new version after an upgrade: custom map and config files that Composer would otherwise delete."},
+			"on_missing_release": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(missingReleaseWarn),
+				Validators: []validator.String{stringvalidator.OneOf(missingReleaseModes...)},
+				MarkdownDescription: "What a plan does when no Data Migration Tool release exists for Magento's version (Magento 2.4.9 in 2026): " +
+					"`\"warn\"` plans no change and warns, naming Magento's version, the tool's and the newest releases that exist, so the shop waits " +
+					"for upstream and a fleet is not blocked; `\"error\"` fails the plan. Defaults to `\"warn\"`."},
 			"carry_custom_files": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "After an upgrade, copy every file of the old tool directory that the new release does not ship (the `config.xml`, " +
 					"`map.xml` and other files operators create next to the `.dist` files, which Composer deletes) into the new version, and name them " +

@@ -78,7 +78,7 @@ func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(shop, tfjsonpath.New("version")),
+					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")), // the exact release, at plan time
 				}},
 				Check: func(*terraformState) error {
 					if b, _ := os.ReadFile(calls); !strings.Contains(string(b), "require magento/data-migration-tool:2.4.7") {
@@ -124,7 +124,7 @@ func TestAccDataMigrationTool_followsMagentoUpgrade(t *testing.T) {
 				Config: r.dmtConfig(root, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
-					plancheck.ExpectUnknownValue(shop, tfjsonpath.New("version")),
+					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
 			},
@@ -134,6 +134,7 @@ func TestAccDataMigrationTool_followsMagentoUpgrade(t *testing.T) {
 				Config:    r.dmtConfig(root, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.8.1")), // the newest hotfix
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expect("version", knownvalue.StringExact("2.4.8.1")),
@@ -208,7 +209,7 @@ func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config:      r.dmtConfig(noRelease, ""),
+				Config:      r.dmtConfig(noRelease, `  on_missing_release = "error"`),
 				ExpectError: regexp.MustCompile(`no magento/data-migration-tool release exists for Magento 2\.4\.9(.|\n)*2\.4\.8\.1`),
 			},
 			{

@@ -59,6 +59,10 @@ func NewRepo(t TB) *Repo {
 	return r
 }
 
+// AddRelease publishes a Data Migration Tool release in this repository (upstream
+// catching up with a Magento version).
+func (r *Repo) AddRelease(t TB, version string) { r.addDMT(t, version) }
+
 // addDMT writes a release with the files operators customise (map and config files).
 func (r *Repo) addDMT(t TB, version string) {
 	t.Helper()

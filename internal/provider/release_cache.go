@@ -1,0 +1,92 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+// Terraform plans each resource again in the apply walk (a new provider process, and
+// for a saved plan a new Terraform run), and that plan must choose the release the
+// first one showed without listing again: one Composer run, require, per upgrade. So
+// the release list a plan resolved is kept on disk (version numbers only; the key
+// hashes the credentials). A plan that refreshed the root lists afresh; a plan that
+// did not (the apply walk, which never refreshes) reuses a list up to releaseCacheTTL
+// old. A create has no refresh: it reuses only a list of the same Terraform run.
+const releaseCacheTTL = 24 * time.Hour
+
+type cachedReleases struct {
+	Listed    time.Time `json:"listed"`
+	Terraform string    `json:"terraform"` // the Terraform run that listed them
+	Releases  []string  `json:"releases"`
+}
+
+// releaseScope says which cached list a plan may reuse.
+type releaseScope int
+
+const (
+	listAfresh        releaseScope = iota // a plan that refreshed the root
+	reuseSameRun                          // a create: a list of this Terraform run
+	reuseSavedPlanRun                     // an update that did not refresh: the apply walk
+)
+
+// releases lists the tool's releases for root as run and e see them, reusing a list
+// that scope allows.
+func (d *providerData) releases(ctx context.Context, c remote.Config, run magento.Runner, e magento.Exec, root string, scope releaseScope) ([]string, error) {
+	file, thisRun := releaseCacheFile(c, e, root), terraformProcess()
+	if b, err := os.ReadFile(file); err == nil && scope != listAfresh {
+		var cached cachedReleases
+		if json.Unmarshal(b, &cached) == nil && time.Since(cached.Listed) < releaseCacheTTL && len(cached.Releases) > 0 &&
+			(scope == reuseSavedPlanRun || cached.Terraform == thisRun) {
+			return cached.Releases, nil
+		}
+	}
+	list, err := magento.Releases(ctx, magento.RunAs(run, e.RunAs), e, root)
+	if err != nil {
+		return nil, err
+	}
+	if b, err := json.Marshal(cachedReleases{Listed: time.Now(), Terraform: thisRun, Releases: list}); err == nil && os.MkdirAll(filepath.Dir(file), 0o700) == nil {
+		_ = os.WriteFile(file, b, 0o600) // a cache: failing to write it costs a Composer run, nothing else
+	}
+	return list, nil
+}
+
+// terraformProcess identifies the Terraform run that started this provider: the
+// parent's PID and, where /proc tells it, the parent's start time (PIDs are reused).
+func terraformProcess() string {
+	ppid := strconv.Itoa(os.Getppid())
+	stat, err := os.ReadFile("/proc/" + ppid + "/stat")
+	if err != nil {
+		return ppid
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) > 19 {
+		return ppid + "@" + fields[19] // starttime, field 22 of stat
+	}
+	return ppid
+}
+
+// releaseCacheFile names the cache entry for one root as one user and Composer see it.
+func releaseCacheFile(c remote.Config, e magento.Exec, root string) string {
+	env := make([]string, 0, len(e.Env))
+	for k, v := range e.Env {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	sum := sha256.Sum256([]byte(strings.Join([]string{c.Address(), c.User, root, e.RunAs, e.Composer, strings.Join(env, "\x00"), e.Auth}, "\x00")))
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "terraform-provider-magento", "releases", hex.EncodeToString(sum[:16])+".json")
+}
