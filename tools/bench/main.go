@@ -6,6 +6,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -55,6 +56,11 @@ type scenario struct {
 	sess    []float64
 	bytes   []float64
 	rss     []int64
+	// drifted roots (the first ones) lag Magento once set up; their plans list
+	// releases, counted by a composer spy that logs to composerLog.
+	drifted      int
+	composerLog  string
+	composerRuns []float64
 }
 
 func run(dir, terraform string, runs, packages int) (err error) {
@@ -115,10 +121,26 @@ func run(dir, terraform string, runs, packages int) (err error) {
 	fmt.Printf("100 installs with %d packages: composer.lock %.1f MB, installed.json %.1f MB\n",
 		packages, float64(lock.Size())/1e6, float64(installed.Size())/1e6)
 
+	driftRoots := make([]string, 20) // a scenario of its own: its drift must not reach the others
+	for i := range driftRoots {
+		driftRoots[i] = filepath.Join(dir, "drift-shops", fmt.Sprintf("shop%03d", i))
+		if err := os.MkdirAll(filepath.Dir(driftRoots[i]), 0o755); err != nil {
+			return err
+		}
+		if out, err := exec.Command("cp", "-a", template, driftRoots[i]).CombinedOutput(); err != nil {
+			return fmt.Errorf("cp: %v %s", err, out)
+		}
+	}
+	spy := filepath.Join(dir, "bin", "composer-spy")
+	composerLog := filepath.Join(dir, "composer-calls")
+	if err := os.WriteFile(spy, []byte("#!/bin/sh\necho \"$1\" >> "+composerLog+"\nexec composer \"$@\"\n"), 0o755); err != nil { //nolint:gosec // the bench's spy
+		return err
+	}
 	scenarios := []*scenario{
 		{name: "20 installs, 1 host", hosts: hosts[:1], roots: roots[:20]},
 		{name: "100 installs, 1 host", hosts: hosts[:1], roots: roots},
 		{name: "100 installs, 4 hosts", hosts: hosts, roots: roots},
+		{name: "20 installs, 5 drifted", hosts: hosts[:1], roots: driftRoots, drifted: 5, composerLog: composerLog},
 	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + realProvider}
 	for i, s := range scenarios {
@@ -132,6 +154,11 @@ func run(dir, terraform string, runs, packages int) (err error) {
 		}
 		if out, err := tf(terraform, s.tfDir, env, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
 			return fmt.Errorf("%s: initial apply: %v\n%s", s.name, err, out)
+		}
+		for _, root := range s.roots[:s.drifted] {
+			if err := downgradeTool(root); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -165,6 +192,10 @@ func (s *scenario) config() string {
 	for i, root := range s.roots {
 		items = append(items, fmt.Sprintf("    { root = %q, port = %d, known_hosts = %q }", root, s.host(i).Port, s.host(i).KnownHosts))
 	}
+	composer := ""
+	if s.composerLog != "" {
+		composer = fmt.Sprintf("  composer     = %q\n", filepath.Join(filepath.Dir(s.composerLog), "bin", "composer-spy"))
+	}
 	return fmt.Sprintf(`terraform {
   required_providers {
     magento = { source = "magento-ops/magento" }
@@ -189,12 +220,12 @@ resource "magento_data_migration_tool" "shop" {
   count        = length(local.shops)
   host         = "127.0.0.1"
   magento_root = local.shops[count.index].root
-  ssh {
+%s  ssh {
     port             = local.shops[count.index].port
     known_hosts_file = local.shops[count.index].known_hosts
   }
 }
-`, h.ClientKey, strings.Join(items, ",\n"))
+`, h.ClientKey, strings.Join(items, ",\n"), composer)
 }
 
 // measurePlan times one `terraform plan` (refresh of every resource) and records the
@@ -205,11 +236,23 @@ func (s *scenario) measurePlan(terraform string, env []string, dir string) error
 	_ = os.Remove(rssFile)
 	before := s.sshdCounts()
 	started := time.Now()
+	if s.composerLog != "" {
+		_ = os.Remove(s.composerLog)
+	}
 	out, err := tf(terraform, s.tfDir, append(env, statsEnv+"="+statsFile, rssEnv+"="+rssFile),
 		"plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color")
 	elapsed := time.Since(started)
-	if err != nil {
+	var exit *exec.ExitError
+	switch {
+	case s.drifted > 0 && errors.As(err, &exit) && exit.ExitCode() == 2: // changes, as expected
+	case s.drifted > 0:
+		return fmt.Errorf("%s: the plan shows no drift or failed: %v\n%s", s.name, err, out)
+	case err != nil:
 		return fmt.Errorf("%s: plan was not empty or failed: %v\n%s", s.name, err, out)
+	}
+	if s.composerLog != "" {
+		b, _ := os.ReadFile(s.composerLog)
+		s.composerRuns = append(s.composerRuns, float64(strings.Count(string(b), "\n")))
 	}
 	after := s.sshdCounts()
 	n := float64(len(s.roots))
@@ -330,7 +373,38 @@ func report(scenarios []*scenario, runs int) {
 			plan.Seconds(), median(s.results["norefresh"]).Seconds(), plain.Seconds(), fl.Seconds(), plan.Seconds()/plain.Seconds(), plan.Seconds()/fl.Seconds(),
 			slices.Min(perRun), slices.Max(perRun), median(s.conns), median(s.sess), median(s.bytes), float64(median(s.rss))/1024)
 	}
+	var inSync, drifted *scenario
+	for _, s := range scenarios {
+		switch {
+		case s.drifted > 0:
+			drifted = s
+		case len(s.roots) == 20:
+			inSync = s
+		}
+	}
+	if inSync != nil && drifted != nil {
+		fmt.Printf("\n%s: plan %.2fs = %.2fx the all-in-sync 20-install plan (%.2fs); composer runs per plan: %.0f (one listing per drifted root: %d)\n",
+			drifted.name, median(drifted.results["plan"]).Seconds(), median(drifted.results["plan"]).Seconds()/median(inSync.results["plan"]).Seconds(),
+			median(inSync.results["plan"]).Seconds(), median(drifted.composerRuns), drifted.drifted)
+	}
 	fmt.Println("\nplan/pl = terraform plan / plain OpenSSH (one ssh per install, php bin/magento + composer show, 10 at a time)")
 	fmt.Println("plan/fl = terraform plan / floor (one ssh per host reading the needed bytes of all its installs); per run: lowest-highest of the runs")
 	fmt.Println("conns = SSH logins per plan (sshd logs); sess/res = sessions per resource; bytes/res = sent + received by the provider's transport")
+}
+
+// downgradeTool makes root's tool lag Magento (2.4.7 -> 2.4.6) as the reader sees it,
+// by editing Composer's installed.json: faster than a composer run over 500 packages.
+func downgradeTool(root string) error {
+	path := filepath.Join(root, "vendor/composer/installed.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, line := range lines {
+		if strings.Contains(line, `"name": "magento/data-migration-tool"`) && i+1 < len(lines) {
+			lines[i+1] = strings.Replace(lines[i+1], `"2.4.7"`, `"2.4.6"`, 1)
+		}
+	}
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644) //nolint:gosec // a shop's metadata is world-readable
 }
