@@ -26,7 +26,7 @@ mkdir -p /run/sshd
 
 # version.dev=no makes it report "Terraform v1.8.5" as a release does, not "-dev"; a
 # binary cached by an older build without the flag is rebuilt.
-if [ ! -x "$terraform_bin" ] || "$terraform_bin" version | head -n 1 | grep -q -- '-dev'; then
+if [ ! -x "$terraform_bin" ] || TF_CLI_CONFIG_FILE=/dev/null "$terraform_bin" version 2>/dev/null | head -n 1 | grep -q -- '-dev'; then
   echo "deps: building Terraform v$terraform_version (about 3 minutes, once)"
   GOBIN=$(dirname "$terraform_bin") go install -ldflags "-X github.com/hashicorp/terraform/version.dev=no" \
     "github.com/hashicorp/terraform@v$terraform_version"
