@@ -2,6 +2,7 @@ package provider
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -125,4 +126,22 @@ resource "magento_data_migration_tool" "shop" {
 			ExpectError: regexp.MustCompile(`(?s)Credentials In composer_env.*COMPOSER_AUTH.*composer_auth`),
 		}},
 	})
+}
+
+// The same through `terraform validate` itself, as a user runs it before any plan.
+func TestAccBlocks_validateNamesTheMisspelledKey(t *testing.T) {
+	w := newCLIWorkspace(t, map[string]string{"main.tf": requireProvider + `
+resource "magento_data_migration_tool" "shop" {
+  host         = "shop1.example.com"
+  magento_root = "/var/www/magento"
+  backup {
+    directry = "/var/backups/magento-dmt"
+  }
+}
+`})
+	out, err := w.run("validate", "-no-color")
+	if flat := strings.Join(strings.Fields(out), " "); err == nil ||
+		!strings.Contains(flat, `An argument named "directry" is not expected here. Did you mean "directory"?`) {
+		t.Fatalf("validate must reject the misspelled key with a hint: %v\n%s", err, out)
+	}
 }

@@ -39,8 +39,9 @@ func main() {
 	terraform := flag.String("terraform", "terraform", "Terraform CLI")
 	runs := flag.Int("runs", 5, "measured runs per scenario")
 	packages := flag.Int("packages", 500, "packages per install (composer.lock size)")
+	only := flag.String("only", "", "run only the scenarios whose name contains this text (e.g. \"20 installs\")")
 	flag.Parse()
-	if err := run(*dir, *terraform, *runs, *packages); err != nil {
+	if err := run(*dir, *terraform, *runs, *packages, *only); err != nil {
 		fmt.Fprintf(os.Stderr, "bench failed: %v\n", err)
 		os.Exit(1)
 	}
@@ -63,7 +64,7 @@ type scenario struct {
 	composerRuns []float64
 }
 
-func run(dir, terraform string, runs, packages int) (err error) {
+func run(dir, terraform string, runs, packages int, only string) (err error) {
 	if dir, err = filepath.Abs(dir); err != nil {
 		return err
 	}
@@ -142,6 +143,7 @@ func run(dir, terraform string, runs, packages int) (err error) {
 		{name: "100 installs, 4 hosts", hosts: hosts, roots: roots},
 		{name: "20 installs, 5 drifted", hosts: hosts[:1], roots: driftRoots, drifted: 5, composerLog: composerLog},
 	}
+	scenarios = slices.DeleteFunc(scenarios, func(s *scenario) bool { return !strings.Contains(s.name, only) })
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + realProvider}
 	for i, s := range scenarios {
 		s.results = map[string][]time.Duration{}
