@@ -107,11 +107,7 @@ func TestReadBatchMixedRoots(t *testing.T) {
 		t.Run(fmt.Sprintf("grep refuses -Z: %v", refuseZ), func(t *testing.T) {
 			prefix, _ := shimGrep(t, refuseZ)
 			got, _ := readWithPrefix(t, prefix, roots)
-			for i, r := range got {
-				if desc := describe(r); desc != want[i] {
-					t.Errorf("root %q: got %q, want %q", roots[i], desc, want[i])
-				}
-			}
+			expectReads(t, roots, got, want)
 		})
 	}
 }

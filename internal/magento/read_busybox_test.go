@@ -36,6 +36,16 @@ func describe(r RootResult) string {
 	return fmt.Sprintf("%s %s %s", r.Installation.MagentoVersion, r.Installation.Edition, r.Installation.DMTVersion)
 }
 
+// expectReads compares each root's answer with want, in describe's words.
+func expectReads(t *testing.T, roots []string, got []RootResult, want []string) {
+	t.Helper()
+	for i, r := range got {
+		if d := describe(r); d != want[i] {
+			t.Errorf("root %q: got %q, want %q", roots[i], d, want[i])
+		}
+	}
+}
+
 // On a host whose sh, grep and awk are BusyBox, every kind of root reads as it does with
 // GNU tools.
 func TestReadOnBusyBoxHost(t *testing.T) {
@@ -57,11 +67,7 @@ func TestReadOnBusyBoxHost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, r := range got {
-				if d := describe(r); d != want[i] {
-					t.Errorf("root %s: got %q, want %q", roots[i], d, want[i])
-				}
-			}
+			expectReads(t, roots, got, want)
 		})
 	}
 }

@@ -20,14 +20,8 @@ import (
 func TestAccDataMigrationTool_lockOfAnotherHost(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	lock := filepath.Join(root, "var", ".tf-magento-dmt.lock")
-	if err := os.MkdirAll(lock, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	// PID 1 exists on every host: a PID check would call this holder alive or dead by chance.
-	if err := os.WriteFile(filepath.Join(lock, "owner"), []byte("1 web2.shop.internal 2026-11-26T03:00:00Z\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	lock := leaveLock(t, root, map[string]string{"owner": "1 web2.shop.internal 2026-11-26T03:00:00Z\n"})
 	before := testenv.Digest(t, root, guardedPaths...)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -112,15 +106,7 @@ func TestAccDataMigrationTool_plantedRestoreMarker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lock := filepath.Join(root, "var", ".tf-magento-dmt.lock")
-	if err := os.MkdirAll(lock, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, content := range map[string]string{"owner": "999999999 " + host + " 2026-11-26T03:00:00Z\n", "changing": archive + "\n"} {
-		if err := os.WriteFile(filepath.Join(lock, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	leaveLock(t, root, map[string]string{"owner": "999999999 " + host + " 2026-11-26T03:00:00Z\n", "changing": archive + "\n"})
 	before := testenv.Digest(t, root, guardedPaths...)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -132,4 +118,19 @@ func TestAccDataMigrationTool_plantedRestoreMarker(t *testing.T) {
 	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
 		t.Fatalf("the planted archive changed the root:\n%s", diff)
 	}
+}
+
+// leaveLock leaves root's lock as another apply would, with these files in it.
+func leaveLock(t *testing.T, root string, files map[string]string) string {
+	t.Helper()
+	lock := filepath.Join(root, "var", ".tf-magento-dmt.lock")
+	if err := os.MkdirAll(lock, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(lock, name), []byte(content), 0o644); err != nil { //nolint:gosec // as the apply script writes them
+			t.Fatal(err)
+		}
+	}
+	return lock
 }
