@@ -123,7 +123,9 @@ fi
 archive="$backup_dir/$archive_prefix$(date -u +%Y%m%dT%H%M%SZ)-$$.tar.gz"
 members=""
 for p in $backed_up; do [ -e "$root/$p" ] && members="$members $p"; done
-(umask 077 && tar -czf "$archive" -C "$root" $members) || fail backup "tar could not write $archive"
+# noclobber: the archive is a new file (O_EXCL), never one planted there or a link out
+# of the directory (var/ is often writable by the web server's user).
+(umask 077 && set -C && tar -czf - -C "$root" $members > "$archive") || fail backup "tar could not write $archive (or it existed already)"
 tar -tzf "$archive" >/dev/null || fail backup "$archive is not readable after writing it"
 say "@backup $archive"
 
