@@ -151,7 +151,7 @@ else
 func readScript(roots []string, tools *Tools) string {
 	var b strings.Builder
 	b.WriteString(extractPrelude)
-	b.WriteString("b=" + remote.Quote(batchAWK) + "\nR() { case $1 in\n")
+	b.WriteString("R() { case $1 in\n")
 	var fast, slowOnly []string
 	for i, root := range roots {
 		fmt.Fprintf(&b, "%d) r=%s ;;\n", i, remote.Quote(root))
@@ -164,7 +164,19 @@ func readScript(roots []string, tools *Tools) string {
 		}
 	}
 	b.WriteString("esac; }\n")
-	b.WriteString(`S() { R "$1"; echo "@root $1"
+	b.WriteString(readRoots(strings.Join(fast, " "), strings.Join(slowOnly, " ")))
+	if tools != nil {
+		fmt.Fprintf(&b, "echo \"@php $(%s -v 2>&1 | head -n 1)\"\n", remote.Quote(tools.PHP))
+		fmt.Fprintf(&b, "echo \"@composer $(COMPOSER_ALLOW_SUPERUSER=1 %s --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n", remote.Quote(tools.Composer))
+	}
+	return b.String()
+}
+
+// readRoots reads the roots numbered fast (shell words: the grep path first) and
+// slowOnly (the per-root path only), given a function R that sets $r to root N.
+func readRoots(fast, slowOnly string) string {
+	return "b=" + remote.Quote(batchAWK) + `
+S() { R "$1"; echo "@root $1"
 ` + rootChecks + `o=$(x "$r/` + fileLock + `" lock; x "$r/` + fileInstalled + `" installed); [ -z "$o" ] || printf '%s\n' "$o"
 case "$o" in *"@pkg lock magento/product-"*|*"@pkg lock magento/magento2-base "*) ;; *) x "$r/` + fileRootJSON + `" root ;; esac
 if [ -d "$r/` + dirDMT + `" ]; then echo "@dmtdir yes"
@@ -173,7 +185,7 @@ else echo "@dmtdir no"; fi
 fi; }
 ` + "s=" + remote.Quote("\x01") + `; nl='
 '; m=; set --
-for k in ` + strings.Join(fast, " ") + `; do R $k; echo "@root $k"
+for k in ` + fast + `; do R $k; echo "@root $k"
 ` + rootChecks + `d=no; [ ! -d "$r/` + dirDMT + `" ] || d=yes; echo "@dmtdir $d"; e=
   for q in "$r/` + fileLock + `" "$r/` + fileInstalled + `"; do
     { [ -e "$q" ] && [ ! -d "$q" ]; } || continue
@@ -183,12 +195,7 @@ for k in ` + strings.Join(fast, " ") + `; do R $k; echo "@root $k"
 fi
 done
 o=$({ printf '%s%s@end\n' "$m" "$s"; [ $# -eq 0 ] || grep -H -Z -E -A1 -- "$i" "$@" 2>/dev/null | tr '\000' "$s"; } | awk "$b")
-case "$o" in *@slow*) printf '%s\n' "${o%@slow*}"; set -- ${o##*@slow} ;; *) set -- ` + strings.Join(fast, " ") + ` ;; esac
-for k in "$@" ` + strings.Join(slowOnly, " ") + `; do S "$k"; done
-`)
-	if tools != nil {
-		fmt.Fprintf(&b, "echo \"@php $(%s -v 2>&1 | head -n 1)\"\n", remote.Quote(tools.PHP))
-		fmt.Fprintf(&b, "echo \"@composer $(COMPOSER_ALLOW_SUPERUSER=1 %s --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n", remote.Quote(tools.Composer))
-	}
-	return b.String()
+case "$o" in *@slow*) printf '%s\n' "${o%@slow*}"; set -- ${o##*@slow} ;; *) set -- ` + fast + ` ;; esac
+for k in "$@" ` + slowOnly + `; do S "$k"; done
+`
 }

@@ -2,12 +2,16 @@ package provider
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/hashicorp/go-version"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
 // A provider binary built from this source, shared by the CLI-driven tests.
@@ -132,5 +136,37 @@ func (w *cliWorkspace) showJSON(args ...string) shownJSON {
 func removeBuiltProvider() {
 	if buildProviderDir != "" {
 		_ = os.RemoveAll(buildProviderDir)
+	}
+}
+
+// skipCLIBelow applies tfversion checks (SkipBelow, ...) to the CLI of
+// TF_ACC_TERRAFORM_PATH, as resource.Test's TerraformVersionChecks do, for the tests
+// that drive the CLI themselves.
+func skipCLIBelow(t *testing.T, checks ...tfversion.TerraformVersionCheck) {
+	t.Helper()
+	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if os.Getenv("TF_ACC") == "" || cli == "" {
+		t.Skip("acceptance test: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH (make testacc)")
+	}
+	out, err := exec.Command(cli, "version", "-json").Output() //nolint:gosec // the test's own CLI
+	var doc struct {
+		Version string `json:"terraform_version"`
+	}
+	if err == nil {
+		err = json.Unmarshal(out, &doc)
+	}
+	v, verr := version.NewVersion(doc.Version)
+	if err != nil || verr != nil {
+		t.Fatalf("reading the version of %s: %v %v\n%s", cli, err, verr, out)
+	}
+	for _, check := range checks {
+		var resp tfversion.CheckTerraformVersionResponse
+		check.CheckTerraformVersion(context.Background(), tfversion.CheckTerraformVersionRequest{TerraformVersion: v}, &resp)
+		if resp.Error != nil {
+			t.Fatal(resp.Error)
+		}
+		if resp.Skip != "" {
+			t.Skip(resp.Skip)
+		}
 	}
 }

@@ -4,14 +4,15 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
@@ -19,8 +20,9 @@ import (
 )
 
 var (
-	_ provider.Provider              = (*magentoProvider)(nil)
-	_ provider.ProviderWithFunctions = (*magentoProvider)(nil)
+	_ provider.Provider                  = (*magentoProvider)(nil)
+	_ provider.ProviderWithFunctions     = (*magentoProvider)(nil)
+	_ provider.ProviderWithListResources = (*magentoProvider)(nil)
 )
 
 // Connector hands out a Runner for a host. The real one shares SSH connections through
@@ -72,8 +74,9 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 		Blocks: map[string]pschema.Block{"ssh": providerSSHBlock()},
 		Attributes: map[string]pschema.Attribute{
 			"composer_auth": pschema.StringAttribute{
-				Optional:  true,
-				Sensitive: true,
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{composerAuthJSON},
 				MarkdownDescription: "JSON for Composer's `COMPOSER_AUTH`, usually the repo.magento.com keys: " +
 					"`{\"http-basic\":{\"repo.magento.com\":{\"username\":\"<public key>\",\"password\":\"<private key>\"}}}`. " +
 					"It reaches the host on the SSH session's standard input, never in a command line, environment request, log or state.",
@@ -105,17 +108,14 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 		warnInsecure(&resp.Diagnostics, path.Root("ssh"), ssh.InsecureIgnoreHostKey)
 	}
 	if v := cfg.ComposerAuth; !v.IsNull() && !v.IsUnknown() {
-		if !json.Valid([]byte(v.ValueString())) {
-			// Never echo the value: it holds repository credentials.
-			resp.Diagnostics.AddAttributeError(path.Root("composer_auth"), "Invalid Composer Auth",
-				"composer_auth must be JSON as COMPOSER_AUTH expects, for example "+
-					`{"http-basic":{"repo.magento.com":{"username":"...","password":"..."}}}.`)
-			return
-		}
-		data.composerAuth = v.ValueString()
+		data.composerAuth = v.ValueString() // JSON: checked by its validator
 	}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+}
+
+func (p *magentoProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{newDataMigrationToolList}
 }
 
 func (p *magentoProvider) DataSources(context.Context) []func() datasource.DataSource {

@@ -32,13 +32,14 @@ func (d *providerData) readInstallation(ctx context.Context, run magento.Runner,
 }
 
 // secretFieldKeys are log field names whose values are always masked.
-var secretFieldKeys = []string{"private_key", "private_key_passphrase", "password", "composer_auth", "COMPOSER_AUTH"}
+var secretFieldKeys = []string{"private_key", "private_key_passphrase", "password", "composer_auth", "composer_auth_wo", "COMPOSER_AUTH"}
 
-// logContext masks every secret this provider holds in all log output of ctx.
-func (d *providerData) logContext(ctx context.Context) context.Context {
+// logContext masks every secret this provider holds, and extra ones (a resource's
+// write-only credentials), in all log output of ctx.
+func (d *providerData) logContext(ctx context.Context, extra ...string) context.Context {
 	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, secretFieldKeys...)
 	var secrets []string
-	for _, s := range []string{d.base.PrivateKey, d.base.PrivateKeyPassphrase, d.base.Password, d.composerAuth} {
+	for _, s := range append([]string{d.base.PrivateKey, d.base.PrivateKeyPassphrase, d.base.Password, d.composerAuth}, extra...) {
 		if s != "" {
 			secrets = append(secrets, s)
 		}

@@ -29,6 +29,9 @@ func newDataMigrationToolResource() resource.Resource { return &dataMigrationToo
 
 func (r *dataMigrationToolResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_data_migration_tool"
+	// The identity holds the SSH user and port where they are not the provider's, and
+	// moving a shop's SSH port is an in-place update.
+	resp.ResourceBehavior.MutableIdentity = true
 }
 
 func (r *dataMigrationToolResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -61,6 +64,9 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	if !known {
 		resp.Diagnostics.AddWarning("Refresh Deferred Until Apply", unknownSSHDetail+
 			" The state of "+m.MagentoRoot.ValueString()+" is kept as last read; the apply reads the host before it changes anything.")
+		if resp.Identity != nil && resp.Identity.Raw.IsFullyNull() { // state from before identities: host and root are known
+			resp.Diagnostics.Append(resp.Identity.Set(ctx, identityModel{Host: m.Host, MagentoRoot: m.MagentoRoot, User: types.StringNull(), Port: types.Int64Null()})...)
+		}
 		return
 	}
 	run := r.runner(ctx, &m, &resp.Diagnostics)
@@ -84,6 +90,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		"id": connectionID(conn, m.MagentoRoot.ValueString())} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(p), v)...)
 	}
+	r.setIdentity(ctx, resp.Identity, conn, &m, &resp.Diagnostics)
 }
 
 func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -95,7 +102,7 @@ func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.Cre
 	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
 	resp.Diagnostics.Append(diags...)
 	plan.LastBackup = types.StringNull()
-	r.converge(ctx, &plan, req.Config, timeout, nil, &resp.Diagnostics)
+	r.converge(ctx, &plan, req.Config, timeout, nil, resp.Identity, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -110,14 +117,18 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 		return
 	}
 	plan.LastBackup = state.LastBackup
-	// Only settings changed (backup, run_as, composer_env, ...): nothing runs on the host.
+	// Only settings changed (backup, run_as, composer_env, composer_auth_wo_version, ...):
+	// nothing runs on the host.
 	if !plan.Version.IsUnknown() && plan.Version.Equal(state.Version) {
+		if conn, known := plan.connection(ctx, r.data, &resp.Diagnostics); known {
+			r.setIdentity(ctx, resp.Identity, conn, &plan, &resp.Diagnostics)
+		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
 	resp.Diagnostics.Append(diags...)
-	r.converge(ctx, &plan, req.Config, timeout, &state, &resp.Diagnostics)
+	r.converge(ctx, &plan, req.Config, timeout, &state, resp.Identity, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -127,14 +138,16 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 // converge brings the host in line with plan within timeout and records the result in
 // plan. The pin comes from configuration: a planned version may just be the in-sync one.
 // The host must still be as the plan saw it: Magento's version, and for an update the
-// installed tool (prior, the state the plan was made from).
+// installed tool (prior, the state the plan was made from). The resource's identity
+// goes to identity.
 func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigrationToolModel, config tfsdk.Config, timeout time.Duration,
-	prior *dataMigrationToolModel, diags *diag.Diagnostics) {
-	ctx, cancel := context.WithTimeout(r.data.logContext(ctx), timeout)
+	prior *dataMigrationToolModel, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+	auth, _ := r.composerAuth(ctx, config, diags) // known: apply has the whole configuration
+	ctx, cancel := context.WithTimeout(r.data.logContext(ctx, auth), timeout)
 	defer cancel()
 	var pin types.String
 	diags.Append(config.GetAttribute(ctx, path.Root("version"), &pin)...)
-	exec := plan.exec(ctx, r.data, diags)
+	exec := plan.exec(ctx, auth, diags)
 	params := magento.ConvergeParams{ChangeParams: plan.changeParams(ctx, diags), Pin: pin.ValueString()}
 	if v := plan.MagentoVersion; !v.IsUnknown() && !v.IsNull() {
 		params.ExpectMagento = v.ValueString()
@@ -167,6 +180,7 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	plan.setInstallation(inst)
 	conn, _ := plan.connection(ctx, r.data, diags)
 	plan.ID = types.StringValue(connectionID(conn, params.Root))
+	r.setIdentity(ctx, identity, conn, plan, diags)
 	if res.Archive != "" {
 		plan.LastBackup = types.StringValue(res.Archive)
 	}
@@ -182,7 +196,7 @@ func (r *dataMigrationToolResource) Delete(ctx context.Context, req resource.Del
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(r.data.logContext(ctx), timeout)
 	defer cancel()
-	exec := state.exec(ctx, r.data, &resp.Diagnostics)
+	exec := state.exec(ctx, r.data.composerAuth, &resp.Diagnostics) // destroy has no configuration: no composer_auth_wo
 	params := state.changeParams(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -39,15 +41,47 @@ func parseImportID(id string) (importID, error) {
 	return out, nil
 }
 
-// ImportState sets host and magento_root, and ssh.user / ssh.port only where they
-// differ from the provider's defaults, so the read that follows reaches the host. The
-// schema defaults are set too, so a configuration with only host and magento_root plans
-// no changes after the import.
+// importIDFromIdentity is the importID an import block's identity names.
+func importIDFromIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (importID, bool) {
+	var m identityModel
+	if diags.Append(identity.Get(ctx, &m)...); diags.HasError() {
+		return importID{}, false
+	}
+	id := importID{host: m.Host.ValueString(), root: m.MagentoRoot.ValueString(), user: m.User.ValueString(), port: int(m.Port.ValueInt64())}
+	for _, problem := range []struct {
+		bad        bool
+		attr, what string
+	}{
+		{id.host == "", "host", "must name the host"},
+		{!strings.HasPrefix(id.root, "/"), "magento_root", "must be the absolute path of the Magento root"},
+		{!m.Port.IsNull() && (id.port < 1 || id.port > 65535), "port", "must be a TCP port (1-65535)"},
+	} {
+		if problem.bad {
+			diags.AddAttributeError(path.Root(problem.attr), "Invalid Import Identity", fmt.Sprintf("identity.%s %s.", problem.attr, problem.what))
+			return importID{}, false
+		}
+	}
+	return id, true
+}
+
+// ImportState takes an import ID (ssh://user@host:port/root) or, on Terraform 1.12 and
+// later, an identity { host, magento_root, user, port }. It sets host and magento_root,
+// and ssh.user / ssh.port only where they differ from the provider's defaults, so the
+// read that follows reaches the host. The schema defaults are set too, so a
+// configuration with only host and magento_root plans no changes after the import.
 func (r *dataMigrationToolResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, err := parseImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
-		return
+	var id importID
+	if req.ID == "" && req.Identity != nil {
+		var ok bool
+		if id, ok = importIDFromIdentity(ctx, req.Identity, &resp.Diagnostics); !ok {
+			return
+		}
+	} else {
+		var err error
+		if id, err = parseImportID(req.ID); err != nil {
+			resp.Diagnostics.AddError("Invalid Import ID", err.Error())
+			return
+		}
 	}
 	for attr, v := range map[string]any{
 		"host": id.host, "magento_root": id.root, "php": "php", "composer": "composer", "remove_on_destroy": true, "carry_custom_files": true, "on_missing_release": missingReleaseWarn,

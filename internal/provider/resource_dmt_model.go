@@ -26,6 +26,8 @@ type dataMigrationToolModel struct {
 	RemoveOnDestroy  types.Bool     `tfsdk:"remove_on_destroy"`
 	CarryCustom      types.Bool     `tfsdk:"carry_custom_files"`
 	OnMissingRelease types.String   `tfsdk:"on_missing_release"`
+	ComposerAuthWO   types.String   `tfsdk:"composer_auth_wo"` // write-only: null in plan and state
+	ComposerAuthWOV  types.Int64    `tfsdk:"composer_auth_wo_version"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 	MagentoVersion   types.String   `tfsdk:"magento_version"`
 	MagentoEdition   types.String   `tfsdk:"magento_edition"`
@@ -45,10 +47,10 @@ func (m *dataMigrationToolModel) connection(ctx context.Context, d *providerData
 	return c, known
 }
 
-// exec is how php and composer run for this resource; the credentials come from the
-// provider (never from state).
-func (m *dataMigrationToolModel) exec(ctx context.Context, d *providerData, diags *diag.Diagnostics) magento.Exec {
-	e := magento.Exec{RunAs: m.RunAs.ValueString(), PHP: stringOr(m.PHP, "php"), Composer: stringOr(m.Composer, "composer"), Auth: d.composerAuth}
+// exec is how php and composer run for this resource with the Composer credentials
+// auth (never from state: see composerAuth).
+func (m *dataMigrationToolModel) exec(ctx context.Context, auth string, diags *diag.Diagnostics) magento.Exec {
+	e := magento.Exec{RunAs: m.RunAs.ValueString(), PHP: stringOr(m.PHP, "php"), Composer: stringOr(m.Composer, "composer"), Auth: auth}
 	if !m.ComposerEnv.IsNull() && !m.ComposerEnv.IsUnknown() {
 		diags.Append(m.ComposerEnv.ElementsAs(ctx, &e.Env, false)...)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
@@ -83,7 +84,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 			return
 		}
 		var ok bool
-		if version, ok = r.planTarget(ctx, &plan, magentoVersion.ValueString(), installed, pin.ValueString(), req.State.Raw.IsNull(), resp); !ok {
+		if version, ok = r.planTarget(ctx, &plan, req.Config, magentoVersion.ValueString(), installed, pin.ValueString(), req.State.Raw.IsNull(), resp); !ok {
 			return
 		}
 		if !version.Equal(installed) {
@@ -100,15 +101,16 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 // root per Terraform run. No release for Magento's version: with on_missing_release =
 // "warn" the plan keeps installed (no change) and warns; "error" fails. Settings not
 // known until apply: unknown, resolved then. ok is false when an error was added.
-func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMigrationToolModel, magentoVersion string, installed types.String,
+func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMigrationToolModel, config tfsdk.Config, magentoVersion string, installed types.String,
 	pin string, create bool, resp *resource.ModifyPlanResponse) (types.String, bool) {
-	ctx = r.data.logContext(ctx)
+	auth, authKnown := r.composerAuth(ctx, config, &resp.Diagnostics)
+	ctx = r.data.logContext(ctx, auth)
 	conn, known := plan.connection(ctx, r.data, &resp.Diagnostics)
-	if !known {
+	if !known || !authKnown {
 		return types.StringUnknown(), !resp.Diagnostics.HasError()
 	}
 	run := r.runner(ctx, plan, &resp.Diagnostics)
-	exec := plan.exec(ctx, r.data, &resp.Diagnostics)
+	exec := plan.exec(ctx, auth, &resp.Diagnostics)
 	if run == nil || resp.Diagnostics.HasError() {
 		return types.StringUnknown(), false
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -31,6 +32,12 @@ const (
 )
 
 var missingReleaseModes = []string{missingReleaseWarn, missingReleaseError}
+
+// Attribute names that code outside the schema reads.
+const (
+	attrComposerAuthWO        = "composer_auth_wo"
+	attrComposerAuthWOVersion = "composer_auth_wo_version"
+)
 
 func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 	computed := func(desc string) schema.StringAttribute {
@@ -98,7 +105,7 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"composer_env": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(magento.EnvKeyPattern, "must be an environment variable name"), notACredential)},
 				MarkdownDescription: "Extra environment for composer. `COMPOSER_MEMORY_LIMIT=-1` and `COMPOSER_NO_INTERACTION=1` apply " +
-					"unless set here. Not secret (it is stored in state): put repository credentials in the provider's `composer_auth`."},
+					"unless set here. Not secret (it is stored in state): put repository credentials in the provider's `composer_auth` or in `composer_auth_wo`."},
 			"preserve_paths": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.List{listvalidator.ValueStringsAre(relativePath)},
 				MarkdownDescription: "Paths relative to the tool's directory (such as `etc/opensource-to-opensource/1.9.4.5/map.xml`) " +
@@ -112,6 +119,18 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "After an upgrade, copy every file of the old tool directory that the new release does not ship (the `config.xml`, " +
 					"`map.xml` and other files operators create next to the `.dist` files, which Composer deletes) into the new version, and name them " +
 					"in a warning. `preserve_paths` still forces a path over, shipped or not. Defaults to `true`."},
+			attrComposerAuthWO: schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
+				Validators: []validator.String{composerAuthJSON},
+				MarkdownDescription: "Composer credentials for this shop only, as the provider's `composer_auth` (JSON for `COMPOSER_AUTH`), which they " +
+					"replace for this resource: shops of one fleet with their own repo.magento.com keys, in one provider block and a `for_each`. " +
+					"Write-only (Terraform and OpenTofu 1.11 or later; older versions reject it): never in plan or state, so an ephemeral value " +
+					"or a variable is fine. It reaches Composer on the SSH session's standard input, as `composer_auth` does. Terraform sends no " +
+					"configuration on destroy, so `composer remove` on destroy uses the provider's `composer_auth`. Changing only the value " +
+					"does not show in a plan: bump `" + attrComposerAuthWOVersion + "` with it."},
+			attrComposerAuthWOVersion: schema.Int64Attribute{Optional: true,
+				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(attrComposerAuthWO))},
+				MarkdownDescription: "Any number; change it when `" + attrComposerAuthWO + "` changes. The change is an update that runs nothing on " +
+					"the host: the new credentials are used the next time Composer runs (a plan that lists releases, an upgrade)."},
 			"remove_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "On destroy, back up and run `composer remove magento/data-migration-tool`. `false` only forgets the resource. Defaults to `true`."},
 

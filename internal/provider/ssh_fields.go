@@ -4,6 +4,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	lschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -163,6 +164,33 @@ func resourceAttributes(fields []sshField) map[string]rschema.Attribute {
 			attrs[f.name] = rschema.BoolAttribute{Optional: true, MarkdownDescription: f.desc}
 		default:
 			attrs[f.name] = rschema.StringAttribute{Required: f.required, Optional: !f.required,
+				MarkdownDescription: f.desc, Validators: f.stringValidators()}
+		}
+	}
+	return attrs
+}
+
+// listSSHBlock is the list resource's ssh block: the resource's, so a result's ssh
+// block is the one its generated resource needs.
+func listSSHBlock() lschema.Block {
+	return lschema.SingleNestedBlock{MarkdownDescription: overrideSSHDesc, Attributes: listAttributes(sshFields),
+		Blocks: map[string]lschema.Block{"bastion": lschema.ListNestedBlock{MarkdownDescription: bastionBlockDesc,
+			NestedObject: lschema.NestedBlockObject{Attributes: listAttributes(bastionFields)}}}}
+}
+
+func listAttributes(fields []sshField) map[string]lschema.Attribute {
+	attrs := map[string]lschema.Attribute{}
+	for _, f := range fields {
+		if f.providerOnly {
+			continue
+		}
+		switch f.kind {
+		case kindInt:
+			attrs[f.name] = lschema.Int64Attribute{Optional: true, MarkdownDescription: f.desc, Validators: portValidators}
+		case kindBool:
+			attrs[f.name] = lschema.BoolAttribute{Optional: true, MarkdownDescription: f.desc}
+		default:
+			attrs[f.name] = lschema.StringAttribute{Required: f.required, Optional: !f.required,
 				MarkdownDescription: f.desc, Validators: f.stringValidators()}
 		}
 	}

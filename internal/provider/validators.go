@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -69,6 +70,16 @@ var notACredential = stringRule{"not a credential variable (COMPOSER_AUTH, *_TOK
 			"Put repository credentials in the provider's composer_auth (JSON for COMPOSER_AUTH, sent on the SSH session's standard input).", k)
 	}
 	return "", ""
+}}
+
+// composerAuthJSON accepts what COMPOSER_AUTH accepts: JSON. The value is never
+// echoed: it holds repository credentials.
+var composerAuthJSON = stringRule{"JSON for COMPOSER_AUTH", func(v string) (string, string) {
+	if json.Valid([]byte(v)) {
+		return "", ""
+	}
+	return "Invalid Composer Auth", "The value must be JSON as COMPOSER_AUTH expects, for example " +
+		`{"http-basic":{"repo.magento.com":{"username":"<public key>","password":"<private key>"}}}. It is not shown here: it holds credentials.`
 }}
 
 // runAsValidators accept a POSIX user name for sudo -n -u.

@@ -1,0 +1,120 @@
+package magento
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+// GlobChars are the shell glob characters a search path may use; everything else in
+// it is literal.
+const GlobChars = "*?[]"
+
+// Discover finds the Magento 2 roots among the directories that patterns (absolute
+// paths with shell globs: * ? [...]) match on the host, and reads each, in one remote
+// command. Directories that are not Magento (no composer.json, no Magento package) are
+// left out; one that cannot be read is in the result with its error (an
+// *InstallError of kind ErrUnreadable). A directory matched twice is read once; the
+// results are sorted by root.
+func Discover(ctx context.Context, r Runner, patterns []string) ([]RootResult, error) {
+	res, err := runRead(ctx, r, "discover Magento installations", discoverScript(patterns))
+	if err != nil {
+		return nil, fmt.Errorf("searching %s: %w%s", strings.Join(patterns, ", "), err, causeHint(err))
+	}
+	candidates := parseCandidates(res.Stdout)
+	read, err := parseRead(res.Stdout, candidates, false)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var found []RootResult
+	for i, c := range read {
+		root := cleanRoot(candidates[i])
+		if seen[root] {
+			continue
+		}
+		seen[root] = true
+		var install *InstallError
+		if errors.As(c.Err, &install) && install.Kind != ErrUnreadable {
+			continue // not a Magento root: skipped silently
+		}
+		c.Installation.Root = root
+		found = append(found, c)
+	}
+	slices.SortFunc(found, func(a, b RootResult) int { return strings.Compare(a.Installation.Root, b.Installation.Root) })
+	return found, nil
+}
+
+// discoverScript expands the patterns on the host, numbers the directories they match
+// ("@cand N PATH"), then reads them as readScript does. A path with a newline or \1
+// (no real root has one) is left out: the output is line-based.
+func discoverScript(patterns []string) string {
+	words := make([]string, len(patterns))
+	for i, p := range patterns {
+		words[i] = globWord(p)
+	}
+	return extractPrelude + "s=" + remote.Quote("\x01") + `; nl='
+'; n=0; fast=
+for r in ` + strings.Join(words, " ") + `; do
+  [ -d "$r" ] || continue
+  case $r in *"$nl"*|*"$s"*) continue ;; esac
+  eval "c$n=\$r"; echo "@cand $n $r"; fast="$fast $n"; n=$((n + 1))
+done
+R() { eval "r=\$c$1"; }
+` + readRoots("$fast", "")
+}
+
+// globWord is pattern as one shell word whose glob characters the shell expands;
+// everything else is quoted, so nothing else in it ($, `, ;, spaces) is interpreted.
+func globWord(pattern string) string {
+	var b, lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			b.WriteString(remote.Quote(lit.String()))
+			lit.Reset()
+		}
+	}
+	for _, c := range pattern {
+		if strings.ContainsRune(GlobChars, c) {
+			flush()
+			b.WriteRune(c)
+		} else {
+			lit.WriteRune(c)
+		}
+	}
+	flush()
+	return b.String()
+}
+
+// parseCandidates returns the paths of the "@cand N PATH" lines, by N.
+func parseCandidates(out []byte) []string {
+	var paths []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "@cand ")
+		if !ok {
+			continue
+		}
+		var n int
+		if _, err := fmt.Sscanf(rest, "%d ", &n); err != nil || n != len(paths) {
+			continue // noise from rc files
+		}
+		_, path, _ := strings.Cut(rest, " ")
+		paths = append(paths, path)
+	}
+	return paths
+}
+
+// cleanRoot drops the trailing slash a pattern such as /var/www/*/ leaves.
+func cleanRoot(p string) string {
+	if t := strings.TrimRight(p, "/"); t != "" {
+		return t
+	}
+	return "/"
+}

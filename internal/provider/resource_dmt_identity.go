@@ -1,0 +1,55 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+var _ resource.ResourceWithIdentity = (*dataMigrationToolResource)(nil)
+
+// identityModel names one installation: a Magento root on a host, reached as a user on
+// a port. user and port are null where they are the provider's, so the identity of a
+// fleet on one provider block is host and root.
+type identityModel struct {
+	Host        types.String `tfsdk:"host"`
+	MagentoRoot types.String `tfsdk:"magento_root"`
+	User        types.String `tfsdk:"user"`
+	Port        types.Int64  `tfsdk:"port"`
+}
+
+func (r *dataMigrationToolResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"host":         identityschema.StringAttribute{RequiredForImport: true, Description: "Host name or IP address of the Magento server."},
+		"magento_root": identityschema.StringAttribute{RequiredForImport: true, Description: "Absolute path of the Magento root on the host."},
+		"user":         identityschema.StringAttribute{OptionalForImport: true, Description: "SSH user, where it is not the provider's."},
+		"port":         identityschema.Int64Attribute{OptionalForImport: true, Description: "SSH port, where it is not the provider's."},
+	}}
+}
+
+// identityFor is the identity of root reached with c; base holds the provider's defaults.
+func identityFor(c, base remote.Config, host, root string) identityModel {
+	id := identityModel{Host: types.StringValue(host), MagentoRoot: types.StringValue(root), User: types.StringNull(), Port: types.Int64Null()}
+	if c.User != base.User {
+		id.User = types.StringValue(c.User)
+	}
+	if c.Port != base.Port {
+		id.Port = types.Int64Value(int64(c.Port))
+	}
+	return id
+}
+
+// setIdentity records the identity of m reached with c.
+func (r *dataMigrationToolResource) setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, c remote.Config, m *dataMigrationToolModel, diags *diag.Diagnostics) {
+	if identity == nil {
+		return // a CLI without resource identity (Terraform < 1.12)
+	}
+	id := identityFor(c, r.data.base, m.Host.ValueString(), m.MagentoRoot.ValueString())
+	diags.Append(identity.Set(ctx, id)...)
+}
