@@ -10,13 +10,9 @@ version=$2
 built() { [ -x "$out" ] && [ "$(TF_CLI_CONFIG_FILE=/dev/null "$out" version 2>/dev/null | sed -n 1p)" = "Terraform v$version" ]; }
 built && exit 0
 echo "deps: building Terraform v$version from its module source (about 4 minutes, once)"
-dir=$(go mod download -json "github.com/hashicorp/terraform@v$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-[ -n "$dir" ] || { echo "could not download github.com/hashicorp/terraform@v$version" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
-cp -r "$dir" "$work/src"
-chmod -R u+w "$work/src"
-cd "$work/src"
+. "$(dirname "$0")/module-source.sh"
+copy_module github.com/hashicorp/terraform "$version"
+cd "$src"
 
 dropped='azure consul cos gcs kubernetes oci oss pg s3'
 pattern='internal/legacy'

@@ -6,11 +6,7 @@ out=$1
 version=$2
 [ -x "$out" ] && exit 0
 echo "deps: building OpenTofu v$version from source (a few minutes, once)"
-dir=$(go mod download -json "github.com/opentofu/opentofu@v$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-[ -n "$dir" ] || { echo "could not download github.com/opentofu/opentofu@v$version" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
-cp -r "$dir" "$work/src"
-chmod -R u+w "$work/src"
+. "$(dirname "$0")/module-source.sh"
+copy_module github.com/opentofu/opentofu "$version"
 mkdir -p "$(dirname "$out")"
-(cd "$work/src" && CGO_ENABLED=0 go build -o "$out" ./cmd/tofu)
+(cd "$src" && CGO_ENABLED=0 go build -o "$out" ./cmd/tofu)

@@ -104,6 +104,8 @@ type shownJSON struct {
 		Address string `json:"address"`
 		Type    string `json:"type"`
 		Change  struct {
+			Actions      []string       `json:"actions"`
+			After        map[string]any `json:"after"`
 			AfterUnknown map[string]any `json:"after_unknown"`
 		} `json:"change"`
 	} `json:"resource_changes"`

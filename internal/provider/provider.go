@@ -112,6 +112,7 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *magentoProvider) ListResources(context.Context) []func() list.ListResource {

@@ -166,7 +166,7 @@ func TestAccDataMigrationTool_writeOnlyNeedsANewerCLI(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
 			Config:      r.dmtConfig(root, fmt.Sprintf("  composer_auth_wo = %q", composerAuthFor("shop", "s"))),
-			ExpectError: regexp.MustCompile(`(?s)Write-only attributes are only supported in Terraform\s+1\.11 and later`),
+			ExpectError: regexp.MustCompile(`Write-only\s+attributes\s+are\s+only\s+supported\s+in\s+Terraform\s+1\.11\s+and\s+later`),
 		}},
 	})
 	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
