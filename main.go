@@ -17,7 +17,8 @@ import (
 var version = "dev"
 
 // statsEnv names a file that receives the SSH transport's counters (connections,
-// sessions, bytes) when the provider process ends; `make bench` uses it.
+// sessions, bytes) when the provider process ends; `make bench` sets it. Unset (the
+// default), nothing is counted.
 const statsEnv = "TF_MAGENTO_STATS_FILE"
 
 func main() {
@@ -25,21 +26,36 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 	if !debug {
-		provider.TuneProcess() // in debug mode the logs go to the developer's terminal
+		tuneProcess()
 	}
 
-	pool := remote.NewPool()
+	statsFile := os.Getenv(statsEnv)
+	pool := newPool(statsFile)
 	err := providerserver.Serve(context.Background(), provider.NewWithPool(version, pool), providerserver.ServeOpts{
 		Address: "registry.terraform.io/magento-ops/magento",
 		Debug:   debug,
 	})
 	pool.Close()
-	if path := os.Getenv(statsEnv); path != "" {
-		if b, jerr := json.Marshal(pool.Stats.Snapshot()); jerr == nil {
-			_ = os.WriteFile(path, b, 0o600)
-		}
-	}
+	writeStats(pool, statsFile)
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// newPool is the SSH connection pool; it counts what it does only for statsFile.
+func newPool(statsFile string) *remote.Pool {
+	if statsFile == "" {
+		return remote.NewPool()
+	}
+	return remote.NewCountingPool()
+}
+
+// writeStats writes the pool's counters to statsFile, if any.
+func writeStats(pool *remote.Pool, statsFile string) {
+	if statsFile == "" || pool.Stats == nil {
+		return
+	}
+	if b, err := json.Marshal(pool.Stats.Snapshot()); err == nil {
+		_ = os.WriteFile(statsFile, b, 0o600)
 	}
 }

@@ -12,8 +12,11 @@ import (
 // (100 ms is common). So for each host and user at most one read command is in flight;
 // reads that arrive meanwhile, or within Window of each other, share the next one.
 type ReadBatcher struct {
-	Window   time.Duration // how long a batch waits for more reads before it goes
-	MaxRoots int           // a batch this big goes as soon as nothing is in flight; it also keeps the command well below Linux's 128 KiB limit for one argument
+	Window time.Duration // how long a batch waits for more reads before it goes
+	// MaxRoots: a batch this big goes without waiting out Window, once nothing is in
+	// flight. It is not a cap: reads that arrive meanwhile still join it (Terraform's
+	// -parallelism, 10 by default, bounds how many can).
+	MaxRoots int
 
 	mu     sync.Mutex
 	queues map[string]*readQueue

@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -17,7 +18,7 @@ type countingRunner struct {
 	calls int
 }
 
-func (c *countingRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+func (c *countingRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	c.mu.Lock()
 	c.calls++
 	c.mu.Unlock()

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
 // causes maps what Composer, sudo and Magento print to one sentence an operator can act on.
@@ -61,7 +61,7 @@ func authSentence(where string) string {
 
 // causeHint is " (cause)" for a failed remote command whose output names one.
 func causeHint(err error) string {
-	var exit *remote.ExitError
+	var exit *shell.ExitError
 	if errors.As(err, &exit) {
 		if c := causeFor(string(exit.Stdout) + string(exit.Stderr)); c != "" {
 			return ". " + c

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
 // SetupBackupItems are the parts `bin/magento setup:backup` can back up.
@@ -34,8 +34,9 @@ type ChangeResult struct {
 }
 
 // ChangeError is a failed apply. Restored tells whether the host was put back from
-// Archive, Unchanged that it failed before anything was changed; Output is Composer's
-// (or Magento's) last lines.
+// Archive; Unchanged, that the files were still as before when it failed (outside the
+// window in which the script changes them, so there was nothing to restore). Neither:
+// the restore failed. Output is Composer's (or Magento's) last lines.
 type ChangeError struct {
 	Step      string // lock, backup, setup-backup, composer, verify, interrupted
 	Detail    string
@@ -60,15 +61,15 @@ func (e *ChangeError) Error() string {
 		lock, holder := splitHolder(e.Detail)
 		fmt.Fprintf(&b, "the Magento root is locked by an apply on another host: %s (PID, host, start time). "+
 			"A lock of another host is never taken over: the root may be shared by several web nodes. "+
-			"Once you have checked on that host that no apply is running, remove the lock with: rm -rf %s", holder, remote.Quote(lock))
+			"Once you have checked on that host that no apply is running, remove the lock with: rm -rf %s", holder, shell.Quote(lock))
 	case "lock-unknown":
 		fmt.Fprintf(&b, "the lock %s exists but names no holder (its owner file is missing or unreadable). "+
-			"Once you have checked that no apply is running on any host that shares this root, remove it with: rm -rf %s", e.Detail, remote.Quote(e.Detail))
+			"Once you have checked that no apply is running on any host that shares this root, remove it with: rm -rf %s", e.Detail, shell.Quote(e.Detail))
 	case "marker":
 		lock, archive, _ := strings.Cut(e.Detail, "/changing names ")
 		fmt.Fprintf(&b, "the lock %s says a restore is owed from %s, which is not an archive this provider wrote for this root "+
 			"(it must lie in the backup directory with this root's name prefix, and be a regular file owned by the applying user): "+
-			"nothing was extracted. Check the root, restore by hand if needed, then remove the lock with: rm -rf %s", lock, archive, remote.Quote(lock))
+			"nothing was extracted. Check the root, restore by hand if needed, then remove the lock with: rm -rf %s", lock, archive, shell.Quote(lock))
 	case "restore-owed":
 		fmt.Fprintf(&b, "restoring %s, left by an interrupted apply, failed; the lock stays, so the next apply tries again", e.Detail)
 	case "setup-backup-disabled":
@@ -192,9 +193,9 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 			step, detail, _ := strings.Cut(rest, " ")
 			failed = &ChangeError{Step: step, Detail: detail, Target: p.Target, Mode: "require"}
 		case "@restored":
-			restored = true // printed just before @fail
+			restored = true // the restore after a failure succeeded
 		case "@unchanged":
-			unchanged = true // likewise, when the failure came before composer
+			unchanged = true // printed instead of a restore: nothing had been changed yet
 		}
 	}
 	if len(carried) > 0 {
@@ -216,6 +217,6 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 }
 
 func isExit(err error) bool {
-	var exit *remote.ExitError
+	var exit *shell.ExitError
 	return errors.As(err, &exit)
 }

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
 // ArchivePrefix starts the name of every archive this provider writes; pruning only
@@ -204,11 +204,11 @@ func changeScript(e Exec, p ChangeParams) string {
 		carry = 1
 	}
 	fmt.Fprintf(&b, "root=%s; mode=%s; target=%s; backup_dir=%s; archive_prefix=%s; keep=%s; php=%s; setup_backup=%s; backed_up=%s; carry=%d\n",
-		remote.Quote(p.Root), mode, remote.Quote(p.Target), remote.Quote(strings.TrimSuffix(p.BackupDir, "/")), remote.Quote(archivePrefix(p.Root)),
-		strconv.Itoa(p.Keep), remote.Quote(e.php()), remote.Quote(strings.Join(flags, " ")), remote.Quote(strings.Join(backedUp, " ")), carry)
+		shell.Quote(p.Root), mode, shell.Quote(p.Target), shell.Quote(strings.TrimSuffix(p.BackupDir, "/")), shell.Quote(archivePrefix(p.Root)),
+		strconv.Itoa(p.Keep), shell.Quote(e.php()), shell.Quote(strings.Join(flags, " ")), shell.Quote(strings.Join(backedUp, " ")), carry)
 	b.WriteString("set --")
 	for _, path := range p.PreservePaths {
-		b.WriteString(" " + remote.Quote(path))
+		b.WriteString(" " + shell.Quote(path))
 	}
 	b.WriteString("\n")
 	b.WriteString(extractPrelude)

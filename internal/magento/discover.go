@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
 // GlobChars are the shell glob characters a search path may use; everything else in
@@ -59,7 +59,7 @@ func discoverScript(patterns []string) string {
 	for i, p := range patterns {
 		words[i] = globWord(p)
 	}
-	return extractPrelude + "s=" + remote.Quote("\x01") + `; nl='
+	return extractPrelude + "s=" + shell.Quote("\x01") + `; nl='
 '; n=0; fast=
 for r in ` + strings.Join(words, " ") + `; do
   [ -d "$r" ] || continue
@@ -76,7 +76,7 @@ func globWord(pattern string) string {
 	var b, lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
-			b.WriteString(remote.Quote(lit.String()))
+			b.WriteString(shell.Quote(lit.String()))
 			lit.Reset()
 		}
 	}

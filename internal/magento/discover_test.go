@@ -8,7 +8,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -93,7 +94,7 @@ type counted struct {
 	n int
 }
 
-func (c *counted) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+func (c *counted) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	c.n++
 	return c.Runner.Run(ctx, label, cmd, stdin)
 }

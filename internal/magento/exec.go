@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
 // Exec says how php and composer run on the host: as which user, with which
@@ -49,18 +49,18 @@ type asUser struct {
 	user string
 }
 
-func (a asUser) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+func (a asUser) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	return a.Runner.Run(ctx, label, a.wrap(cmd), stdin)
 }
 
 // RunShared keeps reads as run_as in the shared shell too: sudo costs a process, not a
 // session.
-func (a asUser) RunShared(ctx context.Context, label, cmd string) (remote.Result, error) {
+func (a asUser) RunShared(ctx context.Context, label, cmd string) (shell.Result, error) {
 	return runRead(ctx, a.Runner, label, a.wrap(cmd))
 }
 
 func (a asUser) wrap(cmd string) string {
-	return "sudo -n -u " + remote.Quote(a.user) + " -- sh -c " + remote.Quote(cmd)
+	return "sudo -n -u " + shell.Quote(a.user) + " -- sh -c " + shell.Quote(cmd)
 }
 
 // stdin is what the scripts read first: the Composer credentials on one line.
@@ -93,7 +93,7 @@ func (e Exec) composerFunction(root string) string {
 	sort.Strings(keys)
 	var exports strings.Builder
 	for _, k := range keys {
-		fmt.Fprintf(&exports, "%s=%s; export %s; ", k, remote.Quote(env[k]), k)
+		fmt.Fprintf(&exports, "%s=%s; export %s; ", k, shell.Quote(env[k]), k)
 	}
 	composer := e.Composer
 	if composer == "" {
@@ -101,7 +101,7 @@ func (e Exec) composerFunction(root string) string {
 	}
 	// fd 4 is the apply script's report channel: composer does not need it.
 	return `run_composer() { ( exec 4>&-; if [ -n "$auth" ]; then COMPOSER_AUTH=$auth; export COMPOSER_AUTH; fi; ` +
-		exports.String() + `cd ` + remote.Quote(root) + ` && exec ` + remote.Quote(composer) + ` "$@" ); }` + "\n"
+		exports.String() + `cd ` + shell.Quote(root) + ` && exec ` + shell.Quote(composer) + ` "$@" ); }` + "\n"
 }
 
 func (e Exec) php() string {

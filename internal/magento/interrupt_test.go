@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
@@ -112,8 +114,8 @@ type withPath struct {
 	dir string
 }
 
-func (w withPath) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
-	return w.Runner.Run(ctx, label, "PATH="+remote.Quote(w.dir)+":$PATH; export PATH\n"+cmd, stdin)
+func (w withPath) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
+	return w.Runner.Run(ctx, label, "PATH="+shell.Quote(w.dir)+":$PATH; export PATH\n"+cmd, stdin)
 }
 
 // Once files may have changed, Ctrl-C cannot cut the restore short: interrupted while

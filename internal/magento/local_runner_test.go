@@ -6,7 +6,7 @@ import (
 	"errors"
 	"os/exec"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
 // LocalRunner runs commands with the local sh, as the remote shell would. Domain tests
@@ -15,17 +15,17 @@ type LocalRunner struct {
 	Calls int
 }
 
-func (l *LocalRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+func (l *LocalRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	l.Calls++
 	c := exec.CommandContext(ctx, "sh", "-c", cmd)
 	c.Stdin = bytes.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errOut
 	err := c.Run()
-	res := remote.Result{Stdout: out.Bytes(), Stderr: errOut.Bytes()}
+	res := shell.Result{Stdout: out.Bytes(), Stderr: errOut.Bytes()}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		return res, &remote.ExitError{Command: label, ExitStatus: exit.ExitCode(), Stdout: res.Stdout, Stderr: res.Stderr}
+		return res, &shell.ExitError{Command: label, ExitStatus: exit.ExitCode(), Stdout: res.Stdout, Stderr: res.Stderr}
 	}
 	return res, err
 }

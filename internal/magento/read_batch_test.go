@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -134,7 +135,7 @@ func TestReadManyReadsARepeatedRootOnce(t *testing.T) {
 // scriptRecorder runs commands locally and keeps the last one.
 type scriptRecorder struct{ script string }
 
-func (s *scriptRecorder) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+func (s *scriptRecorder) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	s.script = cmd
 	return (&LocalRunner{}).Run(ctx, label, cmd, stdin)
 }

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -17,12 +18,12 @@ import (
 // the applets in path (grep without -Z, BusyBox awk and tr).
 type busyBoxRunner struct{ path string }
 
-func (b busyBoxRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (remote.Result, error) {
+func (b busyBoxRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	c := exec.CommandContext(ctx, filepath.Join(b.path, "sh"), "-c", cmd)
 	c.Env = []string{"PATH=" + b.path, "HOME=/"}
 	c.Stdin = strings.NewReader(string(stdin))
 	out, err := c.Output()
-	return remote.Result{Stdout: out}, err
+	return shell.Result{Stdout: out}, err
 }
 
 // describe is a read's answer in one comparable line.

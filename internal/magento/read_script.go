@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
 // The files the reader looks at, relative to the Magento root.
@@ -76,7 +76,7 @@ const interesting = `"name": ?"magento/(product-[a-z0-9-]+-edition|magento2-base
 var extractPrelude = `missing=
 for tool in grep awk tr; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
 [ -z "$missing" ] || { echo "@fatal not installed on the host:$missing (the reader needs grep, awk and tr)"; exit 0; }
-` + "a=" + remote.Quote(extractAWK) + "\nf=" + remote.Quote(pairAWK) + "\ni=" + remote.Quote(interesting) + "\n" +
+` + "a=" + shell.Quote(extractAWK) + "\nf=" + shell.Quote(pairAWK) + "\ni=" + shell.Quote(interesting) + "\n" +
 	`x() {
   { [ -e "$1" ] && [ ! -d "$1" ]; } || return 0
   [ -r "$1" ] || { echo "@error unreadable $1"; return 0; }
@@ -154,7 +154,7 @@ func readScript(roots []string, tools *Tools) string {
 	b.WriteString("R() { case $1 in\n")
 	var fast, slowOnly []string
 	for i, root := range roots {
-		fmt.Fprintf(&b, "%d) r=%s ;;\n", i, remote.Quote(root))
+		fmt.Fprintf(&b, "%d) r=%s ;;\n", i, shell.Quote(root))
 		// The grep output is split on \1 and the root list on newlines: a root holding
 		// either (no real one does) skips the fast path rather than risk a mix-up.
 		if strings.ContainsAny(root, "\n\x01") {
@@ -166,8 +166,8 @@ func readScript(roots []string, tools *Tools) string {
 	b.WriteString("esac; }\n")
 	b.WriteString(readRoots(strings.Join(fast, " "), strings.Join(slowOnly, " ")))
 	if tools != nil {
-		fmt.Fprintf(&b, "echo \"@php $(%s -v 2>&1 | head -n 1)\"\n", remote.Quote(tools.PHP))
-		fmt.Fprintf(&b, "echo \"@composer $(COMPOSER_ALLOW_SUPERUSER=1 %s --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n", remote.Quote(tools.Composer))
+		fmt.Fprintf(&b, "echo \"@php $(%s -v 2>&1 | head -n 1)\"\n", shell.Quote(tools.PHP))
+		fmt.Fprintf(&b, "echo \"@composer $(COMPOSER_ALLOW_SUPERUSER=1 %s --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n", shell.Quote(tools.Composer))
 	}
 	return b.String()
 }
@@ -175,7 +175,7 @@ func readScript(roots []string, tools *Tools) string {
 // readRoots reads the roots numbered fast (shell words: the grep path first) and
 // slowOnly (the per-root path only), given a function R that sets $r to root N.
 func readRoots(fast, slowOnly string) string {
-	return "b=" + remote.Quote(batchAWK) + `
+	return "b=" + shell.Quote(batchAWK) + `
 S() { R "$1"; echo "@root $1"
 ` + rootChecks + `o=$(x "$r/` + fileLock + `" lock; x "$r/` + fileInstalled + `" installed); [ -z "$o" ] || printf '%s\n' "$o"
 case "$o" in *"@pkg lock magento/product-"*|*"@pkg lock magento/magento2-base "*) ;; *) x "$r/` + fileRootJSON + `" root ;; esac
@@ -183,7 +183,7 @@ if [ -d "$r/` + dirDMT + `" ]; then echo "@dmtdir yes"
   case "$o" in *"@pkg installed ` + Package + ` "*) ;; *) x "$r/` + fileDMTJSON + `" dmt ;; esac
 else echo "@dmtdir no"; fi
 fi; }
-` + "s=" + remote.Quote("\x01") + `; nl='
+` + "s=" + shell.Quote("\x01") + `; nl='
 '; m=; set --
 for k in ` + fast + `; do R $k; echo "@root $k"
 ` + rootChecks + `d=no; [ ! -d "$r/` + dirDMT + `" ] || d=yes; echo "@dmtdir $d"; e=

@@ -58,13 +58,13 @@ func installationDataSourceSchema(ctx context.Context) dschema.Schema {
 			"(from `composer.lock`), the installed Data Migration Tool, and the host's PHP and Composer versions. " +
 			"It reads a few bytes of Composer's files and runs `php -v` and `composer --version`, in one SSH command; it does not boot Magento.",
 		Blocks: map[string]dschema.Block{
-			"ssh": dataSourceSSHBlock(),
+			attrSSH: dataSourceSSHBlock(),
 			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
 				ReadDescription: timeoutDesc("the read (connect, read the root, `php -v`, `composer --version`)", defaultReadTimeout)}),
 		},
 		Attributes: map[string]dschema.Attribute{
-			"host": dschema.StringAttribute{Required: true, MarkdownDescription: "Host name or IP address of the Magento server.", Validators: hostValidators},
-			"magento_root": dschema.StringAttribute{Required: true, MarkdownDescription: "Absolute path of the Magento root (the directory holding `composer.json` and `bin/magento`).",
+			attrHost: dschema.StringAttribute{Required: true, MarkdownDescription: "Host name or IP address of the Magento server.", Validators: hostValidators},
+			attrMagentoRoot: dschema.StringAttribute{Required: true, MarkdownDescription: "Absolute path of the Magento root (the directory holding `composer.json` and `bin/magento`).",
 				Validators: []validator.String{absolutePath}},
 			"run_as": dschema.StringAttribute{Optional: true, Validators: runAsValidators,
 				MarkdownDescription: "OS user that reads the root and runs `php -v` and `composer --version`, through `sudo -n -u` " +

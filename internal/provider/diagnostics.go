@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
@@ -18,7 +20,7 @@ func addError(diags *diag.Diagnostics, err error, fallback string) {
 	var (
 		hostKey *remote.HostKeyError
 		install *magento.InstallError
-		exit    *remote.ExitError
+		exit    *shell.ExitError
 		change  *magento.ChangeError
 		stale   *magento.StalePlanError
 	)
@@ -38,7 +40,7 @@ func addError(diags *diag.Diagnostics, err error, fallback string) {
 		case magento.ErrUnreadable:
 			summary = "Magento Files Unreadable"
 		}
-		diags.AddAttributeError(path.Root("magento_root"), summary, err.Error())
+		diags.AddAttributeError(path.Root(attrMagentoRoot), summary, err.Error())
 	case errors.As(err, &stale):
 		diags.AddError("Host Changed Since the Plan", err.Error())
 	case errors.As(err, &change):

@@ -45,14 +45,14 @@ func (l *dataMigrationToolList) ListResourceConfigSchema(_ context.Context, _ li
 			"One remote command per host, as the SSH user: it reads `composer.lock` and `vendor/composer/installed.json` of each directory the globs match " +
 			"and never starts PHP or Composer. Directories that are not Magento 2 are skipped; one the SSH user cannot read is reported in a warning.",
 		Attributes: map[string]lschema.Attribute{
-			"host": lschema.StringAttribute{Required: true, Validators: hostValidators,
+			attrHost: lschema.StringAttribute{Required: true, Validators: hostValidators,
 				MarkdownDescription: "Host name or IP address to search."},
 			"search_paths": lschema.ListAttribute{Required: true, ElementType: types.StringType,
 				Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(absolutePath)},
 				MarkdownDescription: "Candidate roots as absolute paths with shell globs (`*`, `?`, `[...]`), such as `/var/www/*` or `/home/*/public_html`. " +
 					"The host's shell expands them; nothing else in them is interpreted."},
 		},
-		Blocks: map[string]lschema.Block{"ssh": listSSHBlock()},
+		Blocks: map[string]lschema.Block{attrSSH: listSSHBlock()},
 	}
 }
 
@@ -113,8 +113,8 @@ func (l *dataMigrationToolList) List(ctx context.Context, req list.ListRequest, 
 			if req.IncludeResource {
 				// Only what a configuration sets: the generated resource follows Magento
 				// (no version pin) and uses the schema's defaults.
-				for p, v := range map[string]any{"host": host, "magento_root": inst.Root, "ssh": cfg.SSH,
-					"id": connectionID(conn, inst.Root), "magento_version": inst.MagentoVersion, "magento_edition": inst.Edition} {
+				for p, v := range map[string]any{attrHost: host, attrMagentoRoot: inst.Root, attrSSH: cfg.SSH,
+					attrID: connectionID(conn, inst.Root), attrMagentoVersion: inst.MagentoVersion, attrMagentoEdition: inst.Edition} {
 					result.Diagnostics.Append(result.Resource.SetAttribute(ctx, path.Root(p), v)...)
 				}
 			}

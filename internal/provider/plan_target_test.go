@@ -4,11 +4,12 @@ import (
 	"regexp"
 
 	"fmt"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )

@@ -71,7 +71,7 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 	resp.Schema = pschema.Schema{
 		MarkdownDescription: "Keeps the Magento 2 Data Migration Tool in step with Magento over SSH. " +
 			"Secrets (keys, passwords, Composer credentials) live only here, in provider configuration, which Terraform never writes to state.",
-		Blocks: map[string]pschema.Block{"ssh": providerSSHBlock()},
+		Blocks: map[string]pschema.Block{attrSSH: providerSSHBlock()},
 		Attributes: map[string]pschema.Attribute{
 			"composer_auth": pschema.StringAttribute{
 				Optional:   true,
@@ -101,11 +101,11 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 		// Terraform configures the provider again with them known.
 		data.sshUnknown = true
 	case ssh != nil:
-		if ssh.validate(path.Root("ssh"), &resp.Diagnostics); resp.Diagnostics.HasError() {
+		if ssh.validate(path.Root(attrSSH), &resp.Diagnostics); resp.Diagnostics.HasError() {
 			return
 		}
 		ssh.applyTo(&data.base)
-		warnInsecure(&resp.Diagnostics, path.Root("ssh"), ssh.InsecureIgnoreHostKey)
+		warnInsecure(&resp.Diagnostics, path.Root(attrSSH), ssh.InsecureIgnoreHostKey)
 	}
 	if v := cfg.ComposerAuth; !v.IsNull() && !v.IsUnknown() {
 		data.composerAuth = v.ValueString() // JSON: checked by its validator

@@ -98,7 +98,7 @@ func (d *providerData) runner(ctx context.Context, host string, ssh types.Object
 		return nil
 	}
 	if overrides != nil {
-		warnInsecure(diags, path.Root("ssh"), overrides.InsecureIgnoreHostKey)
+		warnInsecure(diags, path.Root(attrSSH), overrides.InsecureIgnoreHostKey)
 	}
 	run, err := d.connect(ctx, c)
 	if err != nil {
@@ -112,9 +112,9 @@ func (d *providerData) runner(ctx context.Context, host string, ssh types.Object
 // attributes of their ssh block.
 func validateSSH(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
 	var obj types.Object
-	diags.Append(config.GetAttribute(ctx, path.Root("ssh"), &obj)...)
+	diags.Append(config.GetAttribute(ctx, path.Root(attrSSH), &obj)...)
 	if ssh, known := sshBlock[sshOverrideModel](ctx, obj, diags); known {
-		ssh.validate(path.Root("ssh"), diags)
+		ssh.validate(path.Root(attrSSH), diags)
 	}
 }
 

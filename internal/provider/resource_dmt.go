@@ -86,8 +86,8 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	}
 	// Only what a read learns changes; single attributes spare the framework a
 	// reflection pass over the whole model (see ModifyPlan).
-	for p, v := range map[string]string{"version": inst.DMTVersion, "magento_version": inst.MagentoVersion, "magento_edition": inst.Edition,
-		"id": connectionID(conn, m.MagentoRoot.ValueString())} {
+	for p, v := range map[string]string{attrVersion: inst.DMTVersion, attrMagentoVersion: inst.MagentoVersion, attrMagentoEdition: inst.Edition,
+		attrID: connectionID(conn, m.MagentoRoot.ValueString())} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(p), v)...)
 	}
 	r.setIdentity(ctx, resp.Identity, conn, &m, &resp.Diagnostics)
@@ -146,7 +146,7 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	ctx, cancel := context.WithTimeout(r.data.logContext(ctx, auth), timeout)
 	defer cancel()
 	var pin types.String
-	diags.Append(config.GetAttribute(ctx, path.Root("version"), &pin)...)
+	diags.Append(config.GetAttribute(ctx, path.Root(attrVersion), &pin)...)
 	exec := plan.exec(ctx, auth, diags)
 	params := magento.ConvergeParams{ChangeParams: plan.changeParams(ctx, diags), Pin: pin.ValueString()}
 	if v := plan.MagentoVersion; !v.IsUnknown() && !v.IsNull() {

@@ -26,10 +26,10 @@ type identityModel struct {
 
 func (r *dataMigrationToolResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"host":         identityschema.StringAttribute{RequiredForImport: true, Description: "Host name or IP address of the Magento server."},
-		"magento_root": identityschema.StringAttribute{RequiredForImport: true, Description: "Absolute path of the Magento root on the host."},
-		"user":         identityschema.StringAttribute{OptionalForImport: true, Description: "SSH user, where it is not the provider's."},
-		"port":         identityschema.Int64Attribute{OptionalForImport: true, Description: "SSH port, where it is not the provider's."},
+		attrHost:        identityschema.StringAttribute{RequiredForImport: true, Description: "Host name or IP address of the Magento server."},
+		attrMagentoRoot: identityschema.StringAttribute{RequiredForImport: true, Description: "Absolute path of the Magento root on the host."},
+		"user":          identityschema.StringAttribute{OptionalForImport: true, Description: "SSH user, where it is not the provider's."},
+		"port":          identityschema.Int64Attribute{OptionalForImport: true, Description: "SSH port, where it is not the provider's."},
 	}}
 }
 

@@ -84,7 +84,7 @@ func (r *dataMigrationToolResource) ImportState(ctx context.Context, req resourc
 		}
 	}
 	for attr, v := range map[string]any{
-		"host": id.host, "magento_root": id.root, "php": "php", "composer": "composer", "remove_on_destroy": true, "carry_custom_files": true, "on_missing_release": missingReleaseWarn,
+		attrHost: id.host, attrMagentoRoot: id.root, attrPHP: "php", attrComposer: "composer", attrRemoveOnDestroy: true, attrCarryCustomFiles: true, attrOnMissingRelease: missingReleaseWarn,
 	} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attr), v)...)
 	}
@@ -97,6 +97,6 @@ func (r *dataMigrationToolResource) ImportState(ctx context.Context, req resourc
 		override.Port, differs = types.Int64Value(int64(id.port)), true
 	}
 	if differs {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("ssh"), &override)...)
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attrSSH), &override)...)
 	}
 }

@@ -126,7 +126,7 @@ func TestAccDataMigrationTool_sshdKilledDuringApply(t *testing.T) {
 
 func TestAccDataMigrationTool_resourcesShareOneConnection(t *testing.T) {
 	r := newRig(t)
-	pool := remote.NewPool()
+	pool := remote.NewCountingPool()
 	t.Cleanup(pool.Close)
 	// Every Terraform command gets a provider on the same pool, as resources in one
 	// provider process do.

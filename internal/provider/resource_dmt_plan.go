@@ -28,9 +28,9 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 		return // destroy, or the provider is not configured yet
 	}
 	var host, root, pin types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("host"), &host)...)
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("magento_root"), &root)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("version"), &pin)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(attrHost), &host)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(attrMagentoRoot), &root)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(attrVersion), &pin)...)
 	if resp.Diagnostics.HasError() || root.IsUnknown() || pin.IsUnknown() || (host.IsUnknown() && !req.State.Raw.IsNull()) {
 		return // a replacement on a host not known yet: everything computed stays unknown
 	}
@@ -56,9 +56,9 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 		}
 		installed, magentoVersion, edition = optionalString(inst.DMTVersion), types.StringValue(inst.MagentoVersion), types.StringValue(inst.Edition)
 		lastBackup = plan.LastBackup
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), connectionID(conn, root.ValueString()))...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attrID), connectionID(conn, root.ValueString()))...)
 	} else {
-		for p, v := range map[string]*types.String{"version": &installed, "magento_version": &magentoVersion, "magento_edition": &edition, "last_backup": &lastBackup} {
+		for p, v := range map[string]*types.String{attrVersion: &installed, attrMagentoVersion: &magentoVersion, attrMagentoEdition: &edition, attrLastBackup: &lastBackup} {
 			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root(p), v)...)
 		}
 		if resp.Diagnostics.HasError() {
@@ -68,13 +68,13 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 
 	if pin.ValueString() != "" {
 		if err := magento.CheckPin(pin.ValueString(), magentoVersion.ValueString()); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("version"), "Version Does Not Match Magento", err.Error())
+			resp.Diagnostics.AddAttributeError(path.Root(attrVersion), "Version Does Not Match Magento", err.Error())
 			return
 		}
 	}
 	inSync, err := magento.InSync(installed.ValueString(), magentoVersion.ValueString(), pin.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("magento_root"), "Unsupported Magento Version", err.Error())
+		resp.Diagnostics.AddAttributeError(path.Root(attrMagentoRoot), "Unsupported Magento Version", err.Error())
 		return
 	}
 	version := installed
@@ -91,7 +91,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 			lastBackup = types.StringUnknown()
 		}
 	}
-	for p, v := range map[string]types.String{"version": version, "magento_version": magentoVersion, "magento_edition": edition, "last_backup": lastBackup} {
+	for p, v := range map[string]types.String{attrVersion: version, attrMagentoVersion: magentoVersion, attrMagentoEdition: edition, attrLastBackup: lastBackup} {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), v)...)
 	}
 }
@@ -133,16 +133,16 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 		if installed.ValueString() != "" {
 			now = installed.ValueString()
 		}
-		resp.Diagnostics.AddAttributeWarning(path.Root("version"), "No Data Migration Tool Release Yet",
+		resp.Diagnostics.AddAttributeWarning(path.Root(attrVersion), "No Data Migration Tool Release Yet",
 			fmt.Sprintf("Upstream has not released magento/data-migration-tool for Magento %s (this shop runs Magento %s); the tool stays as it is (%s) "+
 				"and nothing changes until a release appears, which the next plan will then install. Newest releases: %s. "+
 				"Set on_missing_release = \"error\" to fail the plan instead.", missing.Base, magentoVersion, now, strings.Join(missing.Newest, ", ")))
 		return installed, true
 	case errors.As(err, &missing):
-		resp.Diagnostics.AddAttributeError(path.Root("version"), "No Data Migration Tool Release Yet", err.Error()+` (on_missing_release = "error")`)
+		resp.Diagnostics.AddAttributeError(path.Root(attrVersion), "No Data Migration Tool Release Yet", err.Error()+` (on_missing_release = "error")`)
 		return types.StringUnknown(), false
 	case err != nil:
-		resp.Diagnostics.AddAttributeError(path.Root("version"), "Data Migration Tool Release Not Found", err.Error())
+		resp.Diagnostics.AddAttributeError(path.Root(attrVersion), "Data Migration Tool Release Not Found", err.Error())
 		return types.StringUnknown(), false
 	}
 	return types.StringValue(target), true

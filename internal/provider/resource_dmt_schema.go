@@ -33,8 +33,22 @@ const (
 
 var missingReleaseModes = []string{missingReleaseWarn, missingReleaseError}
 
-// Attribute names that code outside the schema reads.
+// Attribute names that code reads or writes one at a time (path.Root), shared by the
+// schema so a rename cannot silently break those reads.
 const (
+	attrHost                  = "host"
+	attrMagentoRoot           = "magento_root"
+	attrSSH                   = "ssh"
+	attrVersion               = "version"
+	attrID                    = "id"
+	attrMagentoVersion        = "magento_version"
+	attrMagentoEdition        = "magento_edition"
+	attrLastBackup            = "last_backup"
+	attrPHP                   = "php"
+	attrComposer              = "composer"
+	attrRemoveOnDestroy       = "remove_on_destroy"
+	attrCarryCustomFiles      = "carry_custom_files"
+	attrOnMissingRelease      = "on_missing_release"
 	attrComposerAuthWO        = "composer_auth_wo"
 	attrComposerAuthWOVersion = "composer_auth_wo_version"
 )
@@ -57,7 +71,7 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"**The archives** are `<backup directory>/tf-magento-dmt-<root id>-<time>-<pid>.tar.gz` (`0600`): the tool's directory (with its `config.xml`, " +
 			"which holds both databases' passwords), `composer.json`, `composer.lock` and `vendor/composer/`.",
 		Blocks: map[string]schema.Block{
-			"ssh": resourceSSHBlock(),
+			attrSSH: resourceSSHBlock(),
 			"backup": schema.SingleNestedBlock{
 				MarkdownDescription: "Where and how backups are kept. Archives hold the tool's `config.xml` (both databases' passwords), so they are " +
 					"created `0600`, and a backup directory the provider creates `0700`, whatever the login shell's umask; an existing directory is " +
@@ -81,15 +95,15 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 		},
 		Attributes: map[string]schema.Attribute{
 			// Required
-			"host": schema.StringAttribute{Required: true, Validators: hostValidators,
+			attrHost: schema.StringAttribute{Required: true, Validators: hostValidators,
 				MarkdownDescription: "Host name or IP address of the Magento server. Changing it replaces the resource.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
-			"magento_root": schema.StringAttribute{Required: true, Validators: []validator.String{absolutePath},
+			attrMagentoRoot: schema.StringAttribute{Required: true, Validators: []validator.String{absolutePath},
 				MarkdownDescription: "Absolute path of the Magento root on the host. Changing it replaces the resource.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 
 			// Optional
-			"version": schema.StringAttribute{Optional: true, Computed: true,
+			attrVersion: schema.StringAttribute{Optional: true, Computed: true,
 				Validators: []validator.String{stringvalidator.RegexMatches(magento.DMTVersionPattern,
 					"must be an exact Data Migration Tool version, X.Y.Z or X.Y.Z.N (for example 2.4.7 or 2.4.8.1); there are no -pN releases")},
 				MarkdownDescription: "Exact Data Migration Tool version to pin, such as `2.4.8.1`. Its first three parts must equal Magento's " +
@@ -98,9 +112,9 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"run_as": schema.StringAttribute{Optional: true, Validators: runAsValidators,
 				MarkdownDescription: "OS user that owns the Magento files and runs php and composer, through `sudo -n -u` " +
 					"(non-interactive: it never prompts, so the SSH user needs a passwordless sudo rule)."},
-			"php": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("php"),
+			attrPHP: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("php"),
 				Validators: commandValidators, MarkdownDescription: "PHP command on the host. Defaults to `php`."},
-			"composer": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("composer"),
+			attrComposer: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("composer"),
 				Validators: commandValidators, MarkdownDescription: "Composer command on the host. Defaults to `composer`."},
 			"composer_env": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(magento.EnvKeyPattern, "must be an environment variable name"), notACredential)},
@@ -110,12 +124,12 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				Validators: []validator.List{listvalidator.ValueStringsAre(relativePath)},
 				MarkdownDescription: "Paths relative to the tool's directory (such as `etc/opensource-to-opensource/1.9.4.5/map.xml`) " +
 					"copied from the backup into the new version after an upgrade: custom map and config files that Composer would otherwise delete."},
-			"on_missing_release": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(missingReleaseWarn),
+			attrOnMissingRelease: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(missingReleaseWarn),
 				Validators: []validator.String{stringvalidator.OneOf(missingReleaseModes...)},
 				MarkdownDescription: "What a plan does when no Data Migration Tool release exists for Magento's version (Magento 2.4.9 in 2026): " +
 					"`\"warn\"` plans no change and warns, naming Magento's version, the tool's and the newest releases that exist, so the shop waits " +
 					"for upstream and a fleet is not blocked; `\"error\"` fails the plan. Defaults to `\"warn\"`."},
-			"carry_custom_files": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+			attrCarryCustomFiles: schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "After an upgrade, copy every file of the old tool directory that the new release does not ship (the `config.xml`, " +
 					"`map.xml` and other files operators create next to the `.dist` files, which Composer deletes) into the new version, and name them " +
 					"in a warning. `preserve_paths` still forces a path over, shipped or not. Defaults to `true`."},
@@ -131,11 +145,11 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(attrComposerAuthWO))},
 				MarkdownDescription: "Any number; change it when `" + attrComposerAuthWO + "` changes. The change is an update that runs nothing on " +
 					"the host: the new credentials are used the next time Composer runs (a plan that lists releases, an upgrade)."},
-			"remove_on_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+			attrRemoveOnDestroy: schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "On destroy, back up and run `composer remove magento/data-migration-tool`. `false` only forgets the resource. Defaults to `true`."},
 
 			// Computed
-			"id": schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			attrID: schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 				MarkdownDescription: "`ssh://user@host:port/magento/root`; also the import ID."},
 			"magento_version": computed("Magento's version as `bin/magento --version` prints it, e.g. `2.4.7-p3`."),
 			"magento_edition": computed("`community`, `enterprise` or `unknown`."),

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -38,7 +40,7 @@ func TestCancelLetsTheCommandCleanUpAndReport(t *testing.T) {
 			}
 		}
 	}()
-	res, err := cl.Run(ctx, "cleanup", `trap 'echo got-term; sleep 0.3; echo cleaned-up; exit 3' TERM; echo started; touch `+Quote(ready)+`; sleep 30 & wait $!`, nil)
+	res, err := cl.Run(ctx, "cleanup", `trap 'echo got-term; sleep 0.3; echo cleaned-up; exit 3' TERM; echo started; touch `+shell.Quote(ready)+`; sleep 30 & wait $!`, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("want the cancellation error, got %v", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"golang.org/x/crypto/ssh"
 )
@@ -21,22 +23,14 @@ type Client struct {
 	done     chan struct{} // closed once the connection is gone
 	closeErr error
 	once     sync.Once
-
-	// CancelGrace is how long Run waits, after its context ends, for the remote
-	// command to clean up (the apply script restores its backup) before giving up.
-	CancelGrace time.Duration
 }
 
-// Result is what a finished remote command printed.
-type Result struct {
-	Stdout []byte
-	Stderr []byte
-}
-
-const defaultCancelGrace = 60 * time.Second
+// cancelGrace is how long Run waits, after its context ends, for the remote command
+// to clean up (the apply script restores its backup) before giving up.
+const cancelGrace = 60 * time.Second
 
 func newClient(c Config, hops []*ssh.Client) *Client {
-	cl := &Client{ssh: hops[len(hops)-1], hops: hops, address: c.Address(), done: make(chan struct{}), CancelGrace: defaultCancelGrace}
+	cl := &Client{ssh: hops[len(hops)-1], hops: hops, address: c.Address(), done: make(chan struct{})}
 	for _, h := range hops {
 		go func() { cl.markClosed(h.Wait()) }() // any hop going down ends the connection
 	}
@@ -158,37 +152,37 @@ func (c *Client) newSession() (*ssh.Session, error) {
 // the host: never argv or the environment of the request). label names the command in
 // errors and logs and must not contain secrets. A non-zero exit is an *ExitError.
 // When ctx ends first, the watchdog stops the command (the apply script then restores
-// its backup); Run waits up to CancelGrace for that and returns what it printed.
-func (c *Client) Run(ctx context.Context, label, cmd string, stdin []byte) (Result, error) {
+// its backup); Run waits up to cancelGrace for that and returns what it printed.
+func (c *Client) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	session, err := c.newSession()
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: opening an SSH session on %s: %w", label, c.address, err)
+		return shell.Result{}, fmt.Errorf("%s: opening an SSH session on %s: %w", label, c.address, err)
 	}
 	return c.run(ctx, session, label, cmd, stdin)
 }
 
-func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd string, stdin []byte) (Result, error) {
+func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd string, stdin []byte) (shell.Result, error) {
 	defer session.Close()
 	started := time.Now()
 	var stdout, stderr lockedBuffer
 	session.Stdout, session.Stderr = &stdout, &stderr
 	in, err := session.StdinPipe()
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: %w", label, err)
+		return shell.Result{}, fmt.Errorf("%s: %w", label, err)
 	}
 	defer in.Close()
-	if err := session.Start("sh -c " + Quote(watchdog) + " sh " + Quote(cmd)); err != nil {
-		return Result{}, fmt.Errorf("%s: starting on %s: %w", label, c.address, err)
+	if err := session.Start("sh -c " + shell.Quote(watchdog) + " sh " + shell.Quote(cmd)); err != nil {
+		return shell.Result{}, fmt.Errorf("%s: starting on %s: %w", label, c.address, err)
 	}
 	// stdin stays open after the payload: a newline or EOF is the watchdog's kill signal.
 	payload := append([]byte(strconv.Itoa(len(stdin))+"\n"), stdin...)
 	if _, err := in.Write(payload); err != nil {
-		return Result{}, fmt.Errorf("%s: sending input to %s: %w", label, c.address, err)
+		return shell.Result{}, fmt.Errorf("%s: sending input to %s: %w", label, c.address, err)
 	}
 	finished := make(chan error, 1)
 	go func() { finished <- session.Wait() }()
 
-	result := func() Result { return Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()} }
+	result := func() shell.Result { return shell.Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()} }
 	var waitErr error
 	select {
 	case waitErr = <-finished:
@@ -199,7 +193,7 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 		select {
 		case err := <-finished:
 			ended = fmt.Sprint(err)
-		case <-time.After(c.CancelGrace):
+		case <-time.After(cancelGrace):
 		case <-c.done:
 			ended = "connection lost"
 		}
@@ -212,7 +206,7 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 	res := result()
 	var exit *ssh.ExitError
 	if errors.As(waitErr, &exit) {
-		logCommand(ctx, label, c.address, started, res, &ExitError{ExitStatus: exit.ExitStatus()})
+		logCommand(ctx, label, c.address, started, res, &shell.ExitError{ExitStatus: exit.ExitStatus()})
 	} else {
 		logCommand(ctx, label, c.address, started, res, waitErr)
 	}
@@ -220,7 +214,7 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 	case waitErr == nil:
 		return res, nil
 	case exit != nil:
-		return res, &ExitError{Command: label, ExitStatus: exit.ExitStatus(), Signal: exit.Signal(),
+		return res, &shell.ExitError{Command: label, ExitStatus: exit.ExitStatus(), Signal: exit.Signal(),
 			Stdout: res.Stdout, Stderr: res.Stderr}
 	}
 	// No exit status: sshd or the connection died under the command. The connection's
@@ -263,9 +257,9 @@ func (b *lockedBuffer) Bytes() []byte {
 }
 
 // logCommand writes the debug line for a finished command: label, duration, status.
-func logCommand(ctx context.Context, label, address string, started time.Time, res Result, err error) {
+func logCommand(ctx context.Context, label, address string, started time.Time, res shell.Result, err error) {
 	status := 0
-	var exit *ExitError
+	var exit *shell.ExitError
 	if errors.As(err, &exit) {
 		status = exit.ExitStatus
 	}

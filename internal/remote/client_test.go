@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"golang.org/x/crypto/ssh"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
 func baseConfig(s *testenv.SSHD) Config {
@@ -157,7 +160,7 @@ func TestRunResultAndExitError(t *testing.T) {
 		t.Fatalf("got %q / %q / %v", res.Stdout, res.Stderr, err)
 	}
 	_, err = cl.Run(context.Background(), "fail", "echo out; echo boom >&2; exit 7", nil)
-	var exit *ExitError
+	var exit *shell.ExitError
 	if !errors.As(err, &exit) || exit.ExitStatus != 7 || string(exit.Stdout) != "out\n" || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("want exit status 7 with output, got %#v", err)
 	}
@@ -179,7 +182,7 @@ func TestCancelledContextEndsRemoteCommand(t *testing.T) {
 	}
 	// The remote sleep must be gone shortly after.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		res, _ := cl.Run(context.Background(), "pgrep", "pgrep -f "+Quote("^"+marker+"$")+" || true", nil)
+		res, _ := cl.Run(context.Background(), "pgrep", "pgrep -f "+shell.Quote("^"+marker+"$")+" || true", nil)
 		if len(strings.TrimSpace(string(res.Stdout))) == 0 {
 			return
 		}
@@ -191,7 +194,7 @@ func TestCancelledContextEndsRemoteCommand(t *testing.T) {
 
 func TestPoolSharesOneConnection(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
-	pool := NewPool()
+	pool := NewCountingPool()
 	defer pool.Close()
 	var wg sync.WaitGroup
 	errs := make([]error, 30)
@@ -229,7 +232,7 @@ func TestPoolSharesOneConnection(t *testing.T) {
 
 func TestHostOpensAnotherConnectionWhenSessionsRunOut(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"MaxSessions 3"}})
-	pool := NewPool()
+	pool := NewCountingPool()
 	defer pool.Close()
 	h, err := pool.Get(context.Background(), baseConfig(s))
 	if err != nil {

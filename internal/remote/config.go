@@ -34,8 +34,6 @@ type Config struct {
 
 	ConnectTimeout    time.Duration // budget for connecting, retries included
 	KeepaliveInterval time.Duration // 0 = default; negative disables
-	MaxSessions       int           // concurrent sessions per connection; OpenSSH's default is 10
-	MaxConnections    int           // connections per host opened when sessions run out
 }
 
 // Bastion is one jump host. Empty fields inherit the target's settings (user,
@@ -125,7 +123,7 @@ func (c Config) poolKey() string {
 		c.PrivateKey, c.PrivateKeyFile, c.PrivateKeyPassphrase, c.Certificate, c.CertificateFile,
 		c.Password, strconv.FormatBool(c.Agent), c.AgentSocket,
 		c.KnownHostsFile, c.HostKey, strconv.FormatBool(c.InsecureIgnoreHostKey),
-		fmt.Sprintf("%+v", c.Bastions), c.ConnectTimeout.String(), c.KeepaliveInterval.String(), strconv.Itoa(c.MaxSessions), strconv.Itoa(c.MaxConnections),
+		fmt.Sprintf("%+v", c.Bastions), c.ConnectTimeout.String(), c.KeepaliveInterval.String(),
 	} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})

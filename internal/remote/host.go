@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"golang.org/x/crypto/ssh"
 )
 
@@ -37,7 +39,8 @@ type hostConn struct {
 	shell  *sharedShell // started on first RunShared; holds one session slot
 }
 
-// Stats counts what the transport did, for benchmarks and tests.
+// Stats counts what the transport did, for benchmarks and tests. A nil *Stats (the
+// provider's default) counts nothing.
 type Stats struct {
 	Connections atomic.Int64 // successful dials
 	Sessions    atomic.Int64 // commands run
@@ -54,6 +57,26 @@ type StatsSnapshot struct {
 // Snapshot reads the counters.
 func (s *Stats) Snapshot() StatsSnapshot {
 	return StatsSnapshot{s.Connections.Load(), s.Sessions.Load(), s.SentBytes.Load(), s.StdoutBytes.Load(), s.StderrBytes.Load()}
+}
+
+func (s *Stats) dialled() {
+	if s != nil {
+		s.Connections.Add(1)
+	}
+}
+
+func (s *Stats) sessionOpened() {
+	if s != nil {
+		s.Sessions.Add(1)
+	}
+}
+
+func (s *Stats) transferred(sent, stdout, stderr int) {
+	if s != nil {
+		s.SentBytes.Add(int64(sent))
+		s.StdoutBytes.Add(int64(stdout))
+		s.StderrBytes.Add(int64(stderr))
+	}
 }
 
 func newHost(c Config, stats *Stats) *Host {
@@ -102,11 +125,7 @@ func (h *Host) acquire(ctx context.Context) (*hostConn, error) {
 			h.mu.Unlock()
 			return nil, err
 		}
-		maxConns := h.cfg.MaxConnections
-		if maxConns <= 0 {
-			maxConns = DefaultMaxConnections
-		}
-		if len(h.conns)+h.dialing < maxConns && (len(h.conns) == 0 && h.dialing == 0 || h.limitLearnt()) {
+		if len(h.conns)+h.dialing < DefaultMaxConnections && (len(h.conns) == 0 && h.dialing == 0 || h.limitLearnt()) {
 			h.dialing++
 			h.mu.Unlock()
 			client, err := Dial(ctx, h.cfg)
@@ -123,8 +142,8 @@ func (h *Host) acquire(ctx context.Context) (*hostConn, error) {
 				h.mu.Unlock()
 				return nil, err
 			}
-			h.stats.Connections.Add(1)
-			cn := &hostConn{client: client, inUse: 1, limit: h.sessionLimit()}
+			h.stats.dialled()
+			cn := &hostConn{client: client, inUse: 1, limit: DefaultMaxSessions}
 			h.conns = append(h.conns, cn)
 			h.broadcast()
 			h.mu.Unlock()
@@ -146,18 +165,11 @@ func (h *Host) acquire(ctx context.Context) (*hostConn, error) {
 // The caller holds mu.
 func (h *Host) limitLearnt() bool {
 	for _, cn := range h.conns {
-		if cn.limit < h.sessionLimit() {
+		if cn.limit < DefaultMaxSessions {
 			return true
 		}
 	}
 	return false
-}
-
-func (h *Host) sessionLimit() int {
-	if h.cfg.MaxSessions > 0 {
-		return h.cfg.MaxSessions
-	}
-	return DefaultMaxSessions
 }
 
 func (h *Host) release(cn *hostConn) {
@@ -168,7 +180,7 @@ func (h *Host) release(cn *hostConn) {
 }
 
 // refused lowers a connection's limit after the server refused a session: it has
-// fewer sessions than we assumed (MaxSessions). The next acquire may open a new
+// fewer sessions than we assumed (DefaultMaxSessions). The next acquire may open a new
 // connection.
 func (h *Host) refused(cn *hostConn) {
 	h.mu.Lock()
@@ -179,11 +191,11 @@ func (h *Host) refused(cn *hostConn) {
 }
 
 // Run runs cmd on the host; see Client.Run.
-func (h *Host) Run(ctx context.Context, label, cmd string, stdin []byte) (Result, error) {
+func (h *Host) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	for attempt := 0; ; attempt++ {
 		cn, err := h.acquire(ctx)
 		if err != nil {
-			return Result{}, err
+			return shell.Result{}, err
 		}
 		session, err := cn.client.newSession()
 		if isRefusal(err) && attempt < 2*DefaultMaxConnections {
@@ -197,13 +209,11 @@ func (h *Host) Run(ctx context.Context, label, cmd string, stdin []byte) (Result
 		}
 		if err != nil {
 			h.release(cn)
-			return Result{}, err
+			return shell.Result{}, err
 		}
-		h.stats.Sessions.Add(1)
-		h.stats.SentBytes.Add(int64(len(cmd) + len(watchdog) + len(stdin)))
+		h.stats.sessionOpened()
 		res, err := cn.client.run(ctx, session, label, cmd, stdin)
-		h.stats.StdoutBytes.Add(int64(len(res.Stdout)))
-		h.stats.StderrBytes.Add(int64(len(res.Stderr)))
+		h.stats.transferred(len(cmd)+len(watchdog)+len(stdin), len(res.Stdout), len(res.Stderr))
 		h.release(cn)
 		return res, err
 	}

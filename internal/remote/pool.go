@@ -11,10 +11,18 @@ import (
 type Pool struct {
 	mu    sync.Mutex
 	hosts map[string]*Host
-	Stats Stats
+	Stats *Stats // nil: nothing is counted
 }
 
 func NewPool() *Pool { return &Pool{hosts: map[string]*Host{}} }
+
+// NewCountingPool is a Pool that counts connections, sessions and bytes in Stats, for
+// benchmarks and tests.
+func NewCountingPool() *Pool {
+	p := NewPool()
+	p.Stats = &Stats{}
+	return p
+}
 
 // Get returns the Host for c with a live connection.
 func (p *Pool) Get(ctx context.Context, c Config) (*Host, error) {
@@ -25,7 +33,7 @@ func (p *Pool) Get(ctx context.Context, c Config) (*Host, error) {
 	p.mu.Lock()
 	h, ok := p.hosts[key]
 	if !ok {
-		h = newHost(c, &p.Stats)
+		h = newHost(c, p.Stats)
 		p.hosts[key] = h
 	}
 	p.mu.Unlock()

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"golang.org/x/crypto/ssh"
 )
 
@@ -62,7 +64,7 @@ func startSharedShell(c *Client) (*sharedShell, error) {
 	nonce := make([]byte, 12)
 	_, _ = rand.Read(nonce)
 	s := &sharedShell{session: session, in: in, out: bufio.NewReader(out), marker: "@@end-" + hex.EncodeToString(nonce), client: c}
-	if err := session.Start("sh -c " + Quote(sharedLoop) + " sh " + Quote(s.marker)); err != nil {
+	if err := session.Start("sh -c " + shell.Quote(sharedLoop) + " sh " + shell.Quote(s.marker)); err != nil {
 		_ = session.Close()
 		return nil, err
 	}
@@ -71,18 +73,18 @@ func startSharedShell(c *Client) (*sharedShell, error) {
 
 // run sends cmd and reads its output up to the marker. A cancelled context or any
 // protocol error breaks the shell: it is closed, and the caller falls back or retries.
-func (s *sharedShell) run(ctx context.Context, label, cmd string) (Result, error) {
+func (s *sharedShell) run(ctx context.Context, label, cmd string) (shell.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.broken {
-		return Result{}, errSharedShellBroken
+		return shell.Result{}, errSharedShellBroken
 	}
 	if _, err := io.WriteString(s.in, strconv.Itoa(len(cmd))+"\n"+cmd); err != nil {
 		s.close()
-		return Result{}, errors.Join(errSharedShellBroken, err)
+		return shell.Result{}, errors.Join(errSharedShellBroken, err)
 	}
 	type outcome struct {
-		res Result
+		res shell.Result
 		err error
 	}
 	done := make(chan outcome, 1)
@@ -101,7 +103,7 @@ func (s *sharedShell) run(ctx context.Context, label, cmd string) (Result, error
 		if pgid := s.pgid.Load(); pgid > 1 {
 			go s.client.stopGroup(pgid)
 		}
-		return Result{}, ctx.Err()
+		return shell.Result{}, ctx.Err()
 	}
 }
 
@@ -114,12 +116,12 @@ func (c *Client) stopGroup(pgid int64) {
 	_, _ = c.Run(ctx, "stop a cancelled read", "kill -TERM -"+g+" 2>/dev/null; sleep 1; kill -KILL -"+g+" 2>/dev/null; exit 0", nil)
 }
 
-func (s *sharedShell) readUntilMarker(label string) (Result, error) {
+func (s *sharedShell) readUntilMarker(label string) (shell.Result, error) {
 	var stdout strings.Builder
 	for {
 		line, err := s.out.ReadString('\n')
 		if err != nil {
-			return Result{}, errors.Join(errSharedShellBroken, err)
+			return shell.Result{}, errors.Join(errSharedShellBroken, err)
 		}
 		if g, ok := strings.CutPrefix(line, s.marker+"-pgid "); ok {
 			if n, err := strconv.ParseInt(strings.TrimSpace(g), 10, 64); err == nil {
@@ -128,9 +130,9 @@ func (s *sharedShell) readUntilMarker(label string) (Result, error) {
 			continue
 		}
 		if status, ok := strings.CutPrefix(line, s.marker+" "); ok {
-			res := Result{Stdout: []byte(strings.TrimSuffix(stdout.String(), "\n"))} // printf's newline before the marker
+			res := shell.Result{Stdout: []byte(strings.TrimSuffix(stdout.String(), "\n"))} // printf's newline before the marker
 			if code, _ := strconv.Atoi(strings.TrimSpace(status)); code != 0 {
-				return res, &ExitError{Command: label, ExitStatus: code, Stdout: res.Stdout}
+				return res, &shell.ExitError{Command: label, ExitStatus: code, Stdout: res.Stdout}
 			}
 			return res, nil
 		}
@@ -149,20 +151,19 @@ var errSharedShellBroken = errors.New("shared shell session ended")
 // RunShared runs a short read-only command in the connection's shared shell, paying
 // the session start-up (login shell, rc files) once per connection instead of per
 // command. If the shared shell cannot be used, it falls back to Run.
-func (h *Host) RunShared(ctx context.Context, label, cmd string) (Result, error) {
+func (h *Host) RunShared(ctx context.Context, label, cmd string) (shell.Result, error) {
 	cn, err := h.acquire(ctx)
 	if err != nil {
-		return Result{}, err
+		return shell.Result{}, err
 	}
-	shell, err := h.sharedShellOf(cn)
+	sh, err := h.sharedShellOf(cn)
 	if err == nil {
 		started := time.Now()
-		var res Result
-		res, err = shell.run(ctx, label, cmd)
+		var res shell.Result
+		res, err = sh.run(ctx, label, cmd)
 		if !errors.Is(err, errSharedShellBroken) {
 			h.release(cn)
-			h.stats.SentBytes.Add(int64(len(cmd)))
-			h.stats.StdoutBytes.Add(int64(len(res.Stdout)))
+			h.stats.transferred(len(cmd), len(res.Stdout), 0)
 			logCommand(ctx, label, cn.client.address, started, res, err)
 			return res, err
 		}
@@ -186,12 +187,12 @@ func (h *Host) sharedShellOf(cn *hostConn) (*sharedShell, error) {
 	if cn.limit < 3 {
 		return nil, errors.New("too few sessions allowed to keep one open")
 	}
-	shell, err := startSharedShell(cn.client)
+	sh, err := startSharedShell(cn.client)
 	if err != nil {
 		return nil, err
 	}
-	h.stats.Sessions.Add(1)
-	cn.shell = shell
+	h.stats.sessionOpened()
+	cn.shell = sh
 	cn.limit-- // the shell keeps one session open
-	return shell, nil
+	return sh, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
 func TestRunSharedUsesOneSessionForManyCommands(t *testing.T) {
@@ -22,7 +24,7 @@ func TestRunSharedUsesOneSessionForManyCommands(t *testing.T) {
 	}
 	// Output without a final newline, a failing status, and nothing on stdin.
 	res, err := h.RunShared(context.Background(), "fail", "printf partial; cat; exit 3")
-	var exit *ExitError
+	var exit *shell.ExitError
 	if !errors.As(err, &exit) || exit.ExitStatus != 3 || string(res.Stdout) != "partial" {
 		t.Fatalf("want exit 3 with %q, got %q, %v", "partial", res.Stdout, err)
 	}

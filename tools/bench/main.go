@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
@@ -299,7 +301,7 @@ func (s *scenario) plainOpenSSH() error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			cmd := "cd " + remote.Quote(root) + " && php bin/magento --version && COMPOSER_ALLOW_SUPERUSER=1 composer show --no-interaction magento/data-migration-tool"
+			cmd := "cd " + shell.Quote(root) + " && php bin/magento --version && COMPOSER_ALLOW_SUPERUSER=1 composer show --no-interaction magento/data-migration-tool"
 			if out, err := exec.Command("ssh", append(sshArgs(s.host(i)), cmd)...).CombinedOutput(); err != nil {
 				errs <- fmt.Errorf("plain ssh: %v %s", err, out)
 			}
@@ -320,7 +322,7 @@ func (s *scenario) floor() error {
 		for i, root := range s.roots {
 			if i%len(s.hosts) == hi {
 				fmt.Fprintf(&script, "grep -E -A1 '\"name\": \"magento/(product-community-edition|data-migration-tool)\"' %s %s;",
-					remote.Quote(root+"/composer.lock"), remote.Quote(root+"/vendor/composer/installed.json"))
+					shell.Quote(root+"/composer.lock"), shell.Quote(root+"/vendor/composer/installed.json"))
 			}
 		}
 		wg.Add(1)

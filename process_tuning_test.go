@@ -1,7 +1,10 @@
-package provider
+package main
 
 import (
+	"encoding/json"
 	"maps"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -32,4 +35,22 @@ func mergeEnv(a, b map[string]string) map[string]string {
 	m := maps.Clone(a)
 	maps.Copy(m, b)
 	return m
+}
+
+// Only a process asked for statistics counts; it writes them at exit.
+func TestStatsOnlyWhenAskedFor(t *testing.T) {
+	if newPool("").Stats != nil {
+		t.Fatal("the default pool counts")
+	}
+	file := filepath.Join(t.TempDir(), "stats.json")
+	pool := newPool(file)
+	if pool.Stats == nil {
+		t.Fatal("a pool for a stats file does not count")
+	}
+	pool.Stats.Sessions.Add(3)
+	writeStats(pool, file)
+	var got struct{ Sessions int }
+	if b, err := os.ReadFile(file); err != nil || json.Unmarshal(b, &got) != nil || got.Sessions != 3 {
+		t.Fatalf("stats file: %s, %v", b, err)
+	}
 }

@@ -1,4 +1,7 @@
-package remote
+// Package shell holds what the SSH transport and the domain both speak: POSIX shell
+// quoting and the outcome of a remote command. It imports no SSH library, so the
+// domain (internal/magento) does not either.
+package shell
 
 import "strings"
 
@@ -7,13 +10,4 @@ import "strings"
 // closed, escaped and reopened: it's -> 'it'\”s'.
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// QuoteAll quotes each value and joins them with spaces.
-func QuoteAll(values ...string) string {
-	quoted := make([]string, len(values))
-	for i, v := range values {
-		quoted[i] = Quote(v)
-	}
-	return strings.Join(quoted, " ")
 }
