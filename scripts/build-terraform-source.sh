@@ -10,6 +10,7 @@ version=$2
 built() { [ -x "$out" ] && [ "$(TF_CLI_CONFIG_FILE=/dev/null "$out" version 2>/dev/null | sed -n 1p)" = "Terraform v$version" ]; }
 built && exit 0
 echo "deps: building Terraform v$version from its module source (about 4 minutes, once)"
+# shellcheck source=scripts/module-source.sh
 . "$(dirname "$0")/module-source.sh"
 copy_module github.com/hashicorp/terraform "$version"
 cd "$src"

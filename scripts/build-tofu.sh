@@ -6,6 +6,7 @@ out=$1
 version=$2
 [ -x "$out" ] && exit 0
 echo "deps: building OpenTofu v$version from source (a few minutes, once)"
+# shellcheck source=scripts/module-source.sh
 . "$(dirname "$0")/module-source.sh"
 copy_module github.com/opentofu/opentofu "$version"
 mkdir -p "$(dirname "$out")"

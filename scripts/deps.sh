@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a Debian machine, only where it is missing:
-# OpenSSH (sshd, ssh-agent), PHP CLI, Composer, sudo and BusyBox (an Alpine-like host
-# for the tests) from Debian, and the Terraform
+# OpenSSH (sshd, ssh-agent), PHP CLI, Composer, sudo, BusyBox (an Alpine-like host
+# for the tests) and shellcheck (make lint) from Debian, and the Terraform
 # CLI built from source with `go install` into a cache directory (~/.cache/terraform-provider-magento).
 set -euo pipefail
 
@@ -9,7 +9,7 @@ terraform_bin=$1
 terraform_version=$2
 
 missing=()
-for pair in /usr/sbin/sshd:openssh-server ssh-agent:openssh-client php:php-cli composer:composer sudo:sudo busybox:busybox; do
+for pair in /usr/sbin/sshd:openssh-server ssh-agent:openssh-client php:php-cli composer:composer sudo:sudo busybox:busybox shellcheck:shellcheck; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the CLI build scripts: copy_module MODULE VERSION downloads a Go module's
 # source through the module proxy (no release downloads) and copies it to a writable
 # folder, $src, removed when the script exits.

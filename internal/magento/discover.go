@@ -51,23 +51,14 @@ func Discover(ctx context.Context, r Runner, patterns []string) ([]RootResult, e
 	return found, nil
 }
 
-// discoverScript expands the patterns on the host, numbers the directories they match
-// ("@cand N PATH"), then reads them as readScript does. A path with a newline or \1
-// (no real root has one) is left out: the output is line-based.
+// discoverScript expands the patterns on the host and reads the directories they match
+// (discover.sh, then read.sh).
 func discoverScript(patterns []string) string {
 	words := make([]string, len(patterns))
 	for i, p := range patterns {
 		words[i] = globWord(p)
 	}
-	return extractPrelude + "s=" + shell.Quote("\x01") + `; nl='
-'; n=0; fast=
-for r in ` + strings.Join(words, " ") + `; do
-  [ -d "$r" ] || continue
-  case $r in *"$nl"*|*"$s"*) continue ;; esac
-  eval "c$n=\$r"; echo "@cand $n $r"; fast="$fast $n"; n=$((n + 1))
-done
-R() { eval "r=\$c$1"; }
-` + readRoots("$fast", "")
+	return extractPrelude + readValues + "set -- " + strings.Join(words, " ") + "\n" + discoverBody + readBody
 }
 
 // globWord is pattern as one shell word whose glob characters the shell expands;

@@ -127,7 +127,7 @@ func TestReadManyReadsARepeatedRootOnce(t *testing.T) {
 	if res[0].Installation.DMTVersion != "2.4.6" || res[1].Installation.DMTVersion != "2.4.8" || res[2].Installation.DMTVersion != "2.4.6" {
 		t.Fatalf("got %+v", res)
 	}
-	if n := strings.Count(runner.script, ") r="); n != 2 {
+	if n := strings.Count(runner.script, ") root="); n != 2 {
 		t.Fatalf("the command names %d roots, want 2", n)
 	}
 }

@@ -214,7 +214,7 @@ func TestReadFallsBackWhenVersionDoesNotFollowName(t *testing.T) {
 func TestReadUsesTheFastPathOnComposerFiles(t *testing.T) {
 	root := sharedRepo(t).NewRoot(t, filepath.Join(t.TempDir(), "shop"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6", Extra: 20})
 	for _, file := range []string{"composer.lock", "vendor/composer/installed.json"} {
-		script := extractPrelude + `a='{ print "@slow-path" }'` + "\nx " + filepath.Join(root, file) + " lock\n"
+		script := extractPrelude + `extract_awk='{ print "@slow-path" }'` + "\nextract_packages " + filepath.Join(root, file) + " lock\n"
 		res, err := (&LocalRunner{}).Run(context.Background(), "x", script, nil)
 		if err != nil {
 			t.Fatal(err)

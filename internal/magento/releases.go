@@ -14,8 +14,7 @@ const Package = "magento/data-migration-tool"
 // Releases lists the tool's versions that the root's Composer repositories offer
 // (repo.magento.com in production), newest first as Composer prints them.
 func Releases(ctx context.Context, r Runner, e Exec, root string) ([]string, error) {
-	script := "IFS= read -r auth\n" + e.composerFunction(root) +
-		"run_composer show --all --no-interaction --no-ansi --format=json " + Package + "\n"
+	script := "IFS= read -r auth\n" + assign("package", Package) + e.composerFunction(root) + releasesBody
 	stdin, err := e.stdin()
 	if err != nil {
 		return nil, err
