@@ -46,12 +46,22 @@ func gone(t *testing.T, cmdline string) {
 	}
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
+// waitUntil polls ok for up to 30 s; any goroutine may call it.
+func waitUntil(ok func() bool) bool {
 	for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			return false
 		}
+	}
+	return true
+}
+
+// waitFor fails the test when ok does not become true; only the test's goroutine may
+// call it.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	if !waitUntil(ok) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 
@@ -93,14 +103,18 @@ func TestAccDataMigrationTool_sshdKilledDuringApply(t *testing.T) {
 	sleep := "3602.5"
 	composer := slowComposer(t, marker, sleep)
 	lock := filepath.Join(root, "var", ".tf-magento-dmt.lock")
+	killed := make(chan bool, 1)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
 					go func() { // once composer has rewritten the files, sshd dies under it
-						waitFor(t, "composer to write", func() bool { _, err := os.Stat(marker); return err == nil })
-						r.sshd.Kill()
+						wrote := waitUntil(func() bool { _, err := os.Stat(marker); return err == nil })
+						if wrote {
+							r.sshd.Kill()
+						}
+						killed <- wrote
 					}()
 				},
 				Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q", composer)),
@@ -108,6 +122,9 @@ func TestAccDataMigrationTool_sshdKilledDuringApply(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
+					if !<-killed {
+						t.Fatal("composer never wrote its files, so sshd was not killed under it")
+					}
 					// The host cleaned up on its own: the watchdog stopped composer and the
 					// apply script restored its backup and released the lock.
 					waitFor(t, "the lock to be released", func() bool { _, err := os.Stat(lock); return os.IsNotExist(err) })

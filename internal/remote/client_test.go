@@ -174,11 +174,13 @@ func TestCancelledContextEndsRemoteCommand(t *testing.T) {
 	}
 	defer cl.Close()
 	marker := fmt.Sprintf("sleep 3%d", time.Now().UnixNano()%1000+100)
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	running := filepath.Join(t.TempDir(), "running")
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err = cl.Run(ctx, "sleep", "exec "+marker, nil)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("want a deadline error, got %v", err)
+	go func() { waitForFileOrGiveUp(running); cancel() }() // cancelled once it runs
+	_, err = cl.Run(ctx, "sleep", "touch "+shell.Quote(running)+"; exec "+marker, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want a cancellation error, got %v", err)
 	}
 	// The remote sleep must be gone shortly after.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -90,12 +91,13 @@ func TestKeepaliveDetectsAStalledPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
+	running := filepath.Join(t.TempDir(), "running")
 	done := make(chan error, 1)
 	go func() {
-		_, err := cl.Run(context.Background(), "long command", "sleep 60", nil)
+		_, err := cl.Run(context.Background(), "long command", "touch "+shell.Quote(running)+"; sleep 60", nil)
 		done <- err
 	}()
-	time.Sleep(200 * time.Millisecond)
+	waitForFile(t, running) // the session is open: stall the peer now
 	pids := s.ConnectionPids()
 	if len(pids) == 0 {
 		t.Fatal("no sshd connection process to stall")
@@ -120,14 +122,15 @@ func TestKeepaliveDetectsAStalledPeer(t *testing.T) {
 
 func TestConnectRetriesUntilTheServerListens(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{NoStart: true})
-	started := make(chan struct{})
+	started := make(chan error, 1)
 	go func() {
-		defer close(started)
-		time.Sleep(1500 * time.Millisecond)
-		s.Start(t)
+		time.Sleep(1500 * time.Millisecond) // refused until then; the connect budget is 30 s
+		started <- s.StartErr()
 	}()
 	user, err := runEcho(t, baseConfig(s))
-	<-started
+	if serr := <-started; serr != nil {
+		t.Fatal(serr)
+	}
 	if err != nil || user != "root" {
 		t.Fatalf("want the connection to succeed once sshd listens, got %q, %v", user, err)
 	}
@@ -184,5 +187,24 @@ func TestInsecureKeepsABastionsPinnedKey(t *testing.T) {
 	c.Bastions[0].HostKey = jump.HostKeyLine
 	if _, err := runEcho(t, c); err != nil {
 		t.Fatalf("the right pinned key must pass: %v", err)
+	}
+}
+
+// waitForFile waits for a command on the test host (this machine) to create path.
+func waitForFile(t *testing.T, path string) {
+	t.Helper()
+	waitForFileOrGiveUp(path)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("%s never appeared", path)
+	}
+}
+
+// waitForFileOrGiveUp is waitForFile for goroutines other than the test's: after 30 s
+// it returns anyway, and the test sees what the command did.
+func waitForFileOrGiveUp(path string) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
 	}
 }

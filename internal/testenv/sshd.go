@@ -97,15 +97,23 @@ func StartSSHD(t TB, opts SSHDOptions) *SSHD {
 // Start (re)starts the server on its port.
 func (s *SSHD) Start(t TB) {
 	t.Helper()
+	if err := s.StartErr(); err != nil {
+		t.Fatalf("%v", err)
+	}
+}
+
+// StartErr is Start for goroutines other than the test's: it returns what went wrong.
+func (s *SSHD) StartErr() error {
 	logFile, err := os.OpenFile(s.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		t.Fatalf("opening sshd log: %v", err)
+		return fmt.Errorf("opening sshd log: %w", err)
 	}
 	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", s.config)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting sshd: %v", err)
+		_ = logFile.Close()
+		return fmt.Errorf("starting sshd: %w", err)
 	}
 	s.cmd = cmd
 	go func() { _ = cmd.Wait(); _ = logFile.Close() }()
@@ -115,10 +123,10 @@ func (s *SSHD) Start(t TB) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if strings.Count(s.Log(), ready) > s.starts {
 			s.starts++
-			return
+			return nil
 		}
 	}
-	t.Fatalf("sshd did not listen on 127.0.0.1:%d; log:\n%s", s.Port, s.Log())
+	return fmt.Errorf("sshd did not listen on 127.0.0.1:%d; log:\n%s", s.Port, s.Log())
 }
 
 // ConnectionPids lists the per-connection sshd processes (not the listener, not the
