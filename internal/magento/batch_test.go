@@ -60,3 +60,42 @@ func TestReadBatcherSharesOneCommand(t *testing.T) {
 		t.Fatalf("a read for another host: %v after %d commands", err, runner.calls)
 	}
 }
+
+// The first read of a host also reads the roots it served last time; Terraform's next
+// reads of them are answered without a command, once; Forget drops an answer.
+func TestReadAheadAnswersTheNextReads(t *testing.T) {
+	r := sharedRepo(t)
+	var roots []string
+	for i, dmt := range []string{"2.4.6", "2.4.7", ""} {
+		roots = append(roots, r.NewRoot(t, filepath.Join(t.TempDir(), string(rune('a'+i))), testenv.RootSpec{Magento: "2.4.7-p3", DMT: dmt}))
+	}
+	runner := &countingRunner{}
+	b := NewReadBatcher()
+	b.ReadAhead("host", append(roots[1:], "/gone/shop"))
+	read := func(root, want string) {
+		t.Helper()
+		inst, err := b.Read(context.Background(), "host", runner, root)
+		if err != nil || inst.DMTVersion != want {
+			t.Fatalf("%s: got %+v, %v, want tool %q", root, inst, err, want)
+		}
+	}
+	read(roots[0], "2.4.6")
+	read(roots[1], "2.4.7")
+	read(roots[2], "")
+	if runner.calls != 1 {
+		t.Fatalf("three reads after a read ahead used %d commands, want 1", runner.calls)
+	}
+	read(roots[1], "2.4.7") // an answer read ahead serves one read only
+	if runner.calls != 2 {
+		t.Fatalf("a second read of a root was answered from the read ahead (%d commands)", runner.calls)
+	}
+
+	b = NewReadBatcher()
+	b.ReadAhead("host", roots[1:2])
+	read(roots[0], "2.4.6")
+	b.Forget(roots[1]) // an apply is about to change it
+	read(roots[1], "2.4.7")
+	if runner.calls != 4 {
+		t.Fatalf("a forgotten root was answered from the read ahead (%d commands in all)", runner.calls)
+	}
+}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -23,12 +24,23 @@ type providerData struct {
 	reads        *magento.ReadBatcher // resource reads of one host share commands
 	sshUnknown   bool                 // the provider's ssh settings are not known until apply
 	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
+	roots        rootMemory           // roots read per host in earlier runs: read ahead
+	readAhead    sync.Map             // batch keys whose read ahead is armed
 }
 
-// readInstallation reads root through run as runAs, batched with concurrent reads of
-// the same host and user.
-func (d *providerData) readInstallation(ctx context.Context, run magento.Runner, runAs, root string) (magento.Installation, error) {
-	return d.reads.Read(ctx, fmt.Sprintf("%p|%s", run, runAs), magento.RunAs(run, runAs), root)
+// readInstallation reads root on the host of c through run as runAs, batched with
+// concurrent reads of the same host and user; the first read of a host also reads the
+// roots it served in earlier runs.
+func (d *providerData) readInstallation(ctx context.Context, c remote.Config, run magento.Runner, runAs, root string) (magento.Installation, error) {
+	key, memory := fmt.Sprintf("%p|%s", run, runAs), rootMemoryFile(c, runAs)
+	if _, armed := d.readAhead.LoadOrStore(key, true); !armed {
+		d.reads.ReadAhead(key, slices.DeleteFunc(d.roots.recall(memory), func(r string) bool { return r == root }))
+	}
+	inst, err := d.reads.Read(ctx, key, magento.RunAs(run, runAs), root)
+	if err == nil {
+		d.roots.note(memory, root)
+	}
+	return inst, err
 }
 
 // secretFieldKeys are log field names whose values are always masked.

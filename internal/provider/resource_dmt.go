@@ -73,7 +73,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	if run == nil {
 		return
 	}
-	inst, err := r.data.readInstallation(ctx, run, m.RunAs.ValueString(), m.MagentoRoot.ValueString())
+	inst, err := r.data.readInstallation(ctx, conn, run, m.RunAs.ValueString(), m.MagentoRoot.ValueString())
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return
@@ -166,6 +166,7 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	if run == nil {
 		return
 	}
+	r.data.reads.Forget(params.Root) // an answer read ahead would be stale after this
 	started := time.Now()
 	inst, res, err := magento.Converge(ctx, run, exec, params)
 	tflog.Debug(ctx, "converge finished", map[string]any{"magento_root": params.Root, "from": res.Previous,
@@ -205,6 +206,7 @@ func (r *dataMigrationToolResource) Delete(ctx context.Context, req resource.Del
 	if run == nil {
 		return
 	}
+	r.data.reads.Forget(params.Root)
 	res, err := magento.Remove(ctx, run, exec, params)
 	for _, w := range res.Warnings {
 		resp.Diagnostics.AddWarning("Data Migration Tool Removal Warning", w)

@@ -155,7 +155,8 @@ func (r *dataMigrationToolResource) readForPlan(ctx context.Context, plan *dataM
 	if run == nil {
 		return magento.Installation{}, false
 	}
-	inst, err := r.data.readInstallation(ctx, run, plan.RunAs.ValueString(), plan.MagentoRoot.ValueString())
+	conn, _ := plan.connection(ctx, r.data, &resp.Diagnostics) // known: the caller checked
+	inst, err := r.data.readInstallation(ctx, conn, run, plan.RunAs.ValueString(), plan.MagentoRoot.ValueString())
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return magento.Installation{}, false

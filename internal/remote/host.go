@@ -43,7 +43,8 @@ type hostConn struct {
 // provider's default) counts nothing.
 type Stats struct {
 	Connections atomic.Int64 // successful dials
-	Sessions    atomic.Int64 // commands run
+	Sessions    atomic.Int64 // SSH sessions opened (a command each, or a shared shell)
+	Commands    atomic.Int64 // remote commands run, in sessions or shared shells
 	SentBytes   atomic.Int64 // command lines and stdin
 	StdoutBytes atomic.Int64
 	StderrBytes atomic.Int64
@@ -51,12 +52,12 @@ type Stats struct {
 
 // StatsSnapshot is Stats as plain numbers (for JSON).
 type StatsSnapshot struct {
-	Connections, Sessions, SentBytes, StdoutBytes, StderrBytes int64
+	Connections, Sessions, Commands, SentBytes, StdoutBytes, StderrBytes int64
 }
 
 // Snapshot reads the counters.
 func (s *Stats) Snapshot() StatsSnapshot {
-	return StatsSnapshot{s.Connections.Load(), s.Sessions.Load(), s.SentBytes.Load(), s.StdoutBytes.Load(), s.StderrBytes.Load()}
+	return StatsSnapshot{s.Connections.Load(), s.Sessions.Load(), s.Commands.Load(), s.SentBytes.Load(), s.StdoutBytes.Load(), s.StderrBytes.Load()}
 }
 
 func (s *Stats) dialled() {
@@ -71,8 +72,10 @@ func (s *Stats) sessionOpened() {
 	}
 }
 
-func (s *Stats) transferred(sent, stdout, stderr int) {
+// ran counts one remote command and its bytes.
+func (s *Stats) ran(sent, stdout, stderr int) {
 	if s != nil {
+		s.Commands.Add(1)
 		s.SentBytes.Add(int64(sent))
 		s.StdoutBytes.Add(int64(stdout))
 		s.StderrBytes.Add(int64(stderr))
@@ -213,7 +216,7 @@ func (h *Host) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.
 		}
 		h.stats.sessionOpened()
 		res, err := cn.client.run(ctx, session, label, cmd, stdin)
-		h.stats.transferred(len(cmd)+len(watchdog)+len(stdin), len(res.Stdout), len(res.Stderr))
+		h.stats.ran(len(cmd)+len(watchdog)+len(stdin), len(res.Stdout), len(res.Stderr))
 		h.release(cn)
 		return res, err
 	}

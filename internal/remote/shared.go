@@ -163,7 +163,7 @@ func (h *Host) RunShared(ctx context.Context, label, cmd string) (shell.Result, 
 		res, err = sh.run(ctx, label, cmd)
 		if !errors.Is(err, errSharedShellBroken) {
 			h.release(cn)
-			h.stats.transferred(len(cmd), len(res.Stdout), 0)
+			h.stats.ran(len(cmd), len(res.Stdout), 0)
 			logCommand(ctx, label, cn.client.address, started, res, err)
 			return res, err
 		}

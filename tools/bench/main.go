@@ -18,9 +18,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/shell"
-
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -42,23 +41,54 @@ func main() {
 	runs := flag.Int("runs", 5, "measured runs per scenario")
 	packages := flag.Int("packages", 500, "packages per install (composer.lock size)")
 	only := flag.String("only", "", "run only the scenarios whose name contains this text (e.g. \"20 installs\")")
+	rtt := flag.Duration("rtt", 40*time.Millisecond, "round-trip time of the latency rows (0: none)")
+	plot := flag.String("plot", "", "write the plot of plan time against fleet size (SVG) here")
 	flag.Parse()
-	if err := run(*dir, *terraform, *runs, *packages, *only); err != nil {
+	if err := run(options{*dir, *terraform, *runs, *packages, *only, *rtt, *plot}); err != nil {
 		fmt.Fprintf(os.Stderr, "bench failed: %v\n", err)
 		os.Exit(1)
 	}
 }
 
+type options struct {
+	dir, terraform string
+	runs, packages int
+	only           string
+	rtt            time.Duration
+	plot           string
+}
+
+// endpoint is how every contender reaches a host: its sshd, or a latency proxy in front.
+type endpoint struct {
+	port       int
+	knownHosts string
+	key        string
+}
+
+// smallPackages is the lock size of the 500- and 1000-install rows: 1000 copies of a
+// 500-package install would be 3.4 GB.
+const smallPackages = 100
+
+// plainSample bounds the installs the plain OpenSSH way visits in a run: at 1000 installs
+// it would take over ten minutes a run. Larger fleets are timed on their first
+// plainSample installs and scaled (it is one ssh per install, 10 at a time: linear).
+const plainSample = 100
+
 type scenario struct {
-	name    string
-	hosts   []*testenv.SSHD
-	roots   []string // roots[i] is on hosts[i%len(hosts)]
-	tfDir   string
-	results map[string][]time.Duration
-	conns   []float64
-	sess    []float64
-	bytes   []float64
-	rss     []int64
+	name      string
+	hosts     []*testenv.SSHD
+	endpoints []endpoint // per host: direct, or through a latency proxy
+	roots     []string   // roots[i] is on hosts[i%len(hosts)]
+	size      int        // installs, for the rows whose roots are made later
+	packages  int
+	plotted   bool // a point of the plot (fleet size against plan time)
+	tfDir     string
+	results   map[string][]time.Duration
+	conns     []float64
+	sess      []float64
+	commands  []float64
+	bytes     []float64
+	rss       []int64
 	// drifted roots (the first ones) lag Magento once set up; their plans list
 	// releases, counted by a composer spy that logs to composerLog.
 	drifted      int
@@ -66,7 +96,8 @@ type scenario struct {
 	composerRuns []float64
 }
 
-func run(dir, terraform string, runs, packages int, only string) (err error) {
+func run(o options) (err error) {
+	dir, terraform, runs, packages, only := o.dir, o.terraform, o.runs, o.packages, o.only
 	if dir, err = filepath.Abs(dir); err != nil {
 		return err
 	}
@@ -102,37 +133,24 @@ func run(dir, terraform string, runs, packages int, only string) (err error) {
 		return err
 	}
 
-	hosts := make([]*testenv.SSHD, 4)
+	hosts := make([]*testenv.SSHD, 10)
 	for i := range hosts {
 		hosts[i] = testenv.StartSSHD(rig, testenv.SSHDOptions{})
 		hosts[i].AuthorizeKey(rig, hosts[0].ClientKeyPub) // one key for the fleet
 	}
+	direct := make([]endpoint, len(hosts))
+	for i, h := range hosts {
+		direct[i] = endpoint{port: h.Port, knownHosts: h.KnownHosts, key: hosts[0].ClientKey}
+	}
 	repo := testenv.NewRepo(rig)
 	template := repo.NewRoot(rig, filepath.Join(dir, "template"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7", Extra: packages})
-	lock, _ := os.Stat(filepath.Join(template, "composer.lock"))
-	installed, _ := os.Stat(filepath.Join(template, "vendor/composer/installed.json"))
-	roots := make([]string, 100)
-	for i := range roots {
-		roots[i] = filepath.Join(dir, "shops", fmt.Sprintf("shop%03d", i))
-		if err := os.MkdirAll(filepath.Dir(roots[i]), 0o755); err != nil {
-			return err
-		}
-		if out, err := exec.Command("cp", "-a", template, roots[i]).CombinedOutput(); err != nil {
-			return fmt.Errorf("cp: %v %s", err, out)
-		}
+	roots, err := copies(template, filepath.Join(dir, "shops"), 100)
+	if err != nil {
+		return err
 	}
-	fmt.Printf("100 installs with %d packages: composer.lock %.1f MB, installed.json %.1f MB\n",
-		packages, float64(lock.Size())/1e6, float64(installed.Size())/1e6)
-
-	driftRoots := make([]string, 20) // a scenario of its own: its drift must not reach the others
-	for i := range driftRoots {
-		driftRoots[i] = filepath.Join(dir, "drift-shops", fmt.Sprintf("shop%03d", i))
-		if err := os.MkdirAll(filepath.Dir(driftRoots[i]), 0o755); err != nil {
-			return err
-		}
-		if out, err := exec.Command("cp", "-a", template, driftRoots[i]).CombinedOutput(); err != nil {
-			return fmt.Errorf("cp: %v %s", err, out)
-		}
+	driftRoots, err := copies(template, filepath.Join(dir, "drift-shops"), 20) // their drift must not reach the others
+	if err != nil {
+		return err
 	}
 	spy := filepath.Join(dir, "bin", "composer-spy")
 	composerLog := filepath.Join(dir, "composer-calls")
@@ -140,12 +158,42 @@ func run(dir, terraform string, runs, packages int, only string) (err error) {
 		return err
 	}
 	scenarios := []*scenario{
-		{name: "20 installs, 1 host", hosts: hosts[:1], roots: roots[:20]},
+		{name: "20 installs, 1 host", hosts: hosts[:1], roots: roots[:20], plotted: true},
 		{name: "100 installs, 1 host", hosts: hosts[:1], roots: roots},
-		{name: "100 installs, 4 hosts", hosts: hosts, roots: roots},
+		{name: "100 installs, 4 hosts", hosts: hosts[:4], roots: roots, plotted: true},
 		{name: "20 installs, 5 drifted", hosts: hosts[:1], roots: driftRoots, drifted: 5, composerLog: composerLog},
 	}
+	if o.rtt > 0 {
+		proxied := make([]endpoint, 4)
+		for i, h := range hosts[:4] {
+			if proxied[i], err = proxy(h, hosts[0].ClientKey, o.rtt, filepath.Join(dir, "proxies")); err != nil {
+				return err
+			}
+		}
+		scenarios = append(scenarios, &scenario{name: fmt.Sprintf("100 installs, 4 hosts, %s RTT", o.rtt), hosts: hosts[:4], endpoints: proxied, roots: roots})
+	}
+	scenarios = append(scenarios, &scenario{name: "500 installs, 5 hosts", hosts: hosts[:5], size: 500, plotted: true, packages: smallPackages},
+		&scenario{name: "1000 installs, 10 hosts", hosts: hosts, size: 1000, plotted: true, packages: smallPackages})
 	scenarios = slices.DeleteFunc(scenarios, func(s *scenario) bool { return !strings.Contains(s.name, only) })
+	var small []string // the 500- and 1000-install rows share their roots
+	for _, s := range scenarios {
+		if s.packages == 0 {
+			s.packages = packages
+		}
+		if s.endpoints == nil {
+			s.endpoints = direct[:len(s.hosts)]
+		}
+		if s.roots != nil {
+			continue
+		}
+		if small == nil {
+			smallTemplate := repo.NewRoot(rig, filepath.Join(dir, "small-template"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7", Extra: smallPackages})
+			if small, err = copies(smallTemplate, filepath.Join(dir, "small-shops"), 1000); err != nil {
+				return err
+			}
+		}
+		s.roots = small[:s.size]
+	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + realProvider}
 	for i, s := range scenarios {
 		s.results = map[string][]time.Duration{}
@@ -179,22 +227,60 @@ func run(dir, terraform string, runs, packages int, only string) (err error) {
 				}
 				return nil
 			}))
-			s.results["plain"] = append(s.results["plain"], timed(func() error { return s.plainOpenSSH() }))
+			s.results["plain"] = append(s.results["plain"], s.timePlain())
 			s.results["floor"] = append(s.results["floor"], timed(func() error { return s.floor() }))
 		}
 		fmt.Printf("  run %d/%d done\n", r+1, runs)
 	}
 	report(scenarios, runs)
+	if o.plot != "" {
+		return writePlot(o.plot, scenarios)
+	}
 	return nil
 }
 
-func (s *scenario) host(i int) *testenv.SSHD { return s.hosts[i%len(s.hosts)] }
+// copies makes n copies of the install template under dir and prints their size.
+func copies(template, dir string, n int) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	roots := make([]string, n)
+	for i := range roots {
+		roots[i] = filepath.Join(dir, fmt.Sprintf("shop%04d", i))
+		if out, err := exec.Command("cp", "-a", template, roots[i]).CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("cp: %v %s", err, out)
+		}
+	}
+	lock, _ := os.Stat(filepath.Join(template, "composer.lock"))
+	installed, _ := os.Stat(filepath.Join(template, "vendor/composer/installed.json"))
+	fmt.Printf("%d installs in %s: composer.lock %.2f MB, installed.json %.2f MB\n", n, filepath.Base(dir), float64(lock.Size())/1e6, float64(installed.Size())/1e6)
+	return roots, nil
+}
+
+// proxy puts a latency proxy in front of h, with a known_hosts file for its port.
+func proxy(h *testenv.SSHD, key string, rtt time.Duration, dir string) (endpoint, error) {
+	p, err := startLatencyProxy(fmt.Sprintf("127.0.0.1:%d", h.Port), rtt)
+	if err != nil {
+		return endpoint{}, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return endpoint{}, err
+	}
+	knownHosts := filepath.Join(dir, fmt.Sprintf("known_hosts_%d", p.port()))
+	line := fmt.Sprintf("[127.0.0.1]:%d %s\n", p.port(), h.HostKeyLine)
+	if err := os.WriteFile(knownHosts, []byte(line), 0o600); err != nil {
+		return endpoint{}, err
+	}
+	return endpoint{port: p.port(), knownHosts: knownHosts, key: key}, nil
+}
+
+func (s *scenario) host(i int) endpoint { return s.endpoints[i%len(s.endpoints)] }
 
 func (s *scenario) config() string {
 	h := s.hosts[0]
 	var items []string
 	for i, root := range s.roots {
-		items = append(items, fmt.Sprintf("    { root = %q, port = %d, known_hosts = %q }", root, s.host(i).Port, s.host(i).KnownHosts))
+		items = append(items, fmt.Sprintf("    { root = %q, port = %d, known_hosts = %q }", root, s.host(i).port, s.host(i).knownHosts))
 	}
 	composer := ""
 	if s.composerLog != "" {
@@ -266,6 +352,7 @@ func (s *scenario) measurePlan(terraform string, env []string, dir string) error
 	var stats remote.StatsSnapshot
 	if b, err := os.ReadFile(statsFile); err == nil && json.Unmarshal(b, &stats) == nil {
 		s.bytes = append(s.bytes, float64(stats.SentBytes+stats.StdoutBytes+stats.StderrBytes)/n)
+		s.commands = append(s.commands, float64(stats.Commands))
 	}
 	if b, err := os.ReadFile(rssFile); err == nil {
 		kb, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
@@ -285,18 +372,19 @@ func (s *scenario) sshdCounts() [2]int {
 	return c
 }
 
-func sshArgs(h *testenv.SSHD) []string {
-	return []string{"-i", h.ClientKey, "-p", strconv.Itoa(h.Port), "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + h.KnownHosts,
+func sshArgs(h endpoint) []string {
+	return []string{"-i", h.key, "-p", strconv.Itoa(h.port), "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + h.knownHosts,
 		"-o", "StrictHostKeyChecking=yes", "-o", "ControlMaster=no", "-o", "ControlPath=none", "root@127.0.0.1"}
 }
 
 // plainOpenSSH is what operators script: one ssh per install, booting PHP for
-// bin/magento and Composer, 10 at a time (Terraform's default parallelism).
+// bin/magento and Composer, 10 at a time (Terraform's default parallelism). It visits
+// at most plainSample installs; timePlain scales the time to the whole fleet.
 func (s *scenario) plainOpenSSH() error {
 	sem := make(chan struct{}, 10)
 	var wg sync.WaitGroup
 	errs := make(chan error, len(s.roots))
-	for i, root := range s.roots {
+	for i, root := range s.roots[:min(len(s.roots), plainSample)] {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -316,11 +404,11 @@ func (s *scenario) plainOpenSSH() error {
 // installs.
 func (s *scenario) floor() error {
 	var wg sync.WaitGroup
-	errs := make(chan error, len(s.hosts))
-	for hi, h := range s.hosts {
+	errs := make(chan error, len(s.endpoints))
+	for hi, h := range s.endpoints {
 		var script strings.Builder
 		for i, root := range s.roots {
-			if i%len(s.hosts) == hi {
+			if i%len(s.endpoints) == hi {
 				fmt.Fprintf(&script, "grep -E -A1 '\"name\": \"magento/(product-community-edition|data-migration-tool)\"' %s %s;",
 					shell.Quote(root+"/composer.lock"), shell.Quote(root+"/vendor/composer/installed.json"))
 			}
@@ -336,6 +424,15 @@ func (s *scenario) floor() error {
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// timePlain times the plain OpenSSH way over the fleet (scaled from its sample).
+func (s *scenario) timePlain() time.Duration {
+	elapsed := timed(s.plainOpenSSH)
+	if len(s.roots) > plainSample {
+		elapsed = elapsed * time.Duration(len(s.roots)) / plainSample
+	}
+	return elapsed
 }
 
 func timed(f func() error) time.Duration {
@@ -364,18 +461,23 @@ func median[T int64 | float64 | time.Duration](xs []T) T {
 }
 
 func report(scenarios []*scenario, runs int) {
-	fmt.Printf("\nmedians of %d runs\n", runs)
-	fmt.Printf("%-22s %10s %12s %10s %10s %8s %8s %12s %6s %9s %10s %12s\n", "scenario", "tf plan", "(no refresh)", "plain ssh", "floor",
-		"plan/pl", "plan/fl", "(per run)", "conns", "sess/res", "bytes/res", "provider RSS")
+	fmt.Printf("\nmedians of %d runs (lowest-highest)\n", runs)
+	fmt.Printf("%-32s %20s %12s %10s %10s %8s %19s %6s %9s %10s %12s\n", "scenario", "tf plan", "(no refresh)", "plain ssh", "floor",
+		"plan/pl", "plan/fl", "conns", "cmds/plan", "bytes/res", "provider RSS")
 	for _, s := range scenarios {
 		plan, plain, fl := median(s.results["plan"]), median(s.results["plain"]), median(s.results["floor"])
 		var perRun []float64 // plan/floor of each run: how much the machine's noise moves the ratio
 		for i := range s.results["plan"] {
 			perRun = append(perRun, s.results["plan"][i].Seconds()/s.results["floor"][i].Seconds())
 		}
-		fmt.Printf("%-22s %9.2fs %11.2fs %9.2fs %9.2fs %8.2f %8.2f %5.2f-%-6.2f %6.0f %9.2f %10.0f %9.1f MiB\n", s.name,
-			plan.Seconds(), median(s.results["norefresh"]).Seconds(), plain.Seconds(), fl.Seconds(), plan.Seconds()/plain.Seconds(), plan.Seconds()/fl.Seconds(),
-			slices.Min(perRun), slices.Max(perRun), median(s.conns), median(s.sess), median(s.bytes), float64(median(s.rss))/1024)
+		sampled := ""
+		if len(s.roots) > plainSample {
+			sampled = "*"
+		}
+		fmt.Printf("%-32s %7.2fs (%4.2f-%-5.2f) %11.2fs %8.2fs%1s %9.2fs %8.3f %5.2f (%4.2f-%-5.2f) %6.0f %9.0f %10.0f %9.1f MiB\n", s.name,
+			plan.Seconds(), slices.Min(s.results["plan"]).Seconds(), slices.Max(s.results["plan"]).Seconds(),
+			median(s.results["norefresh"]).Seconds(), plain.Seconds(), sampled, fl.Seconds(), plan.Seconds()/plain.Seconds(), plan.Seconds()/fl.Seconds(),
+			slices.Min(perRun), slices.Max(perRun), median(s.conns), median(s.commands), median(s.bytes), float64(median(s.rss))/1024)
 	}
 	var inSync, drifted *scenario
 	for _, s := range scenarios {
@@ -391,9 +493,10 @@ func report(scenarios []*scenario, runs int) {
 			drifted.name, median(drifted.results["plan"]).Seconds(), median(drifted.results["plan"]).Seconds()/median(inSync.results["plan"]).Seconds(),
 			median(inSync.results["plan"]).Seconds(), median(drifted.composerRuns), drifted.drifted)
 	}
-	fmt.Println("\nplan/pl = terraform plan / plain OpenSSH (one ssh per install, php bin/magento + composer show, 10 at a time)")
-	fmt.Println("plan/fl = terraform plan / floor (one ssh per host reading the needed bytes of all its installs); per run: lowest-highest of the runs")
-	fmt.Println("conns = SSH logins per plan (sshd logs); sess/res = sessions per resource; bytes/res = sent + received by the provider's transport")
+	fmt.Println("\nplan/pl = terraform plan / plain OpenSSH (one ssh per install, php bin/magento + composer show, 10 at a time;")
+	fmt.Printf("          * = timed on %d of the installs and scaled to all)\n", plainSample)
+	fmt.Println("plan/fl = terraform plan / floor (one ssh per host reading the needed bytes of all its installs); (lowest-highest) of the runs")
+	fmt.Println("conns = SSH logins per plan (sshd logs); cmds/plan = remote commands per plan; bytes/res = sent + received by the provider's transport per resource")
 }
 
 // downgradeTool makes root's tool lag Magento (2.4.7 -> 2.4.6) as the reader sees it,
