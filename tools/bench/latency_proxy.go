@@ -33,7 +33,6 @@ func (p *latencyProxy) port() int {
 	return addr.Port
 }
 
-
 func (p *latencyProxy) serve() {
 	for {
 		client, err := p.ln.Accept()
