@@ -36,6 +36,7 @@ type readQueue struct {
 	next     *readBatch
 	ahead    []string
 	answered map[string]aheadAnswer
+	started  bool // a command went: too late to read ahead
 }
 
 type aheadAnswer struct {
@@ -134,14 +135,27 @@ func (b *ReadBatcher) queue(key string) *readQueue {
 	return q
 }
 
-// ReadAhead makes the first command for key also read roots (at most MaxReadAhead),
-// unless key has been read already.
+// ReadAhead makes the first command for key also read roots (at most MaxReadAhead);
+// once a command for key has gone, it does nothing.
 func (b *ReadBatcher) ReadAhead(key string, roots []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	q := b.queue(key)
-	if q.inFlight == nil && q.next == nil && len(q.answered) == 0 {
-		q.ahead = slices.Clone(roots[:min(len(roots), MaxReadAhead)])
+	roots = roots[:min(len(roots), MaxReadAhead)]
+	switch {
+	case q.started:
+	case q.next != nil: // a read got here first: its command is still waiting
+		for _, root := range roots {
+			if !slices.Contains(q.next.roots, root) {
+				q.next.roots = append(q.next.roots, root)
+			}
+		}
+		if len(q.next.roots) >= b.MaxRoots {
+			q.next.ready = true
+			b.launchIfIdle(key, q)
+		}
+	default:
+		q.ahead = slices.Clone(roots)
 	}
 }
 
@@ -178,7 +192,7 @@ func (b *ReadBatcher) launchIfIdle(key string, q *readQueue) {
 		return
 	}
 	batch.timer.Stop()
-	q.next, q.inFlight = nil, batch
+	q.next, q.inFlight, q.started = nil, batch, true
 	go func() {
 		// Detached from its callers, so bounded on its own: a stuck filesystem on the host
 		// must not hang every later read.

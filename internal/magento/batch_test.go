@@ -99,3 +99,33 @@ func TestReadAheadAnswersTheNextReads(t *testing.T) {
 		t.Fatalf("a forgotten root was answered from the read ahead (%d commands in all)", runner.calls)
 	}
 }
+
+// A read that gets in before the read ahead is armed still shares its command.
+func TestReadAheadJoinsAPendingBatch(t *testing.T) {
+	r := sharedRepo(t)
+	a := r.NewRoot(t, filepath.Join(t.TempDir(), "a"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	b2 := r.NewRoot(t, filepath.Join(t.TempDir(), "b"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	runner := &countingRunner{}
+	b := NewReadBatcher()
+	b.Window = time.Hour // the batch waits until it is full
+	b.MaxRoots = 2
+	done := make(chan error, 1)
+	go func() { _, err := b.Read(context.Background(), "host", runner, a); done <- err }()
+	for { // the first read's batch is pending
+		b.mu.Lock()
+		q := b.queues["host"]
+		pending := q != nil && q.next != nil
+		b.mu.Unlock()
+		if pending {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	b.ReadAhead("host", []string{b2}) // fills the batch: it goes
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if inst, err := b.Read(context.Background(), "host", runner, b2); err != nil || inst.DMTVersion != "2.4.6" || runner.calls != 1 {
+		t.Fatalf("got %+v, %v after %d commands, want 2.4.6 from the one command", inst, err, runner.calls)
+	}
+}
