@@ -79,6 +79,9 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	r.data.refreshed.Store(connectionID(conn, m.MagentoRoot.ValueString()), true)
+	// The identity goes back even when the resource leaves state: the framework checks it
+	// on every read, and a CLI without identities (Terraform < 1.12) sends none to keep.
+	r.setIdentity(ctx, resp.Identity, conn, &m, &resp.Diagnostics)
 	if inst.DMTVersion == "" {
 		tflog.Info(ctx, "data migration tool is no longer installed; removing from state", map[string]any{"magento_root": inst.Root})
 		resp.State.RemoveResource(ctx)
@@ -90,7 +93,6 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		attrID: connectionID(conn, m.MagentoRoot.ValueString())} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(p), v)...)
 	}
-	r.setIdentity(ctx, resp.Identity, conn, &m, &resp.Diagnostics)
 }
 
 func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
