@@ -43,8 +43,9 @@ func main() {
 	only := flag.String("only", "", "run only the scenarios whose name contains this text (e.g. \"20 installs\")")
 	rtt := flag.Duration("rtt", 40*time.Millisecond, "round-trip time of the latency rows (0: none)")
 	plot := flag.String("plot", "", "write the plot of plan time against fleet size (SVG) here")
+	before := flag.String("before", "", "a checkout of an earlier revision: its provider's plans are timed in the same runs (column before)")
 	flag.Parse()
-	if err := run(options{*dir, *terraform, *runs, *packages, *only, *rtt, *plot}); err != nil {
+	if err := run(options{*dir, *terraform, *runs, *packages, *only, *rtt, *plot, *before}); err != nil {
 		fmt.Fprintf(os.Stderr, "bench failed: %v\n", err)
 		os.Exit(1)
 	}
@@ -56,6 +57,7 @@ type options struct {
 	only           string
 	rtt            time.Duration
 	plot           string
+	before         string
 }
 
 // endpoint is how every contender reaches a host: its sshd, or a latency proxy in front.
@@ -75,20 +77,21 @@ const smallPackages = 100
 const plainSample = 100
 
 type scenario struct {
-	name      string
-	hosts     []*testenv.SSHD
-	endpoints []endpoint // per host: direct, or through a latency proxy
-	roots     []string   // roots[i] is on hosts[i%len(hosts)]
-	size      int        // installs, for the rows whose roots are made later
-	packages  int
-	plotted   bool // a point of the plot (fleet size against plan time)
-	tfDir     string
-	results   map[string][]time.Duration
-	conns     []float64
-	sess      []float64
-	commands  []float64
-	bytes     []float64
-	rss       []int64
+	name        string
+	hosts       []*testenv.SSHD
+	endpoints   []endpoint // per host: direct, or through a latency proxy
+	roots       []string   // roots[i] is on hosts[i%len(hosts)]
+	size        int        // installs, for the rows whose roots are made later
+	packages    int
+	plotted     bool // a point of the plot (fleet size against plan time)
+	tfDir       string
+	tfDirBefore string // the earlier revision's workspace, when -before is set
+	results     map[string][]time.Duration
+	conns       []float64
+	sess        []float64
+	commands    []float64
+	bytes       []float64
+	rss         []int64
 	// drifted roots (the first ones) lag Magento once set up; their plans list
 	// releases, counted by a composer spy that logs to composerLog.
 	drifted      int
@@ -195,6 +198,16 @@ func run(o options) (err error) {
 		s.roots = small[:s.size]
 	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + realProvider}
+	var envBefore []string
+	if o.before != "" {
+		beforeProvider := filepath.Join(dir, "bin", "before", providerName)
+		build := exec.Command("go", "build", "-o", beforeProvider, ".")
+		build.Dir = o.before
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build in %s: %v\n%s", o.before, err, out)
+		}
+		envBefore = []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + beforeProvider}
+	}
 	for i, s := range scenarios {
 		s.results = map[string][]time.Duration{}
 		s.tfDir = filepath.Join(dir, fmt.Sprintf("tf%d", i))
@@ -206,6 +219,18 @@ func run(o options) (err error) {
 		}
 		if out, err := tf(terraform, s.tfDir, env, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
 			return fmt.Errorf("%s: initial apply: %v\n%s", s.name, err, out)
+		}
+		if envBefore != nil {
+			s.tfDirBefore = s.tfDir + "-before"
+			if err := os.MkdirAll(s.tfDirBefore, 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(s.tfDirBefore, "main.tf"), []byte(s.config()), 0o644); err != nil {
+				return err
+			}
+			if out, err := tf(terraform, s.tfDirBefore, envBefore, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+				return fmt.Errorf("%s: initial apply (before): %v\n%s", s.name, err, out)
+			}
 		}
 		for _, root := range s.roots[:s.drifted] {
 			if err := downgradeTool(root); err != nil {
@@ -219,6 +244,9 @@ func run(o options) (err error) {
 		for _, s := range scenarios {
 			if err := s.measurePlan(terraform, env, dir); err != nil {
 				return err
+			}
+			if s.tfDirBefore != "" {
+				s.results["before"] = append(s.results["before"], timed(func() error { return s.plan(terraform, s.tfDirBefore, envBefore) }))
 			}
 			s.results["norefresh"] = append(s.results["norefresh"], timed(func() error {
 				out, err := tf(terraform, s.tfDir, env, "plan", "-input=false", "-lock=false", "-refresh=false", "-no-color")
@@ -272,6 +300,16 @@ func proxy(h *testenv.SSHD, key string, rtt time.Duration, dir string) (endpoint
 		return endpoint{}, err
 	}
 	return endpoint{port: p.port(), knownHosts: knownHosts, key: key}, nil
+}
+
+// plan runs `terraform plan` in dir: no changes, or changes where roots drifted.
+func (s *scenario) plan(terraform, dir string, env []string) error {
+	out, err := tf(terraform, dir, env, "plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color")
+	var exit *exec.ExitError
+	if err == nil || (s.drifted > 0 && errors.As(err, &exit) && exit.ExitCode() == 2) {
+		return nil
+	}
+	return fmt.Errorf("%s: plan: %v\n%s", s.name, err, out)
 }
 
 func (s *scenario) host(i int) endpoint { return s.endpoints[i%len(s.endpoints)] }
@@ -464,7 +502,12 @@ func report(scenarios []*scenario, runs int) {
 	fmt.Printf("\nmedians of %d runs (lowest-highest)\n", runs)
 	fmt.Printf("%-32s %20s %12s %10s %10s %8s %19s %6s %9s %10s %12s\n", "scenario", "tf plan", "(no refresh)", "plain ssh", "floor",
 		"plan/pl", "plan/fl", "conns", "cmds/plan", "bytes/res", "provider RSS")
+	var compared []string
 	for _, s := range scenarios {
+		if before := s.results["before"]; len(before) > 0 {
+			compared = append(compared, fmt.Sprintf("%-32s before %.2fs (%.2f-%.2f), now %.2fs: %.2fx", s.name, median(before).Seconds(), slices.Min(before).Seconds(),
+				slices.Max(before).Seconds(), median(s.results["plan"]).Seconds(), median(s.results["plan"]).Seconds()/median(before).Seconds()))
+		}
 		plan, plain, fl := median(s.results["plan"]), median(s.results["plain"]), median(s.results["floor"])
 		var perRun []float64 // plan/floor of each run: how much the machine's noise moves the ratio
 		for i := range s.results["plan"] {
@@ -478,6 +521,10 @@ func report(scenarios []*scenario, runs int) {
 			plan.Seconds(), slices.Min(s.results["plan"]).Seconds(), slices.Max(s.results["plan"]).Seconds(),
 			median(s.results["norefresh"]).Seconds(), plain.Seconds(), sampled, fl.Seconds(), plan.Seconds()/plain.Seconds(), plan.Seconds()/fl.Seconds(),
 			slices.Min(perRun), slices.Max(perRun), median(s.conns), median(s.commands), median(s.bytes), float64(median(s.rss))/1024)
+	}
+	if len(compared) > 0 {
+		fmt.Println("\nterraform plan with the -before revision's provider, in the same runs:")
+		fmt.Println(strings.Join(compared, "\n"))
 	}
 	var inSync, drifted *scenario
 	for _, s := range scenarios {
