@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -25,7 +24,6 @@ type providerData struct {
 	sshUnknown   bool                 // the provider's ssh settings are not known until apply
 	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
 	roots        rootMemory           // roots read per host in earlier runs: read ahead
-	readAhead    sync.Map             // batch keys whose read ahead is armed
 }
 
 // readInstallation reads root on the host of c through run as runAs, batched with
@@ -33,9 +31,9 @@ type providerData struct {
 // roots it served in earlier runs.
 func (d *providerData) readInstallation(ctx context.Context, c remote.Config, run magento.Runner, runAs, root string) (magento.Installation, error) {
 	key, memory := fmt.Sprintf("%p|%s", run, runAs), rootMemoryFile(c, runAs)
-	if _, armed := d.readAhead.LoadOrStore(key, true); !armed {
-		d.reads.ReadAhead(key, slices.DeleteFunc(d.roots.recall(memory), func(r string) bool { return r == root }))
-	}
+	// Every read arms it, so whichever read comes first takes the roots along (a no-op
+	// once a command for key has gone).
+	d.reads.ReadAhead(key, d.roots.recall(memory))
 	inst, err := d.reads.Read(ctx, key, magento.RunAs(run, runAs), root)
 	if err == nil {
 		d.roots.note(memory, root)

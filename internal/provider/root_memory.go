@@ -24,13 +24,17 @@ const rootMemoryTTL = 7 * 24 * time.Hour
 // rootMemory is the roots read per host and user: loaded once per process, written
 // when a root is new or was last noted more than a day ago.
 type rootMemory struct {
-	mu    sync.Mutex
-	files map[string]map[string]time.Time // file -> root -> last read
+	mu       sync.Mutex
+	files    map[string]map[string]time.Time // file -> root -> last read
+	recalled map[string][]string             // file -> what recall returns, worked out once
 }
 
-// rootMemoryFile names the memory of one host as one user (run_as).
+// rootMemoryFile names the memory of one host as one user (run_as), for the Terraform
+// configuration in the working directory (Terraform starts providers there): shops of
+// one host that other configurations manage are not read ahead here.
 func rootMemoryFile(c remote.Config, runAs string) string {
-	sum := sha256.Sum256([]byte(strings.Join([]string{c.Address(), c.User, runAs}, "\x00")))
+	wd, _ := os.Getwd()
+	sum := sha256.Sum256([]byte(strings.Join([]string{wd, c.Address(), c.User, runAs}, "\x00")))
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
@@ -54,13 +58,21 @@ func (m *rootMemory) load(file string) map[string]time.Time {
 	return roots
 }
 
-// recall returns the roots read from file's host within rootMemoryTTL, newest first.
+// recall returns the roots read from file's host within rootMemoryTTL, newest first,
+// as the file was when this process first asked (what this run reads ahead).
 func (m *rootMemory) recall(file string) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if recent, ok := m.recalled[file]; ok {
+		return recent
+	}
 	roots := m.load(file)
 	recent := slices.DeleteFunc(slices.Collect(maps.Keys(roots)), func(r string) bool { return time.Since(roots[r]) > rootMemoryTTL })
 	slices.SortFunc(recent, func(a, b string) int { return roots[b].Compare(roots[a]) })
+	if m.recalled == nil {
+		m.recalled = map[string][]string{}
+	}
+	m.recalled[file] = recent
 	return recent
 }
 
