@@ -20,7 +20,7 @@ import (
 
 func baseConfig(s *testenv.SSHD) Config {
 	return Config{Host: "127.0.0.1", Port: s.Port, User: "root", PrivateKeyFile: s.ClientKey,
-		KnownHostsFile: s.KnownHosts, ConnectTimeout: 10 * time.Second}
+		KnownHostsFile: s.KnownHosts, ConnectTimeout: time.Minute} // generous: bcrypt of an encrypted key under -race on a loaded machine
 }
 
 func runEcho(t *testing.T, c Config) (string, error) {
