@@ -20,7 +20,8 @@ const GlobChars = "*?[]"
 // paths with shell globs: * ? [...]) match on the host, and reads each, in one remote
 // command. Directories that are not Magento (no composer.json, no Magento package) are
 // left out; one that cannot be read is in the result with its error (an
-// *InstallError of kind ErrUnreadable). A directory matched twice is read once; the
+// *InstallError of kind ErrUnreadable). A directory two patterns match is reported once
+// (the host reads it twice: overlapping globs are rare and a read is cheap); the
 // results are sorted by root.
 func Discover(ctx context.Context, r Runner, patterns []string) ([]RootResult, error) {
 	res, err := runRead(ctx, r, "discover Magento installations", discoverScript(patterns))
