@@ -54,3 +54,26 @@ func TestStatsOnlyWhenAskedFor(t *testing.T) {
 		t.Fatalf("stats file: %s, %v", b, err)
 	}
 }
+
+func TestTuneGCKeepsWhatTheUserSet(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		env                  map[string]string
+		wantPercent, wantLim bool
+	}{
+		{"nothing set", map[string]string{}, true, true},
+		{"GOGC set", map[string]string{"GOGC": "100"}, false, true},
+		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "1GiB"}, true, false},
+		{"both set", map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var percent int
+			var limit int64
+			tuneGC(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok },
+				func(p int) int { percent = p; return 100 }, func(l int64) int64 { limit = l; return 0 })
+			if (percent == gcPercent) != tc.wantPercent || (limit == memoryLimit) != tc.wantLim {
+				t.Fatalf("GC percent %d, memory limit %d", percent, limit)
+			}
+		})
+	}
+}

@@ -107,6 +107,12 @@ func (d *providerData) runner(ctx context.Context, host string, ssh types.Object
 			"run terraform apply, or create what they depend on first (terraform apply -target=...).")
 		return nil
 	}
+	return d.runnerFor(ctx, c, overrides, diags)
+}
+
+// runnerFor is runner for a connection already worked out (a read decodes the ssh
+// block once).
+func (d *providerData) runnerFor(ctx context.Context, c remote.Config, overrides *sshOverrideModel, diags *diag.Diagnostics) magento.Runner {
 	if overrides != nil {
 		warnInsecure(diags, path.Root(attrSSH), overrides.InsecureIgnoreHostKey)
 	}

@@ -60,7 +60,10 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	ctx = r.data.logContext(ctx)
-	conn, known := m.connection(ctx, r.data, &resp.Diagnostics)
+	conn, overrides, known := r.data.connection(ctx, m.Host.ValueString(), m.SSH, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if !known {
 		resp.Diagnostics.AddWarning("Refresh Deferred Until Apply", unknownSSHDetail+
 			" The state of "+m.MagentoRoot.ValueString()+" is kept as last read; the apply reads the host before it changes anything.")
@@ -69,7 +72,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		}
 		return
 	}
-	run := r.runner(ctx, &m, &resp.Diagnostics)
+	run := r.data.runnerFor(ctx, conn, overrides, &resp.Diagnostics)
 	if run == nil {
 		return
 	}

@@ -44,8 +44,9 @@ func main() {
 	rtt := flag.Duration("rtt", 40*time.Millisecond, "round-trip time of the latency rows (0: none)")
 	plot := flag.String("plot", "", "write the plot of plan time against fleet size (SVG) here")
 	before := flag.String("before", "", "a checkout of an earlier revision: its provider's plans are timed in the same runs (column before)")
+	hold := flag.Bool("hold", false, "after setting up, print how to plan each scenario by hand and wait for Ctrl-C (nothing is measured)")
 	flag.Parse()
-	if err := run(options{*dir, *terraform, *runs, *packages, *only, *rtt, *plot, *before}); err != nil {
+	if err := run(options{*dir, *terraform, *runs, *packages, *only, *rtt, *plot, *before, *hold}); err != nil {
 		fmt.Fprintf(os.Stderr, "bench failed: %v\n", err)
 		os.Exit(1)
 	}
@@ -58,6 +59,7 @@ type options struct {
 	rtt            time.Duration
 	plot           string
 	before         string
+	hold           bool
 }
 
 // endpoint is how every contender reaches a host: its sshd, or a latency proxy in front.
@@ -136,6 +138,10 @@ func run(o options) (err error) {
 		return err
 	}
 
+	// Every contender logs in as the rig's unprivileged user, whose shell is sh: the
+	// machine's own root may run heavy rc files on every login (pyenv init here costs
+	// 0.8 s), which would time root's dotfiles rather than the ways of reading a shop.
+	testenv.EnsureUser(rig)
 	hosts := make([]*testenv.SSHD, 10)
 	for i := range hosts {
 		hosts[i] = testenv.StartSSHD(rig, testenv.SSHDOptions{})
@@ -197,6 +203,9 @@ func run(o options) (err error) {
 		}
 		s.roots = small[:s.size]
 	}
+	if err := readableByTheLoginUser(dir); err != nil {
+		return err
+	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + realProvider}
 	var envBefore []string
 	if o.before != "" {
@@ -239,6 +248,9 @@ func run(o options) (err error) {
 		}
 	}
 
+	if o.hold {
+		return holdForHand(scenarios, terraform, env)
+	}
 	fmt.Printf("measuring %d interleaved runs...\n", runs)
 	for r := range runs {
 		for _, s := range scenarios {
@@ -332,7 +344,7 @@ func (s *scenario) config() string {
 
 provider "magento" {
   ssh {
-    user             = "root"
+    user             = %q
     private_key_file = %q
     agent            = false
   }
@@ -353,7 +365,7 @@ resource "magento_data_migration_tool" "shop" {
     known_hosts_file = local.shops[count.index].known_hosts
   }
 }
-`, h.ClientKey, strings.Join(items, ",\n"), composer)
+`, testenv.TestUser, h.ClientKey, strings.Join(items, ",\n"), composer)
 }
 
 // measurePlan times one `terraform plan` (refresh of every resource) and records the
@@ -365,7 +377,9 @@ func (s *scenario) measurePlan(terraform string, env []string, dir string) error
 	before := s.sshdCounts()
 	started := time.Now()
 	if s.composerLog != "" {
-		_ = os.Remove(s.composerLog)
+		if err := writableByAll(s.composerLog); err != nil { // the spy runs as the login user
+			return err
+		}
 	}
 	out, err := tf(terraform, s.tfDir, append(env, statsEnv+"="+statsFile, rssEnv+"="+rssFile),
 		"plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color")
@@ -412,7 +426,7 @@ func (s *scenario) sshdCounts() [2]int {
 
 func sshArgs(h endpoint) []string {
 	return []string{"-i", h.key, "-p", strconv.Itoa(h.port), "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + h.knownHosts,
-		"-o", "StrictHostKeyChecking=yes", "-o", "ControlMaster=no", "-o", "ControlPath=none", "root@127.0.0.1"}
+		"-o", "StrictHostKeyChecking=yes", "-o", "ControlMaster=no", "-o", "ControlPath=none", testenv.TestUser + "@127.0.0.1"}
 }
 
 // plainOpenSSH is what operators script: one ssh per install, booting PHP for
