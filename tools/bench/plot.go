@@ -5,8 +5,8 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
-	"time"
 )
 
 // series is one line of the plot: a contender's median at each fleet size.
@@ -89,6 +89,7 @@ func hostCounts(points []*scenario) string {
 	return strings.Join(parts, ", ")
 }
 
+// seconds labels a decade of the time axis: 0.1 s, 1 s, 10 s, 100 s.
 func seconds(sec float64) string {
-	return (time.Duration(sec * float64(time.Second))).String()
+	return strconv.FormatFloat(sec, 'f', -1, 64) + " s"
 }
