@@ -11,8 +11,9 @@ const gcPercent = 400
 
 // memoryLimit caps what gcPercent lets the heap grow to on large fleets: a 1000-install
 // plan allocates 1.8 GB in the framework, and at 400 alone the provider peaked at
-// 350-400 MiB; with this soft limit at 170 MiB, at about the same plan time (the live
-// heap is near 60 MiB, so the collector does not thrash; make bench, 1000 installs).
+// 350-400 MiB; with this soft limit it peaks at 170 MiB, at about the same plan time
+// (the live heap is near 60 MiB, so the collector does not thrash; make bench, 1000
+// installs).
 const memoryLimit = 160 << 20
 
 // tuneProcess prepares the process to serve Terraform (not under -debug, where the

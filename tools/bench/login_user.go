@@ -1,10 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 )
@@ -47,22 +45,4 @@ func writableByAll(path string) error {
 		return err
 	}
 	return os.Chmod(path, 0o666) //nolint:gosec // past the umask
-}
-
-// holdForHand prints how to plan each scenario by hand and waits for Ctrl-C, leaving
-// the hosts up: for profiling one row without the bench's timing around it.
-func holdForHand(scenarios []*scenario, terraform string, env []string) error {
-	fmt.Println("set up; plan a scenario by hand with:")
-	for _, s := range scenarios {
-		fmt.Printf("  # %s\n  cd %s && env", s.name, s.tfDir)
-		for _, e := range env {
-			fmt.Printf(" %q", e)
-		}
-		fmt.Printf(" %s plan\n", terraform)
-	}
-	fmt.Println("Ctrl-C stops the hosts.")
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt)
-	<-stop
-	return nil
 }
