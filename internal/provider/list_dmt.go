@@ -109,7 +109,7 @@ func (l *dataMigrationToolList) List(ctx context.Context, req list.ListRequest, 
 				tool = inst.DMTVersion
 			}
 			result.DisplayName = fmt.Sprintf("%s:%s (Magento %s %s, Data Migration Tool %s)", host, inst.Root, inst.MagentoVersion, inst.Edition, tool)
-			result.Diagnostics.Append(result.Identity.Set(ctx, identityFor(conn, l.data.base, host, inst.Root))...)
+			setIdentity(ctx, result.Identity, identityFor(conn, l.data.base, host, inst.Root), &result.Diagnostics)
 			if req.IncludeResource {
 				// Only what a configuration sets: the generated resource follows Magento
 				// (no version pin) and uses the schema's defaults.

@@ -24,6 +24,8 @@ type providerData struct {
 	sshUnknown   bool                 // the provider's ssh settings are not known until apply
 	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
 	roots        rootMemory           // roots read per host in earlier runs: read ahead
+	sshBlocksMu  sync.Mutex
+	sshBlocks    map[string]*sshOverrideModel // a known ssh block's String() -> the block decoded (see overridesOf)
 }
 
 // readInstallation reads root on the host of c through run as runAs, batched with
@@ -72,11 +74,39 @@ func (d *providerData) config(host string, overrides *sshOverrideModel) remote.C
 // connection is the configuration for host with a resource's or data source's ssh
 // block. known is false while the provider's or the block's settings are not known yet.
 func (d *providerData) connection(ctx context.Context, host string, ssh types.Object, diags *diag.Diagnostics) (c remote.Config, overrides *sshOverrideModel, known bool) {
-	overrides, known = sshBlock[sshOverrideModel](ctx, ssh, diags)
+	overrides, known = d.overridesOf(ctx, ssh, diags)
 	if !known || d.sshUnknown {
 		return remote.Config{}, nil, false
 	}
 	return d.config(host, overrides), overrides, true
+}
+
+// overridesOf decodes a resource's or data source's ssh block once per distinct block:
+// a fleet's resources on one host repeat one, and decoding it reflects over every field
+// (BenchmarkRead). The decoded blocks are shared, so never changed.
+func (d *providerData) overridesOf(ctx context.Context, ssh types.Object, diags *diag.Diagnostics) (*sshOverrideModel, bool) {
+	if ssh.IsNull() || ssh.IsUnknown() {
+		return sshBlock[sshOverrideModel](ctx, ssh, diags)
+	}
+	key := ssh.String() // values quoted, keys sorted, "<unknown>" where unknown
+	d.sshBlocksMu.Lock()
+	m, ok := d.sshBlocks[key]
+	d.sshBlocksMu.Unlock()
+	if ok {
+		return m, true
+	}
+	var decoded diag.Diagnostics
+	m, known := sshBlock[sshOverrideModel](ctx, ssh, &decoded)
+	diags.Append(decoded...)
+	if known && !decoded.HasError() {
+		d.sshBlocksMu.Lock()
+		if d.sshBlocks == nil {
+			d.sshBlocks = map[string]*sshOverrideModel{}
+		}
+		d.sshBlocks[key] = m
+		d.sshBlocksMu.Unlock()
+	}
+	return m, known
 }
 
 // unknownSSHDetail says why a host cannot be reached yet.

@@ -53,51 +53,6 @@ func (r *dataMigrationToolResource) runner(ctx context.Context, m *dataMigration
 
 // Read is one remote command. The tool gone: leave state, so the next plan creates it.
 // Anything else that fails is an error and state stays as it was.
-func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m dataMigrationToolModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx = r.data.logContext(ctx)
-	conn, overrides, known := r.data.connection(ctx, m.Host.ValueString(), m.SSH, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !known {
-		resp.Diagnostics.AddWarning("Refresh Deferred Until Apply", unknownSSHDetail+
-			" The state of "+m.MagentoRoot.ValueString()+" is kept as last read; the apply reads the host before it changes anything.")
-		if resp.Identity != nil && resp.Identity.Raw.IsFullyNull() { // state from before identities: host and root are known
-			resp.Diagnostics.Append(resp.Identity.Set(ctx, identityModel{Host: m.Host, MagentoRoot: m.MagentoRoot, User: types.StringNull(), Port: types.Int64Null()})...)
-		}
-		return
-	}
-	run := r.data.runnerFor(ctx, conn, overrides, &resp.Diagnostics)
-	if run == nil {
-		return
-	}
-	inst, err := r.data.readInstallation(ctx, conn, run, m.RunAs.ValueString(), m.MagentoRoot.ValueString())
-	if err != nil {
-		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
-		return
-	}
-	r.data.refreshed.Store(connectionID(conn, m.MagentoRoot.ValueString()), true)
-	// The identity goes back even when the resource leaves state: the framework checks it
-	// on every read, and a CLI without identities (Terraform < 1.12) sends none to keep.
-	r.setIdentity(ctx, resp.Identity, conn, &m, &resp.Diagnostics)
-	if inst.DMTVersion == "" {
-		tflog.Info(ctx, "data migration tool is no longer installed; removing from state", map[string]any{"magento_root": inst.Root})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	// Only what a read learns changes; single attributes spare the framework a
-	// reflection pass over the whole model (see ModifyPlan).
-	for p, v := range map[string]string{attrVersion: inst.DMTVersion, attrMagentoVersion: inst.MagentoVersion, attrMagentoEdition: inst.Edition,
-		attrID: connectionID(conn, m.MagentoRoot.ValueString())} {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(p), v)...)
-	}
-}
-
 func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan dataMigrationToolModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -126,7 +81,7 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 	// nothing runs on the host.
 	if !plan.Version.IsUnknown() && plan.Version.Equal(state.Version) {
 		if conn, known := plan.connection(ctx, r.data, &resp.Diagnostics); known {
-			r.setIdentity(ctx, resp.Identity, conn, &plan, &resp.Diagnostics)
+			setIdentity(ctx, resp.Identity, identityFor(conn, r.data.base, plan.Host.ValueString(), plan.MagentoRoot.ValueString()), &resp.Diagnostics)
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
@@ -186,7 +141,7 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	plan.setInstallation(inst)
 	conn, _ := plan.connection(ctx, r.data, diags)
 	plan.ID = types.StringValue(connectionID(conn, params.Root))
-	r.setIdentity(ctx, identity, conn, plan, diags)
+	setIdentity(ctx, identity, identityFor(conn, r.data.base, plan.Host.ValueString(), plan.MagentoRoot.ValueString()), diags)
 	if res.Archive != "" {
 		plan.LastBackup = types.StringValue(res.Archive)
 	}

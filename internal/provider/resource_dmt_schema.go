@@ -51,6 +51,7 @@ const (
 	attrOnMissingRelease      = "on_missing_release"
 	attrComposerAuthWO        = "composer_auth_wo"
 	attrComposerAuthWOVersion = "composer_auth_wo_version"
+	attrRunAs                 = "run_as"
 )
 
 func dataMigrationToolSchema(ctx context.Context) schema.Schema {
@@ -109,7 +110,7 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Exact Data Migration Tool version to pin, such as `2.4.8.1`. Its first three parts must equal Magento's " +
 					"(`2.4.7` for Magento `2.4.7-p3`). Unset: follow Magento, installing the newest release for Magento's version. " +
 					"In state: the installed version."},
-			"run_as": schema.StringAttribute{Optional: true, Validators: runAsValidators,
+			attrRunAs: schema.StringAttribute{Optional: true, Validators: runAsValidators,
 				MarkdownDescription: "OS user that owns the Magento files and runs php and composer, through `sudo -n -u` " +
 					"(non-interactive: it never prompts, so the SSH user needs a passwordless sudo rule)."},
 			attrPHP: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("php"),
