@@ -51,8 +51,6 @@ func (r *dataMigrationToolResource) runner(ctx context.Context, m *dataMigration
 	return r.data.runner(ctx, m.Host.ValueString(), m.SSH, diags)
 }
 
-// Read is one remote command. The tool gone: leave state, so the next plan creates it.
-// Anything else that fails is an error and state stays as it was.
 func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan dataMigrationToolModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -81,7 +79,7 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 	// nothing runs on the host.
 	if !plan.Version.IsUnknown() && plan.Version.Equal(state.Version) {
 		if conn, known := plan.connection(ctx, r.data, &resp.Diagnostics); known {
-			setIdentity(ctx, resp.Identity, identityFor(conn, r.data.base, plan.Host.ValueString(), plan.MagentoRoot.ValueString()), &resp.Diagnostics)
+			setIdentity(ctx, resp.Identity, plan.identity(conn, r.data.base), &resp.Diagnostics)
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
@@ -141,7 +139,7 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	plan.setInstallation(inst)
 	conn, _ := plan.connection(ctx, r.data, diags)
 	plan.ID = types.StringValue(connectionID(conn, params.Root))
-	setIdentity(ctx, identity, identityFor(conn, r.data.base, plan.Host.ValueString(), plan.MagentoRoot.ValueString()), diags)
+	setIdentity(ctx, identity, plan.identity(conn, r.data.base), diags)
 	if res.Archive != "" {
 		plan.LastBackup = types.StringValue(res.Archive)
 	}

@@ -48,6 +48,11 @@ func identityFor(c, base remote.Config, host, root string) identityModel {
 	return id
 }
 
+// identity is the identity of m reached with c.
+func (m *dataMigrationToolModel) identity(c, base remote.Config) identityModel {
+	return identityFor(c, base, m.Host.ValueString(), m.MagentoRoot.ValueString())
+}
+
 // setIdentity records id as the resource's identity. It builds the raw value itself:
 // Identity.Set reflects over the struct, which on every read of a fleet costs more
 // than the read (BenchmarkRead).

@@ -17,6 +17,9 @@ import (
 // expression for every field it visits, and walks the whole state for every attribute
 // it sets. BenchmarkRead measures it.
 
+// Read is one remote command (shared with the reads around it). The tool gone: leave
+// state, so the next plan creates it. Anything else that fails is an error and state
+// stays as it was.
 func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	prior, err := priorStateOf(ctx, req.State)
 	if err != nil {

@@ -514,7 +514,7 @@ func median[T int64 | float64 | time.Duration](xs []T) T {
 
 func report(scenarios []*scenario, runs int) {
 	fmt.Printf("\nmedians of %d runs (lowest-highest)\n", runs)
-	fmt.Printf("%-32s %20s %12s %10s %10s %8s %19s %6s %9s %10s %12s\n", "scenario", "tf plan", "(no refresh)", "plain ssh", "floor",
+	fmt.Printf("%-32s %20s %12s %19s %10s %10s %8s %19s %6s %9s %10s %12s\n", "scenario", "tf plan", "(no refresh)", "plan/nr", "plain ssh", "floor",
 		"plan/pl", "plan/fl", "conns", "cmds/plan", "bytes/res", "provider RSS")
 	var compared []string
 	for _, s := range scenarios {
@@ -523,17 +523,20 @@ func report(scenarios []*scenario, runs int) {
 				slices.Max(before).Seconds(), median(s.results["plan"]).Seconds(), median(s.results["plan"]).Seconds()/median(before).Seconds()))
 		}
 		plan, plain, fl := median(s.results["plan"]), median(s.results["plain"]), median(s.results["floor"])
-		var perRun []float64 // plan/floor of each run: how much the machine's noise moves the ratio
+		// plan/floor and plan/no refresh of each run: how much the machine's noise moves the ratios
+		var perRun, perRunNR []float64
 		for i := range s.results["plan"] {
 			perRun = append(perRun, s.results["plan"][i].Seconds()/s.results["floor"][i].Seconds())
+			perRunNR = append(perRunNR, s.results["plan"][i].Seconds()/s.results["norefresh"][i].Seconds())
 		}
+		nr := median(s.results["norefresh"])
 		sampled := ""
 		if len(s.roots) > plainSample {
 			sampled = "*"
 		}
-		fmt.Printf("%-32s %7.2fs (%4.2f-%-5.2f) %11.2fs %8.2fs%1s %9.2fs %8.3f %5.2f (%4.2f-%-5.2f) %6.0f %9.0f %10.0f %9.1f MiB\n", s.name,
+		fmt.Printf("%-32s %7.2fs (%4.2f-%-5.2f) %11.2fs %5.2f (%4.2f-%-5.2f) %8.2fs%1s %9.2fs %8.3f %5.2f (%4.2f-%-5.2f) %6.0f %9.0f %10.0f %9.1f MiB\n", s.name,
 			plan.Seconds(), slices.Min(s.results["plan"]).Seconds(), slices.Max(s.results["plan"]).Seconds(),
-			median(s.results["norefresh"]).Seconds(), plain.Seconds(), sampled, fl.Seconds(), plan.Seconds()/plain.Seconds(), plan.Seconds()/fl.Seconds(),
+			nr.Seconds(), plan.Seconds()/nr.Seconds(), slices.Min(perRunNR), slices.Max(perRunNR), plain.Seconds(), sampled, fl.Seconds(), plan.Seconds()/plain.Seconds(), plan.Seconds()/fl.Seconds(),
 			slices.Min(perRun), slices.Max(perRun), median(s.conns), median(s.commands), median(s.bytes), float64(median(s.rss))/1024)
 	}
 	if len(compared) > 0 {
@@ -554,7 +557,8 @@ func report(scenarios []*scenario, runs int) {
 			drifted.name, median(drifted.results["plan"]).Seconds(), median(drifted.results["plan"]).Seconds()/median(inSync.results["plan"]).Seconds(),
 			median(inSync.results["plan"]).Seconds(), median(drifted.composerRuns), drifted.drifted)
 	}
-	fmt.Println("\nplan/pl = terraform plan / plain OpenSSH (one ssh per install, php bin/magento + composer show, 10 at a time;")
+	fmt.Println("\nplan/nr = terraform plan / terraform plan -refresh=false (what refreshing costs); (lowest-highest) of the runs")
+	fmt.Println("plan/pl = terraform plan / plain OpenSSH (one ssh per install, php bin/magento + composer show, 10 at a time;")
 	fmt.Printf("          * = timed on %d of the installs and scaled to all)\n", plainSample)
 	fmt.Println("plan/fl = terraform plan / floor (one ssh per host reading the needed bytes of all its installs); (lowest-highest) of the runs")
 	fmt.Println("conns = SSH logins per plan (sshd logs); cmds/plan = remote commands per plan; bytes/res = sent + received by the provider's transport per resource")
