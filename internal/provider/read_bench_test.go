@@ -95,7 +95,7 @@ func BenchmarkRead(b *testing.B) {
 
 // fleetState is a fleet's resource as the state holds it after an apply: its ssh block
 // sets the port and known_hosts file of its host, everything else is the defaults.
-func fleetState(ctx context.Context, b *testing.B, sch resource.SchemaResponse, root string) tftypes.Value {
+func fleetState(ctx context.Context, b testing.TB, sch resource.SchemaResponse, root string) tftypes.Value {
 	typ, ok := sch.Schema.Type().TerraformType(ctx).(tftypes.Object)
 	sshType, isObject := typ.AttributeTypes[attrSSH].(tftypes.Object)
 	if !ok || !isObject {

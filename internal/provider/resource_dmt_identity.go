@@ -4,13 +4,12 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
-
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
@@ -69,7 +68,12 @@ func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id ident
 		}
 		attrs[name] = tv
 	}
-	raw := tftypes.NewValue(identity.Schema.Type().TerraformType(ctx), attrs)
+	typ := identity.Schema.Type().TerraformType(ctx)
+	if err := tftypes.ValidateValue(typ, attrs); err != nil { // NewValue would panic
+		diags.AddError("Resource Identity Not Set", err.Error())
+		return
+	}
+	raw := tftypes.NewValue(typ, attrs)
 	if !raw.Equal(identity.Raw) {
 		identity.Raw = raw
 	}
