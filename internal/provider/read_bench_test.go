@@ -54,10 +54,12 @@ func (c replayConnector) Connect(context.Context, remote.Config) (magento.Runner
 }
 
 // BenchmarkRead is what one refresh of an installation in sync costs the provider, from
-// the state Terraform sends to the state and identity it gets back, as in a fleet's
-// plan: the resource's ssh block sets the port and known_hosts file, the read answers
-// with what the state holds. The framework's own work around Read (semantic equality,
-// write-only attributes, msgpack) is not in it.
+// the state Terraform sends to the state and identity it gets back: the resource's ssh
+// block sets the port and known_hosts file, the read answers with what the state holds.
+// Each read here is a batch of its own (a replayed command, parsed); in a fleet's plan
+// most reads find their answer read ahead, so this overstates them by that much. The
+// framework's own work around Read (semantic equality, write-only attributes, msgpack)
+// is not in it.
 func BenchmarkRead(b *testing.B) {
 	b.Setenv("XDG_CACHE_HOME", b.TempDir()) // the roots memory
 	root := testenv.SharedRepo(b).NewRoot(b, filepath.Join(b.TempDir(), "shop"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})

@@ -73,8 +73,5 @@ func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id ident
 		diags.AddError("Resource Identity Not Set", err.Error())
 		return
 	}
-	raw := tftypes.NewValue(typ, attrs)
-	if !raw.Equal(identity.Raw) {
-		identity.Raw = raw
-	}
+	identity.Raw = tftypes.NewValue(typ, attrs)
 }

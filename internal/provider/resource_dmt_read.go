@@ -23,7 +23,8 @@ import (
 func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	prior, err := priorStateOf(ctx, req.State)
 	if err != nil {
-		resp.Diagnostics.AddError("Unreadable State", "The state of this resource could not be decoded: "+err.Error())
+		resp.Diagnostics.AddError("Unreadable State", "The state of this resource does not match the provider's schema ("+err.Error()+
+			"). This is a bug in the provider; please report it with this message. Nothing was read or changed on the host.")
 		return
 	}
 	ctx = r.data.logContext(ctx)
