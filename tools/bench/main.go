@@ -254,19 +254,9 @@ func run(o options) (err error) {
 	fmt.Printf("measuring %d interleaved runs...\n", runs)
 	for r := range runs {
 		for _, s := range scenarios {
-			if err := s.measurePlan(terraform, env, dir); err != nil {
+			if err := s.measurePlans(r, terraform, env, envBefore, dir); err != nil {
 				return err
 			}
-			if s.tfDirBefore != "" {
-				s.results["before"] = append(s.results["before"], timed(func() error { return s.plan(terraform, s.tfDirBefore, envBefore) }))
-			}
-			s.results["norefresh"] = append(s.results["norefresh"], timed(func() error {
-				out, err := tf(terraform, s.tfDir, env, "plan", "-input=false", "-lock=false", "-refresh=false", "-no-color")
-				if err != nil {
-					return fmt.Errorf("%v\n%s", err, out)
-				}
-				return nil
-			}))
 			s.results["plain"] = append(s.results["plain"], s.timePlain())
 			s.results["floor"] = append(s.results["floor"], timed(func() error { return s.floor() }))
 		}
@@ -312,6 +302,36 @@ func proxy(h *testenv.SSHD, key string, rtt time.Duration, dir string) (endpoint
 		return endpoint{}, err
 	}
 	return endpoint{port: p.port(), knownHosts: knownHosts, key: key}, nil
+}
+
+// measurePlans times this provider's plan, the before revision's and the plan without
+// refresh back to back, in an order that turns with run r: whatever the machine does
+// between them (the plain contender's PHP, another row) weighs on each in turn, not
+// always on the one that comes first.
+func (s *scenario) measurePlans(r int, terraform string, env, envBefore []string, dir string) error {
+	noRefresh := func() error {
+		out, err := tf(terraform, s.tfDir, env, "plan", "-input=false", "-lock=false", "-refresh=false", "-no-color")
+		if err != nil {
+			return fmt.Errorf("%s: plan -refresh=false: %v\n%s", s.name, err, out)
+		}
+		return nil
+	}
+	steps := []func() error{
+		func() error { return s.measurePlan(terraform, env, dir) },
+		func() error { s.results["norefresh"] = append(s.results["norefresh"], timed(noRefresh)); return nil },
+	}
+	if s.tfDirBefore != "" {
+		steps = append(steps, func() error {
+			s.results["before"] = append(s.results["before"], timed(func() error { return s.plan(terraform, s.tfDirBefore, envBefore) }))
+			return nil
+		})
+	}
+	for i := range steps {
+		if err := steps[(i+r)%len(steps)](); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // plan runs `terraform plan` in dir: no changes, or changes where roots drifted.
