@@ -34,44 +34,67 @@ type ChangeResult struct {
 }
 
 // ChangeError is a failed apply. Restored tells whether the host was put back from
-// Archive; Unchanged, that the files were still as before when it failed (outside the
-// window in which the script changes them, so there was nothing to restore). Neither:
-// the restore failed. Output is Composer's (or Magento's) last lines.
+// Archive; Unchanged, that nothing had been changed yet when it failed; FilesUnchanged,
+// that composer.json, composer.lock and the tool were untouched but something else ran
+// (setup:backup). None of them: the restore failed, and RestoreFailure says how the
+// root was left. Output is Composer's (or Magento's) last lines.
 type ChangeError struct {
-	Step      string // lock, backup, setup-backup, composer, verify, interrupted
-	Detail    string
-	Archive   string
-	Restored  bool
-	Unchanged bool
-	Output    string
-	Cause     string
-	Mode      string
-	Target    string
-	Err       error // the transport's error (cancelled, timed out, connection lost), if any
+	Step           string // lock, backup, setup-backup, composer, verify, interrupted, ...
+	Detail         string
+	Archive        string
+	Restored       bool
+	Unchanged      bool
+	FilesUnchanged bool
+	RestoreFailure string
+	Maintenance    string // after an interrupted setup:backup: "off" (turned off again) or "left-on"
+	Differs        []string
+	Output         string
+	Cause          string
+	Mode           string
+	Target         string
+	Err            error // the transport's error (cancelled, timed out, connection lost), if any
 }
 
 func (e *ChangeError) Unwrap() error { return e.Err }
 
 func (e *ChangeError) Error() string {
 	var b strings.Builder
+	holder, lock := splitHolder(e.Detail)
+	clearLock := "rm -rf " + shell.Quote(lock)
 	switch e.Step {
 	case "locked":
-		fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s (PID, host, start time). Wait for it to finish", e.Detail)
+		if holder == "" {
+			fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s. Wait for it to finish", lock)
+		} else {
+			fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s (PID, host, start time), lock %s. Wait for it to finish", holder, lock)
+		}
+	case "taking-over":
+		fmt.Fprintf(&b, "another apply (%s: PID, host, start time) is taking over the lock %s. Wait for it to finish", holder, lock)
+	case "takeover-stale":
+		fmt.Fprintf(&b, "the lock %s is being taken over by an apply that is gone (%s: PID, host, start time): a takeover was killed half-way. "+
+			"Once you have checked that no apply is running on any host that shares this root, remove the lock with: %s", lock, holder, clearLock)
 	case "lock-foreign":
-		lock, holder := splitHolder(e.Detail)
 		fmt.Fprintf(&b, "the Magento root is locked by an apply on another host: %s (PID, host, start time). "+
-			"A lock of another host is never taken over: the root may be shared by several web nodes. "+
-			"Once you have checked on that host that no apply is running, remove the lock with: rm -rf %s", holder, shell.Quote(lock))
+			"A lock of another host (or of another machine or container with the same host name) is never taken over: the root may be shared by several web nodes. "+
+			"Once you have checked on that host that no apply is running, remove the lock with: %s", holder, clearLock)
 	case "lock-unknown":
 		fmt.Fprintf(&b, "the lock %s exists but names no holder (its owner file is missing or unreadable). "+
 			"Once you have checked that no apply is running on any host that shares this root, remove it with: rm -rf %s", e.Detail, shell.Quote(e.Detail))
+	case "untrusted":
+		writeUntrusted(&b, e.Detail)
+	case "moved-on":
+		started, lock, _ := strings.Cut(e.Detail, " ")
+		fmt.Fprintf(&b, "an apply interrupted at %s left a restore owed (lock %s), but the Magento root has moved on since: "+
+			"composer.json or composer.lock differ from that apply's backup beyond the tool's own entries (%s). "+
+			"Restoring it would revert later work, so nothing was changed. Check the root, then remove the lock with: rm -rf %s",
+			started, lock, strings.Join(e.Differs, "; "), shell.Quote(lock))
 	case "marker":
 		lock, archive, _ := strings.Cut(e.Detail, "/changing names ")
 		fmt.Fprintf(&b, "the lock %s says a restore is owed from %s, which is not an archive this provider wrote for this root "+
 			"(it must lie in the backup directory with this root's name prefix, and be a regular file owned by the applying user): "+
 			"nothing was extracted. Check the root, restore by hand if needed, then remove the lock with: rm -rf %s", lock, archive, shell.Quote(lock))
 	case "restore-owed":
-		fmt.Fprintf(&b, "restoring %s, left by an interrupted apply, failed; the lock stays, so the next apply tries again", e.Detail)
+		fmt.Fprintf(&b, "restoring %s, left by an interrupted apply, failed: %s. The lock stays, so the next apply tries again", e.Detail, e.RestoreFailure)
 	case "setup-backup-disabled":
 		b.WriteString("magento_setup_backup is set but Magento's backup functionality is disabled (\"Backup functionality is currently disabled\"). " +
 			"Enable it with `bin/magento config:set system/backup/functionality_enabled 1`, or remove magento_setup_backup")
@@ -94,15 +117,24 @@ func (e *ChangeError) Error() string {
 	if e.Cause != "" {
 		b.WriteString(". " + e.Cause)
 	}
+	switch e.Maintenance {
+	case "off":
+		b.WriteString(". bin/magento setup:backup was stopped inside maintenance mode; the shop was not in maintenance mode before, so it was turned off again")
+	case "left-on":
+		b.WriteString(". bin/magento setup:backup was stopped inside maintenance mode, and turning it off failed: the shop is still in maintenance mode. " +
+			"Turn it off with: php bin/magento maintenance:disable")
+	}
 	switch {
-	case e.Archive == "":
+	case e.Archive == "" || e.Step == "restore-owed":
 	case e.Restored:
 		fmt.Fprintf(&b, ". composer.json, composer.lock, vendor/composer and the tool's directory were restored from %s", e.Archive)
 	case e.Unchanged:
 		fmt.Fprintf(&b, ". Nothing was changed; the backup is %s", e.Archive)
+	case e.FilesUnchanged:
+		fmt.Fprintf(&b, ". composer.json, composer.lock and the tool were not changed; the backup is %s", e.Archive)
 	default:
-		fmt.Fprintf(&b, ". RESTORE FAILED: the lock stays, and the next apply on this host restores %s first; "+
-			"or restore by hand with: tar -xzf %s -C <magento_root>", e.Archive, e.Archive)
+		fmt.Fprintf(&b, ". RESTORE FAILED: %s. The lock stays, and the next apply on this host restores %s first; "+
+			"or restore by hand with: tar -xzf %s -C <magento_root>", e.RestoreFailure, e.Archive, e.Archive)
 	}
 	if e.Output != "" {
 		b.WriteString(".\nLast output:\n" + e.Output)
@@ -110,15 +142,32 @@ func (e *ChangeError) Error() string {
 	return b.String()
 }
 
-// splitHolder splits "LOCK PID HOST TIME" (LOCK may hold spaces) into the lock and
-// the holder.
-func splitHolder(detail string) (lock, holder string) {
-	f := strings.Fields(detail)
+// writeUntrusted explains "OWNER MODE USER PATH": a lock, owner file, marker or backup
+// directory that the applying user does not own, or that others can write.
+func writeUntrusted(b *strings.Builder, detail string) {
+	f := strings.SplitN(detail, " ", 4)
 	if len(f) < 4 {
-		return detail, ""
+		fmt.Fprintf(b, "untrusted path: %s", detail)
+		return
 	}
-	holder = strings.Join(f[len(f)-3:], " ")
-	return strings.TrimSuffix(detail, " "+holder), holder
+	owner, mode, user, path := f[0], f[1], f[2], f[3]
+	fmt.Fprintf(b, "%s is owned by %s with mode %s; the apply runs as %s and uses only places it owns that group and others cannot write "+
+		"(var/ is often writable by the web server's user, who could plant a lock, a marker or archives there). Nothing was changed. "+
+		"If %s is yours, fix it with: chown %s %s && chmod go-w %s; or set backup { directory } to a private directory",
+		path, owner, mode, user, path, user, shell.Quote(path), shell.Quote(path))
+}
+
+// splitHolder splits "PID HOST TIME LOCK" (LOCK may hold spaces) into the holder and
+// the lock; a holder of "- - -" is unknown.
+func splitHolder(detail string) (holder, lock string) {
+	f := strings.SplitN(detail, " ", 4)
+	if len(f) < 4 {
+		return "", detail
+	}
+	if f[0] == "-" {
+		return "", f[3]
+	}
+	return strings.Join(f[:3], " "), f[3]
 }
 
 func (e *ChangeError) command() string {
@@ -164,12 +213,16 @@ func Change(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult
 
 func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 	var (
-		res       ChangeResult
-		failed    *ChangeError
-		output    []string
-		restored  bool
-		unchanged bool
-		carried   []string
+		res         ChangeResult
+		failed      *ChangeError
+		output      []string
+		restored    bool
+		unchanged   bool
+		filesSame   bool
+		restoreErr  string
+		maintenance string
+		differs     []string
+		carried     []string
 	)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -194,6 +247,14 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 			failed = &ChangeError{Step: step, Detail: detail, Target: p.Target, Mode: "require"}
 		case "@restored":
 			restored = true // the restore after a failure succeeded
+		case "@restore-failed":
+			restoreErr = rest
+		case "@files-unchanged":
+			filesSame = true // setup:backup ran, composer did not
+		case "@maintenance":
+			maintenance = rest
+		case "@differs":
+			differs = append(differs, rest)
 		case "@unchanged":
 			unchanged = true // printed instead of a restore: nothing had been changed yet
 		}
@@ -210,7 +271,8 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 	if p.Remove {
 		failed.Mode = "remove"
 	}
-	failed.Archive, failed.Restored, failed.Unchanged = res.Archive, restored, unchanged
+	failed.Archive, failed.Restored, failed.Unchanged, failed.FilesUnchanged = res.Archive, restored, unchanged, filesSame
+	failed.RestoreFailure, failed.Maintenance, failed.Differs = restoreErr, maintenance, differs
 	failed.Output = strings.Join(output, "\n")
 	failed.Cause = causeFor(failed.Output)
 	return res, failed

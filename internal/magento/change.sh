@@ -5,42 +5,142 @@
 # prune. Any failure after composer started, and any INT/TERM/HUP (Ctrl-C in Terraform
 # closes the channel; the watchdog sends TERM), restores everything the archive holds.
 #
-# Shared roots: several web nodes may mount one root, so the lock names its host and a
-# lock of another host is never taken over; a holder gone from this host is replaced
-# atomically (mkdir of "takeover" admits one apply, the owner file is swapped with mv).
+# Trust: var/ is writable by the web server's user. A lock, owner file, marker or
+# backup directory is used only when the applying user owns it and group and others
+# cannot write it; archives are new regular files; pruning matches our exact names.
+#
+# Shared roots: several web nodes may mount one root, so the lock names its host, boot
+# id and start time, and a lock of another host is never taken over; a holder gone from
+# this host is replaced atomically ("takeover" admits one apply, and names it). A lock
+# appears with its owner file inside (made in a private directory, then renamed).
 # While files may differ from the archive, "$lock/changing" names it; once a restore
 # starts no signal can stop it, and the marker (and so the lock) stays until a restore
-# succeeds, so the next apply finishes it, after checking the archive is one of ours.
+# succeeds. The next apply finishes it, after checking the archive is one of ours and
+# that the root has not moved on since (later work is never reverted).
 #
-# Output lines start with @ so Go can parse them. They go to fd 4, a copy of stdout:
-# a trap may run while a redirection (composer's log) is active.
+# Output lines start with @ so Go can parse them (protocol.go lists them). They go to
+# fd 4, a copy of stdout: a trap may run while a redirection (composer's log) is active.
 #
-# Set by the renderer (scripts.go): auth (read from stdin), root, mode (require or
-# remove), target, backup_dir, archive_prefix, keep, php, setup_backup, backed_up,
-# carry, package, tool_dir, lock_name, the preserve_paths as "$@", and run_composer
-# (exec.go). Needs extract.sh.
+# Set by the renderer (change_script.go): auth (read from stdin), root, mode (require
+# or remove), target, backup_dir, archive_prefix, keep, php, setup_backup, backed_up,
+# carry, package, tool_dir, lock_name, moved_on_php (moved_on.php), the preserve_paths
+# as "$@", and run_composer (exec.go). Needs extract.sh.
 # shellcheck disable=SC2154
 trap '' PIPE
 exec 4>&1
 say() { printf '%s\n' "$*" >&4; }
 lock="$root/var/$lock_name"
 me=$(hostname 2>/dev/null || uname -n)
+user=$(id -un 2>/dev/null || echo "uid $(id -u)")
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-owned=0; changing=0; archive=""; log=""; old_files=""
+boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || boot=""
+[ -n "$boot" ] || boot=-
+machine=$(cat /etc/machine-id 2>/dev/null) || machine=""
+[ -n "$machine" ] || machine=-
+pidns=$(readlink /proc/self/ns/pid 2>/dev/null | tr -dc '0-9') || pidns=""
+[ -n "$pidns" ] || pidns=-
+# phase: before (nothing touched), setup-backup (bin/magento setup:backup running),
+# changing (files may differ from the archive), installed (pruning).
+phase=before; owned=0; archive=""; members=""; log=""; old_files=""; maintenance_before=1
+
+# start_of PID: the process's start time in clock ticks since boot (field 22 of
+# /proc/PID/stat; the command name before it may hold spaces and parentheses).
+start_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; }
+mystart=$(start_of $$); [ -n "$mystart" ] || mystart=-
+
+# alive PID BOOT START: is this host's lock holder still running? PIDs repeat after a
+# reboot (boot id) and are reused (start time). A /proc entry hidden by hidepid counts
+# as alive. Without a boot id (BusyBox without procfs) or for a holder that recorded
+# none (an older provider): alive while /proc/PID exists.
+alive() {
+  if [ "$boot" = - ] || [ -z "$2" ] || [ "$2" = - ]; then [ -d "/proc/$1" ]; return; fi
+  [ "$2" = "$boot" ] || return 1
+  if [ ! -d "/proc/$1" ]; then [ -d /proc/1 ] || return 0; return 1; fi
+  [ -z "$3" ] || [ "$3" = - ] && return 0
+  ticks=$(start_of "$1")
+  [ -z "$ticks" ] || [ "$ticks" = "$3" ]
+}
+
+# trusted PATH: owned by the applying user, not writable by group or others, not a
+# link. Otherwise report it (owner, mode, who applies) and fail before any change.
+trusted() {
+  # POSIX has no stat(1): the mode and owner of one path from ls -ld.
+  # shellcheck disable=SC2012
+  set -- "$1" "$(ls -ld "$1" 2>/dev/null | awk '{ print substr($1, 1, 10), $3 }')"
+  [ -n "$2" ] || set -- "$1" "? ?"
+  if [ ! -L "$1" ] && [ -O "$1" ]; then
+    case "$2" in ?????w*|????????w*) ;; *) return 0 ;; esac
+  fi
+  [ ! -L "$1" ] || set -- "$1" "symlink ${2#* }"
+  say "@fail untrusted ${2#* } ${2%% *} $user $1"; exit 1
+}
+
 cleanup() {
   [ -n "$log" ] && rm -f "$log"
   [ -n "$old_files" ] && rm -f "$old_files"
   [ "$owned" = 1 ] && [ ! -f "$lock/changing" ] && rm -rf "$lock"
 }
+
+# restore ARCHIVE MEMBERS: extract into a private directory inside the root, check that
+# every member arrived, then swap each backed-up path (the current one moved aside, the
+# archived one moved in); a path the archive does not hold did not exist before and is
+# removed. "@restored" only after the swap; otherwise the root is put back as it was.
 restore() {
-  for path in $backed_up; do rm -rf "${root:?}/$path"; done
-  if tar -xzf "$1" -C "$root"; then rm -f "$lock/changing"; say "@restored $1"; else say "@restore-failed $1"; fi
+  work=$(mktemp -d "$root/.tf-magento-dmt-restore.XXXXXX") || { say "@restore-failed cannot create a directory in $root; the root is as the failed apply left it"; return 1; }
+  mkdir "$work/new" "$work/old" || { rm -rf "$work"; say "@restore-failed cannot create a directory in $work; the root is as the failed apply left it"; return 1; }
+  if ! err=$(tar -xzf "$1" -C "$work/new" 2>&1); then
+    rm -rf "$work"; say "@restore-failed extracting $1 failed ($(printf '%s\n' "$err" | tail -n 1)); the root is as the failed apply left it"; return 1
+  fi
+  for path in $2; do
+    [ -e "$work/new/$path" ] || [ -L "$work/new/$path" ] || { rm -rf "$work"; say "@restore-failed $1 lacks $path; the root is as the failed apply left it"; return 1; }
+  done
+  aside=""; placed=""; broke=""
+  for path in $backed_up; do
+    if [ -e "$root/$path" ] || [ -L "$root/$path" ]; then
+      case "$path" in */*) parent=${path%/*} ;; *) parent=. ;; esac
+      { mkdir -p "$work/old/$parent" && mv "$root/$path" "$work/old/$path"; } || { broke=$path; break; }
+      aside="$path $aside"
+    fi
+    if [ -e "$work/new/$path" ] || [ -L "$work/new/$path" ]; then
+      case "$path" in */*) parent=${path%/*} ;; *) parent=. ;; esac
+      { mkdir -p "$root/$parent" && mv "$work/new/$path" "$root/$path"; } || { broke=$path; break; }
+      placed="$path $placed"
+    fi
+  done
+  if [ -n "$broke" ]; then
+    undone=1
+    for path in $placed; do rm -rf "${root:?}/$path" || undone=0; done
+    for path in $aside; do mv "$work/old/$path" "$root/$path" || undone=0; done
+    if [ "$undone" = 1 ]; then rm -rf "$work"; say "@restore-failed moving $path into place failed; the root is as the failed apply left it"
+    else say "@restore-failed moving $path into place failed, and putting the root back failed too: the files before the restore are in $work/old, the archive's in $work/new"; fi
+    return 1
+  fi
+  rm -rf "$work"
+  rm -f "$lock/changing"
+  say "@restored $1"
 }
+
+# maintenance_back: setup:backup runs inside maintenance mode and leaves it on when it
+# is killed; a shop that was not in maintenance mode before is taken out of it again.
+maintenance_back() {
+  [ "$maintenance_before" = 0 ] && [ -e "$root/var/.maintenance.flag" ] || return 0
+  if (cd "$root" && "$php" bin/magento maintenance:disable) >/dev/null 2>&1 </dev/null && [ ! -e "$root/var/.maintenance.flag" ]; then
+    say "@maintenance off"
+  else
+    say "@maintenance left-on"
+  fi
+}
+
 fail() {
-  if [ "$changing" = 1 ]; then trap '' INT TERM HUP; changing=0; restore "$archive"; else say "@unchanged"; fi
+  trap '' INT TERM HUP
+  case "$phase" in
+    changing) phase=before; restore "$archive" "$members" ;;
+    setup-backup) maintenance_back; say "@files-unchanged" ;;
+    before) say "@unchanged" ;;
+  esac
   say "@fail $*"; exit 1
 }
-on_signal() { trap '' INT TERM HUP; fail interrupted; }
+on_signal() { fail interrupted; }
 trap cleanup EXIT
 trap on_signal INT TERM HUP
 
@@ -52,6 +152,14 @@ ours() {
   [ -f "$1" ] && [ ! -L "$1" ] && [ -O "$1" ]
 }
 
+# archive_name NAME: is NAME (no directory) exactly what backup writes for this root:
+# prefix, UTC timestamp, PID, .tar.gz? Pruning touches nothing else.
+archive_name() {
+  case "$1" in "$archive_prefix"[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z-[0-9]*.tar.gz) ;; *) return 1 ;; esac
+  pid=${1#"$archive_prefix"*Z-}; pid=${pid%.tar.gz}
+  case "$pid" in ''|*[!0-9]*) return 1 ;; esac
+}
+
 installed() {
   [ -d "$root/$tool_dir" ] || return 0
   version=$(extract_packages "$root/vendor/composer/installed.json" installed | awk -v package="$package" '$3 == package { print $4; exit }')
@@ -59,77 +167,162 @@ installed() {
   printf '%s' "$version"
 }
 
-mkdir -p "$root/var" || fail lock "cannot create $root/var"
-if mkdir "$lock" 2>/dev/null; then
-  owned=1
-  printf '%s %s %s\n' "$$" "$me" "$started" > "$lock/owner"
-else
-  holder=$(cat "$lock/owner" 2>/dev/null)
-  pid=${holder%% *}; host=${holder#* }; host=${host%% *}
-  case "$pid" in ''|*[!0-9]*) say "@fail lock-unknown $lock"; exit 1 ;; esac
-  [ "$host" = "$me" ] || { say "@fail lock-foreign $lock $holder"; exit 1; }
-  [ ! -d "/proc/$pid" ] || { say "@fail locked $lock $holder"; exit 1; }
-  mkdir "$lock/takeover" 2>/dev/null || { say "@fail locked $lock $holder (another apply is taking it over)"; exit 1; }
-  if [ "$(cat "$lock/owner" 2>/dev/null)" != "$holder" ]; then rmdir "$lock/takeover"; say "@fail locked $lock"; exit 1; fi
-  { printf '%s %s %s\n' "$$" "$me" "$started" > "$lock/owner.new" && mv -f "$lock/owner.new" "$lock/owner"; } || fail lock "cannot write $lock/owner"
-  owned=1
-  rmdir "$lock/takeover"
-  say "@warning took over the lock $lock left by a process that is gone ($holder)"
-  if [ -f "$lock/changing" ]; then
-    owed=$(cat "$lock/changing")
-    if ! ours "$owed"; then say "@fail marker $lock/changing names $owed"; exit 1; fi
-    trap '' INT TERM HUP
-    restore "$owed"
-    [ ! -f "$lock/changing" ] || { say "@fail restore-owed $owed"; exit 1; }
-    trap on_signal INT TERM HUP
-    say "@warning restored $owed, left by the interrupted apply"
+# backup_dir_ready: the backup directory exists, is ours and private to writes. A fleet's
+# first apply creates it from several roots at once: mkdir losing that race is fine.
+backup_dir_ready() {
+  if [ ! -d "$backup_dir" ] || [ -L "$backup_dir" ]; then
+    mkdir -p "${backup_dir%/*}" 2>/dev/null
+    mkdir -m 700 "$backup_dir" 2>/dev/null || [ -d "$backup_dir" ] || fail backup "cannot create the backup directory $backup_dir"
   fi
-fi
+  trusted "$backup_dir"
+  # shellcheck disable=SC2012
+  case $(ls -ld "$backup_dir" | cut -c5-10) in *[rwx]*) say "@warning the backup directory $backup_dir can be read by other users ($(ls -ld "$backup_dir" | cut -c1-10)); its archives are private (0600), but chmod 700 it to hide their names too" ;; esac
+}
+
+# backup: archive the backed-up paths that exist into a new file; sets archive and members.
+backup() {
+  archive="$backup_dir/$archive_prefix$(date -u +%Y%m%dT%H%M%SZ)-$$.tar.gz"
+  # A FIFO, device or link at the name would be written into or through.
+  if [ -e "$archive" ] || [ -L "$archive" ]; then fail backup "$archive exists already (a file this apply did not write)"; fi
+  members=""
+  for path in $backed_up; do { [ -e "$root/$path" ] || [ -L "$root/$path" ]; } && members="$members $path"; done
+  # noclobber: the archive is a new file (O_EXCL).
+  # $members: one word per path, split on purpose.
+  # shellcheck disable=SC2086
+  if ! err=$( (umask 077 && set -C && tar -czf - -C "$root" $members > "$archive") 2>&1); then
+    [ -f "$archive" ] && [ ! -L "$archive" ] && [ -O "$archive" ] && rm -f "$archive"
+    fail backup "tar could not write $archive: $(printf '%s\n' "$err" | tail -n 1)"
+  fi
+  tar -tzf "$archive" >/dev/null 2>&1 || { rm -f "$archive"; fail backup "$archive is not readable after writing it"; }
+}
+
+# owner_line: who holds the lock: PID, host name, start, then what tells this running
+# system from others: boot id, the process's start time, machine id, PID namespace.
+owner_line() { printf '%s %s %s %s %s %s %s\n' "$$" "$me" "$started" "$boot" "$mystart" "$machine" "$pidns"; }
+
+# claim DIR: DIR appears with our owner file inside: a private directory made next to it
+# is renamed to DIR. If DIR exists already, mv moves ours into it (or fails when another
+# rename won): then we lost, and remove our directory.
+claim() {
+  [ ! -L "$1" ] || trusted "$1"
+  new=$(mktemp -d "$1.XXXXXX") || fail lock "cannot create a directory next to $1"
+  owner_line > "$new/owner" || { rm -rf "$new"; fail lock "cannot write $new/owner"; }
+  if [ ! -e "$1" ] && mv "$new" "$1" 2>/dev/null && [ ! -e "$1/${new##*/}" ]; then return 0; fi
+  rm -rf "$new" "${1:?}/${new##*/}" 2>/dev/null
+  return 1
+}
+
+# same_system HOST BOOT MACHINE PIDNS: does a holder's PID mean a process here? Another
+# host (or a clone with our name but another machine id, or a container with another
+# PID namespace on our kernel) is never judged by our PIDs. A holder that recorded no
+# boot id (an older provider) or a host without one: the host name alone decides.
+foreign() {
+  [ "$1" = "$me" ] || return 0
+  [ -n "$3" ] && [ "$3" != - ] && [ "$machine" != - ] && [ "$3" != "$machine" ] && return 0
+  [ "$2" = "$boot" ] && [ -n "$4" ] && [ "$4" != - ] && [ "$pidns" != - ] && [ "$4" != "$pidns" ] && return 0
+  return 1
+}
+
+# acquire: take the lock, or take over the lock of a holder that is gone from this
+# host (finishing its owed restore first), or fail naming the holder.
+acquire() {
+  mkdir -p "$root/var" || fail lock "cannot create $root/var"
+  claim "$lock" && { owned=1; return 0; }
+  [ -d "$lock" ] || { say "@fail locked - - - $lock"; exit 1; }
+  trusted "$lock"
+  if [ -e "$lock/owner" ] || [ -L "$lock/owner" ]; then trusted "$lock/owner"; fi
+  holder=$(cat "$lock/owner" 2>/dev/null)
+  # $holder: PID HOST START [BOOT PSTART MACHINE PIDNS], split on purpose.
+  # shellcheck disable=SC2086
+  set -- $holder
+  case "$1" in ''|*[!0-9]*) say "@fail lock-unknown $lock"; exit 1 ;; esac
+  ! foreign "$2" "$4" "$6" "$7" || { say "@fail lock-foreign $1 $2 $3 $lock"; exit 1; }
+  ! alive "$1" "$4" "$5" || { say "@fail locked $1 $2 $3 $lock"; exit 1; }
+  dead="$1 $2 $3"; dead_started=$3
+  # "takeover" admits one apply; one left by a takeover that was killed is cleared by hand.
+  if ! claim "$lock/takeover"; then
+    [ -d "$lock/takeover" ] || { say "@fail locked - - - $lock"; exit 1; }
+    trusted "$lock/takeover"
+    # shellcheck disable=SC2046
+    set -- $(cat "$lock/takeover/owner" 2>/dev/null)
+    if [ -z "$1" ] || { ! foreign "$2" "$4" "$6" "$7" && ! alive "$1" "$4" "$5"; }; then say "@fail takeover-stale ${1:--} ${2:--} ${3:--} $lock"; exit 1; fi
+    say "@fail taking-over $1 $2 $3 $lock"; exit 1
+  fi
+  if [ "$(cat "$lock/owner" 2>/dev/null)" != "$holder" ]; then rm -rf "$lock/takeover"; say "@fail locked - - - $lock"; exit 1; fi
+  { owner_line > "$lock/owner.new" && mv -f "$lock/owner.new" "$lock/owner"; } || fail lock "cannot write $lock/owner"
+  owned=1
+  rm -rf "$lock/takeover"
+  say "@warning took over the lock $lock left by a process that is gone ($dead)"
+  [ -e "$lock/changing" ] || [ -L "$lock/changing" ] || return 0
+  trusted "$lock/changing"
+  { IFS= read -r owed; IFS= read -r owed_started; IFS= read -r owed_members; } < "$lock/changing"
+  [ -n "$owed_started" ] || owed_started=$dead_started
+  if ! ours "$owed"; then say "@fail marker $lock/changing names $owed"; exit 1; fi
+  differs=$(moved_on "$owed")
+  if [ -n "$differs" ]; then
+    printf '%s\n' "$differs" | head -n 20 | sed 's/^/@differs /' >&4
+    say "@fail moved-on $owed_started $lock"; exit 1
+  fi
+  [ -n "$owed_members" ] || owed_members=$backed_up
+  backup_dir_ready
+  backup
+  say "@warning archived what the interrupted apply left in $archive before restoring"
+  trap '' INT TERM HUP
+  if ! restore "$owed" "$owed_members"; then say "@fail restore-owed $owed"; exit 1; fi
+  trap on_signal INT TERM HUP
+  say "@warning restored $owed, left by the interrupted apply of $owed_started"
+  # The root is now what $owed holds: it is this apply's backup too.
+  archive=$owed; members=$owed_members
+}
+
+# moved_on OWED: has the root moved on since the interrupted apply? Prints what differs
+# between composer.json/composer.lock now and in the archive, apart from the tool's own
+# entries (nothing when they match, or when a killed Composer left them missing or
+# unparsable). Timestamps cannot tell: the interrupted Composer wrote after the marker.
+moved_on() {
+  check=$(mktemp -d "$root/.tf-magento-dmt-check.XXXXXX") || { echo "cannot create a directory in $root"; return; }
+  tar -xzf "$1" -C "$check" composer.json composer.lock >/dev/null 2>&1
+  out=$("$php" -r "$moved_on_php" "$check" "$root" "$package" 2>&1 </dev/null) || out="php could not compare them: $(printf '%s\n' "$out" | tail -n 1)"
+  rm -rf "$check"
+  printf '%s' "$out"
+}
+
+acquire
 
 current=$(installed)
 say "@current $current"
 if [ "$mode" = require ] && [ "$current" = "$target" ]; then say "@installed $current"; exit 0; fi
 if [ "$mode" = remove ] && [ ! -d "$root/$tool_dir" ]; then say "@installed "; exit 0; fi
 
-if [ ! -d "$backup_dir" ]; then
-  { mkdir -p "$(dirname "$backup_dir")" && mkdir -m 700 "$backup_dir"; } || fail backup "cannot create the backup directory $backup_dir"
-else
-  # The mode of one directory: POSIX has no stat(1).
-  # shellcheck disable=SC2012
-  case $(ls -ld "$backup_dir" | cut -c5-10) in *[rwx]*) say "@warning the backup directory $backup_dir can be read by other users ($(ls -ld "$backup_dir" | cut -c1-10)); its archives are private (0600), but chmod 700 it to hide their names too" ;; esac
-fi
-archive="$backup_dir/$archive_prefix$(date -u +%Y%m%dT%H%M%SZ)-$$.tar.gz"
-members=""
-for path in $backed_up; do [ -e "$root/$path" ] && members="$members $path"; done
-# noclobber: the archive is a new file (O_EXCL), never one planted there or a link out
-# of the directory (var/ is often writable by the web server's user).
-# $members: one word per path, split on purpose.
-# shellcheck disable=SC2086
-(umask 077 && set -C && tar -czf - -C "$root" $members > "$archive") || fail backup "tar could not write $archive (or it existed already)"
-tar -tzf "$archive" >/dev/null || fail backup "$archive is not readable after writing it"
+if [ -z "$archive" ]; then backup_dir_ready; backup; fi
 say "@backup $archive"
 
 if [ -n "$setup_backup" ]; then
+  [ -e "$root/var/.maintenance.flag" ] || maintenance_before=0
+  phase=setup-backup
   # $setup_backup: one word per flag (--code --db ...), split on purpose.
   # shellcheck disable=SC2086
-  out=$(cd "$root" && "$php" bin/magento setup:backup $setup_backup 2>&1); rc=$?
+  out=$(cd "$root" && "$php" bin/magento setup:backup $setup_backup 2>&1 </dev/null); rc=$?
   case "$out" in *"functionality is currently disabled"*) fail setup-backup-disabled ;; esac
   [ "$rc" = 0 ] || { printf '%s\n' "$out" | tail -n 10 | sed 's/^/@output /' >&4; fail setup-backup "exit $rc"; }
+  maintenance_back
+  phase=before
 fi
 
 log=$(mktemp "${TMPDIR:-/tmp}/tf-magento-composer.XXXXXX") || fail composer "mktemp failed"
-# The old tool directory's files, to carry the ones the new release lacks (the
-# operator's config.xml and map files, which Composer deletes).
+# The old tool directory's files and links, to carry the ones the new release lacks
+# (the operator's config.xml and map files, which Composer deletes).
 if [ "$carry" = 1 ] && [ "$mode" = require ] && [ -d "$root/$tool_dir" ]; then
   old_files=$(mktemp "${TMPDIR:-/tmp}/tf-magento-files.XXXXXX") || fail composer "mktemp failed"
-  (cd "$root/$tool_dir" && find . -type f) > "$old_files" || fail backup "cannot list the tool's files"
+  (cd "$root/$tool_dir" && find . \( -type f -o -type l \)) > "$old_files" || fail backup "cannot list the tool's files"
 fi
-printf '%s\n' "$archive" > "$lock/changing" || fail lock "cannot write $lock/changing"
-changing=1
+# The marker: the archive, when this apply started, and what the archive holds.
+printf '%s\n%s\n%s\n' "$archive" "$started" "$members" > "$lock/changing" || fail lock "cannot write $lock/changing"
+phase=changing
 if [ "$mode" = require ]; then
-  run_composer require "$package:$target" --no-interaction --no-progress --no-ansi > "$log" 2>&1
+  run_composer require "$package:$target" --no-interaction --no-progress --no-ansi > "$log" 2>&1 </dev/null
 else
-  run_composer remove "$package" --no-interaction --no-progress --no-ansi > "$log" 2>&1
+  run_composer remove "$package" --no-interaction --no-progress --no-ansi > "$log" 2>&1 </dev/null
 fi
 rc=$?
 if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail composer "exit $rc"; fi
@@ -142,7 +335,7 @@ if [ "$mode" = remove ] && [ -d "$root/$tool_dir" ]; then fail verify "the tool'
 if [ -n "$old_files" ]; then
   while IFS= read -r file; do
     file=${file#./}
-    [ -e "$root/$tool_dir/$file" ] && continue
+    [ -e "$root/$tool_dir/$file" ] || [ -L "$root/$tool_dir/$file" ] && continue
     tar -xzf "$archive" -C "$root" "$tool_dir/$file" || fail carry "$file"
     say "@carried $file"
   done < "$old_files"
@@ -150,8 +343,16 @@ fi
 for path in "$@"; do
   tar -xzf "$archive" -C "$root" "$tool_dir/$path" 2>/dev/null || say "@warning preserve_paths entry $path is not in the backup; nothing copied"
 done
-changing=0; rm -f "$lock/changing"
-# Newest first by time: ls -t (archive names are ours, one line each).
-# shellcheck disable=SC2012
-ls -1t "$backup_dir/$archive_prefix"*.tar.gz 2>/dev/null | awk -v keep="$keep" 'NR > keep' | while IFS= read -r file; do rm -f -- "$file" && say "@pruned $file"; done
+# Installed: from here a signal changes nothing, pruning is short and finishes.
+trap '' INT TERM HUP
+phase=installed; rm -f "$lock/changing"
+# Newest first: the names sort by their UTC timestamp. Only exact names of ours, in the
+# backup directory, regular files of the applying user.
+for file in "$backup_dir/$archive_prefix"*.tar.gz; do
+  name=${file##*/}
+  archive_name "$name" && [ -f "$file" ] && [ ! -L "$file" ] && [ -O "$file" ] && printf '%s\n' "$name"
+done | sort -r | awk -v keep="$keep" 'NR > keep' | while IFS= read -r name; do
+  [ "$backup_dir/$name" = "$archive" ] && continue
+  rm -f -- "$backup_dir/$name" && say "@pruned $backup_dir/$name"
+done
 say "@installed $now"

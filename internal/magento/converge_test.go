@@ -379,8 +379,13 @@ func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Previous != "2.4.6" || res.Installed != "2.4.7" || len(res.Warnings) != 2 || !strings.Contains(res.Warnings[1], "restored "+archive) {
+	if res.Previous != "2.4.6" || res.Installed != "2.4.7" || len(res.Warnings) != 3 || !strings.Contains(res.Warnings[2], "restored "+archive) {
 		t.Fatalf("the half-finished apply must be restored before the new one: %+v", res)
+	}
+	// What the restore replaced was archived first.
+	replaced := strings.TrimSuffix(strings.SplitN(res.Warnings[1], " in ", 2)[1], " before restoring")
+	if !strings.HasPrefix(res.Warnings[1], "archived what the interrupted apply left") || !strings.Contains(archiveMembers(t, replaced), "composer.lock\n") {
+		t.Fatalf("want the replaced files archived first: %v", res.Warnings)
 	}
 }
 

@@ -66,9 +66,9 @@ func TestChangeInterruptedDuringComposer(t *testing.T) {
 	}
 }
 
-// Interrupted before composer (here in setup:backup): nothing was changed, and the
-// error says so instead of asking for a restore by hand.
-func TestChangeInterruptedBeforeComposerSaysNothingChanged(t *testing.T) {
+// Interrupted before composer (here in setup:backup): the files were not changed, and
+// the error says so instead of asking for a restore by hand (but not "nothing").
+func TestChangeInterruptedInSetupBackupLeavesTheFiles(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	before := testenv.Digest(t, root, guarded...)
@@ -79,11 +79,13 @@ func TestChangeInterruptedBeforeComposerSaysNothingChanged(t *testing.T) {
 	p.Target, p.SetupBackup = "2.4.7", []string{"db"}
 	_, err := Change(ctx, cl, e, p)
 	var ce *ChangeError
-	if !errors.As(err, &ce) || ce.Step != "interrupted" || ce.Restored || !ce.Unchanged || ce.Archive == "" {
-		t.Fatalf("want an interrupted ChangeError that changed nothing, got %#v", err)
+	if !errors.As(err, &ce) || ce.Step != "interrupted" || ce.Restored || ce.Unchanged || !ce.FilesUnchanged || ce.Archive == "" {
+		t.Fatalf("want an interrupted ChangeError that left the files alone, got %#v", err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, "Nothing was changed; the backup is "+ce.Archive) || strings.Contains(msg, "RESTORE FAILED") {
-		t.Fatalf("the error must say nothing was changed: %s", msg)
+	// setup:backup ran (and may have written its own backups): not "nothing".
+	if msg := err.Error(); !strings.Contains(msg, "composer.json, composer.lock and the tool were not changed; the backup is "+ce.Archive) ||
+		strings.Contains(msg, "Nothing was changed") || strings.Contains(msg, "RESTORE FAILED") {
+		t.Fatalf("the error must say the files were not changed: %s", msg)
 	}
 	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
 		t.Fatalf("files changed:\n%s", diff)

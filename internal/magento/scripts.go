@@ -22,6 +22,8 @@ var (
 	changeSH string
 	//go:embed releases.sh
 	releasesSH string
+	//go:embed moved_on.php
+	movedOnPHP string
 	//go:embed grep_pairs.awk
 	grepPairsAWK string
 	//go:embed extract.awk
