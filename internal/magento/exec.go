@@ -49,8 +49,10 @@ type asUser struct {
 	user string
 }
 
+// Run forwards a stop to the run_as processes (run_as.sh): a cancelled or timed-out
+// apply ends Composer and lets the apply script restore, whichever user they run as.
 func (a asUser) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
-	return a.Runner.Run(ctx, label, a.wrap(cmd), stdin)
+	return a.Runner.Run(ctx, label, assign("run_as", a.user, "cmd", cmd, "tree_awk", compact(processTreeAWK))+runAsBody, stdin)
 }
 
 // RunShared keeps reads as run_as in the shared shell too: sudo costs a process, not a

@@ -24,6 +24,10 @@ var (
 	releasesSH string
 	//go:embed moved_on.php
 	movedOnPHP string
+	//go:embed run_as.sh
+	runAsSH string
+	//go:embed process_tree.awk
+	processTreeAWK string
 	//go:embed grep_pairs.awk
 	grepPairsAWK string
 	//go:embed extract.awk
@@ -49,6 +53,7 @@ var (
 	discoverBody = compact(discoverSH)
 	changeBody   = compact(changeSH)
 	releasesBody = compact(releasesSH)
+	runAsBody    = compact(runAsSH)
 )
 
 // assign renders name=value shell assignments, one per line, every value quoted.

@@ -189,17 +189,17 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 	case <-ctx.Done():
 		_, _ = in.Write([]byte("\n")) // the watchdog sends TERM to the command's process group
 		_ = session.Signal(ssh.SIGTERM)
-		ended := "still running after the grace period"
+		ended, said := "still running after the grace period", fmt.Sprintf("the remote command was signalled but still ran %s later", cancelGrace)
 		select {
 		case err := <-finished:
-			ended = fmt.Sprint(err)
+			ended, said = fmt.Sprint(err), "the remote command was stopped"
 		case <-time.After(cancelGrace):
 		case <-c.done:
-			ended = "connection lost"
+			ended, said = "connection lost", "the remote command was signalled; the connection was lost before it ended"
 		}
 		tflog.Debug(ctx, "ssh command stopped", map[string]any{"label": label, "address": c.address,
 			"duration": time.Since(started).String(), "reason": ctx.Err().Error(), "ended": ended})
-		return result(), fmt.Errorf("%s on %s: %w (the remote command was stopped)", label, c.address, ctx.Err())
+		return result(), fmt.Errorf("%s on %s: %w (%s)", label, c.address, ctx.Err(), said)
 	case <-c.done:
 		return result(), fmt.Errorf("%s: %w", label, c.closeErr)
 	}

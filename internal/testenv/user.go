@@ -55,3 +55,32 @@ func sharedPassword(t TB) string {
 		}
 	}
 }
+
+// WebUser owns the shop's files in tests of run_as through sudo: the SSH user
+// (TestUser, not root) may run commands as WebUser, and nothing else, without a
+// password, as a shop's sudoers rule allows its deploy user.
+const WebUser = "tfmagento-web"
+
+// sudoersFile is the rig's rule: TestUser may run anything as WebUser.
+const sudoersFile = "/etc/sudoers.d/tfmagento-test"
+
+// EnsureWebUser creates WebUser and the sudoers rule (when missing), and TestUser with
+// its password, which it returns.
+func EnsureWebUser(t TB) string {
+	t.Helper()
+	password := EnsureUser(t)
+	if _, err := user.Lookup(WebUser); err != nil {
+		if out, err := runErr(nil, "", "useradd", "--create-home", "--shell", "/bin/sh", WebUser); err != nil && !strings.Contains(out, "already exists") {
+			t.Fatalf("%v", err)
+		}
+	}
+	rule := TestUser + " ALL=(" + WebUser + ") NOPASSWD: ALL\n"
+	if b, err := os.ReadFile(sudoersFile); err != nil || string(b) != rule {
+		tmp := sudoersFile + ".tmp"
+		writeFile(t, tmp, rule, 0o440)
+		if err := os.Rename(tmp, sudoersFile); err != nil {
+			t.Fatalf("%v", err)
+		}
+	}
+	return password
+}

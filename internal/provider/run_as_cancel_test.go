@@ -1,0 +1,108 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// webShop is a root owned by the web user, as on a real host: the SSH user is not root,
+// and run_as reaches the web user through sudo. It returns the root and a composer_env
+// whose COMPOSER_HOME the web user can write.
+func webShop(t *testing.T, r *rig, spec testenv.RootSpec) (root, composerEnv string) {
+	t.Helper()
+	owner, err := user.Lookup(testenv.WebUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(owner.Uid)
+	gid, _ := strconv.Atoi(owner.Gid)
+	base, err := os.MkdirTemp("", "tfmagento-web-") //nolint:usetesting // t.TempDir's parents are private to root
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	root = r.repo.NewRoot(t, filepath.Join(base, "magento"), spec)
+	home := filepath.Join(base, "composer-home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chownTree(t, root, uid, gid)
+	chownTree(t, home, uid, gid)
+	return root, fmt.Sprintf("{\n    COMPOSER_HOME = %q\n    COMPOSER_NO_AUDIT = \"1\"\n  }", home)
+}
+
+// A timeout with run_as through sudo: the SSH user may not signal the web user's
+// processes, so the stop goes through the same sudo. Composer and the apply script are
+// gone soon after the apply fails, the lock is released and the root is as before.
+func TestAccDataMigrationTool_cancelReachesRunAs(t *testing.T) {
+	r := newRig(t)
+	password := testenv.EnsureWebUser(t)
+	root, env := webShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	const sleep = "3607.5"
+	hangs := filepath.Join(filepath.Dir(root), "composer-hangs")
+	// Composer upgrades, then hangs (a stuck download, a post-install script).
+	if err := os.WriteFile(hangs, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\nexec sleep "+sleep+"\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
+		t.Fatal(err)
+	}
+	before := testenv.Digest(t, root, guardedPaths...)
+	config := fmt.Sprintf(`
+provider "magento" {
+  ssh {
+    user             = %[1]q
+    password         = %[2]q
+    port             = %[3]d
+    known_hosts_file = %[4]q
+    agent            = false
+  }
+}
+
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %[5]q
+  run_as       = %[6]q
+  composer     = %[7]q
+  composer_env = %[8]s
+  timeouts {
+    create = "12s"
+  }
+}
+`, testenv.TestUser, password, r.sshd.Port, r.sshd.KnownHosts, root, testenv.WebUser, hangs, env)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: regexp.MustCompile(`(?s)Operation Timed Out.*interrupted.*restored\s+from`),
+		}},
+	})
+	var left string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		out, _ := exec.Command("pgrep", "-a", "-u", testenv.WebUser).Output()
+		if left = strings.TrimSpace(string(out)); left == "" {
+			break
+		}
+	}
+	if left != "" {
+		t.Errorf("10 s after the apply failed, processes of %s are still running:\n%s", testenv.WebUser, left)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var", ".tf-magento-dmt.lock")); !os.IsNotExist(err) {
+		t.Error("the lock was not released")
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
+		t.Errorf("the root is not as before:\n%s", diff)
+	}
+}
