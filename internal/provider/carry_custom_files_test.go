@@ -30,6 +30,16 @@ func TestAccDataMigrationTool_carriesCustomFiles(t *testing.T) {
 			}
 		}
 	}
+	// An operator's config.xml linked from outside vendor/ (the passwords stay out of the
+	// tool's directory) is carried as the link it is.
+	outside := filepath.Join(t.TempDir(), "dmt-config.xml")
+	if err := os.WriteFile(outside, []byte("<config/>\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(carry, "vendor/magento/data-migration-tool/etc/opensource-to-opensource/config.xml")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
 	config := requireProvider + r.providerConfig() + fmt.Sprintf(`
 resource "magento_data_migration_tool" "carry" {
   host         = "127.0.0.1"
@@ -50,8 +60,11 @@ output "leave_backup" {
 `, carry, r.composerEnvHCL(), leave, r.composerEnvHCL())
 	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 	out := strings.Join(strings.Fields(w.must("apply", "-auto-approve", "-no-color")), " ")
-	if !strings.Contains(out, "Carried 2 file(s)") {
+	if !strings.Contains(out, "Carried 3 file(s)") || !strings.Contains(out, "etc/opensource-to-opensource/config.xml") {
 		t.Fatalf("the apply does not name the carried files:\n%s", out)
+	}
+	if target, err := os.Readlink(link); err != nil || target != outside {
+		t.Errorf("the linked config.xml is not carried as a link to %s: %q, %v", outside, target, err)
 	}
 	for rel, content := range custom {
 		if !strings.Contains(out, rel) {

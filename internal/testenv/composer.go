@@ -215,21 +215,30 @@ func writeJSON(t TB, path string, v any) {
 }
 
 // fakeMagentoCLI stands in for bin/magento (a real Magento cannot be installed offline):
-// --version, and setup:backup, which is disabled unless var/backup-enabled.flag exists,
-// as Magento's is by default.
+// --version; setup:backup, which is disabled unless var/backup-enabled.flag exists, as
+// Magento's is by default, and runs inside maintenance mode (var/.maintenance.flag),
+// which stays on when it is killed (var/setup-backup.hang makes it hang there); and
+// maintenance:enable / maintenance:disable.
 const fakeMagentoCLI = `#!/usr/bin/env php
 <?php
 $cmd = $argv[1] ?? '';
+$var = __DIR__ . '/../var';
 if ($cmd === '--version') { echo "Magento CLI VERSION\n"; exit(0); }
 if ($cmd === 'setup:backup') {
-    if (!file_exists(__DIR__ . '/../var/backup-enabled.flag')) {
+    if (!file_exists("$var/backup-enabled.flag")) {
         echo "Backup functionality is currently disabled. Please use other means for backups\n";
         exit(1);
     }
-    file_put_contents(__DIR__ . '/../var/setup-backup.args', implode(' ', array_slice($argv, 2)));
-    echo "Completed\n";
+    touch("$var/.maintenance.flag");
+    echo "Enabling maintenance mode\n";
+    while (file_exists("$var/setup-backup.hang")) { usleep(100000); }
+    file_put_contents("$var/setup-backup.args", implode(' ', array_slice($argv, 2)));
+    unlink("$var/.maintenance.flag");
+    echo "Completed\nDisabling maintenance mode\n";
     exit(0);
 }
+if ($cmd === 'maintenance:enable') { touch("$var/.maintenance.flag"); echo "Enabled maintenance mode\n"; exit(0); }
+if ($cmd === 'maintenance:disable') { @unlink("$var/.maintenance.flag"); echo "Disabled maintenance mode\n"; exit(0); }
 fwrite(STDERR, "fake bin/magento: unsupported command $cmd\n");
 exit(1);
 `
