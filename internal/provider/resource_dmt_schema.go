@@ -76,7 +76,8 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"backup": schema.SingleNestedBlock{
 				MarkdownDescription: "Where and how backups are kept. Archives hold the tool's `config.xml` (both databases' passwords), so they are " +
 					"created `0600`, and a backup directory the provider creates `0700`, whatever the login shell's umask; an existing directory is " +
-					"left as it is, with a warning in the apply when other users can read it.",
+					"left as it is, with a warning in the apply when other users can read it. A directory the applying user does not own, or that " +
+					"group or others can write, is refused before anything changes.",
 				Attributes: map[string]schema.Attribute{
 					"directory": schema.StringAttribute{Optional: true, Validators: []validator.String{absolutePath},
 						MarkdownDescription: "Directory on the host for backup archives. Defaults to `<magento_root>/" + magento.DefaultBackupSubdir + "`."},
@@ -86,7 +87,9 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 					"magento_setup_backup": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 						Validators: []validator.List{listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(magento.SetupBackupItems...))},
 						MarkdownDescription: "Also run `php bin/magento setup:backup` with these parts first: " + quotedList(magento.SetupBackupItems) +
-							". Magento disables this command by default; the apply then fails before changing anything. Defaults to none."},
+							". Magento disables this command by default; the apply then fails before changing anything. The shop is in maintenance mode "+
+							"while the backup runs; if the apply is interrupted or times out there and the shop was not in maintenance mode before, "+
+							"the apply turns it off again (`bin/magento maintenance:disable`, under `php` and `run_as`). Defaults to none."},
 				},
 			},
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
@@ -133,7 +136,7 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			attrCarryCustomFiles: schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "After an upgrade, copy every file of the old tool directory that the new release does not ship (the `config.xml`, " +
 					"`map.xml` and other files operators create next to the `.dist` files, which Composer deletes) into the new version, and name them " +
-					"in a warning. `preserve_paths` still forces a path over, shipped or not. Defaults to `true`."},
+					"in a warning. Symbolic links (a `config.xml` linked from outside `vendor/`) are carried as links. `preserve_paths` still forces a path over, shipped or not. Defaults to `true`."},
 			attrComposerAuthWO: schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
 				Validators: []validator.String{composerAuthJSON},
 				MarkdownDescription: "Composer credentials for this shop only, as the provider's `composer_auth` (JSON for `COMPOSER_AUTH`), which they " +
