@@ -346,12 +346,12 @@ done
 # Installed: from here a signal changes nothing, pruning is short and finishes.
 trap '' INT TERM HUP
 phase=installed; rm -f "$lock/changing"
-# Newest first: the names sort by their UTC timestamp. Only exact names of ours, in the
-# backup directory, regular files of the applying user.
+# Newest first: by the UTC timestamp in the name, then by PID within a second. Only
+# exact names of ours, in the backup directory, regular files of the applying user.
 for file in "$backup_dir/$archive_prefix"*.tar.gz; do
   name=${file##*/}
-  archive_name "$name" && [ -f "$file" ] && [ ! -L "$file" ] && [ -O "$file" ] && printf '%s\n' "$name"
-done | sort -r | awk -v keep="$keep" 'NR > keep' | while IFS= read -r name; do
+  archive_name "$name" && [ -f "$file" ] && [ ! -L "$file" ] && [ -O "$file" ] && printf '%s %s %s\n' "${name%%Z-*}" "$pid" "$name"
+done | sort -k1,1r -k2,2nr | awk -v keep="$keep" 'NR > keep { print $3 }' | while IFS= read -r name; do
   [ "$backup_dir/$name" = "$archive" ] && continue
   rm -f -- "$backup_dir/$name" && say "@pruned $backup_dir/$name"
 done

@@ -23,31 +23,34 @@ import (
 
 // changeShell is one host shell the apply script must work under.
 type changeShell struct {
-	name    string
-	runner  func(shims string) Runner // shims: a directory put first on PATH ("" = none)
-	realTar string                    // the tar a shim hands over to
+	name   string
+	runner func(shims string) Runner // shims: a directory put first on PATH ("" = none)
+	tool   func(name string) string  // the host tool a shim hands over to
 }
 
 func changeShells(t *testing.T) []changeShell {
 	t.Helper()
-	gnuTar, err := exec.LookPath("tar")
-	if err != nil {
-		t.Fatal(err)
-	}
 	bb := testenv.BusyBox(t)
+	system := func(name string) string {
+		path, err := exec.LookPath(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
 	return []changeShell{
 		{"dash", func(shims string) Runner {
 			if shims == "" {
 				return &LocalRunner{}
 			}
 			return pathFirst{&LocalRunner{}, shims}
-		}, gnuTar},
+		}, system},
 		{"BusyBox", func(shims string) Runner {
 			if shims == "" {
 				return busyBoxRunner{bb}
 			}
 			return pathFirst{busyBoxRunner{bb}, shims}
-		}, filepath.Join(bb, "tar")},
+		}, func(name string) string { return filepath.Join(bb, name) }},
 	}
 }
 
@@ -225,7 +228,7 @@ cp -a vendor/magento/data-migration-tool '`+snap+`/vendor/magento/'
 exit 1`)
 				shims := t.TempDir()
 				// Only the restore extracts the whole archive: tar -xzf ARCHIVE -C DIR.
-				shim := "#!/bin/sh\nrealtar=" + shell.Quote(sh.realTar) + "\n" +
+				shim := "#!/bin/sh\nrealtar=" + shell.Quote(sh.tool("tar")) + "\n" +
 					`if [ $# -eq 4 ] && [ "$1" = -xzf ] && [ "$3" = -C ]; then ` + tc.extract + "; fi\n" +
 					`exec "$realtar" "$@"` + "\n"
 				if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
@@ -375,91 +378,147 @@ func TestChangeShellLockLiveness(t *testing.T) {
 	}
 }
 
-// Item 8: six applies at once on one root: exactly one gets the lock, and every other one
-// sees a lock with its holder named (the owner appears with the lock), never one that
-// "names no holder"; nothing is changed while they are refused, and no half-made lock
-// is left behind.
+// Item 8: six applies at once on one root, let go together just before they take the
+// lock (a mkdir shim holds each at `mkdir -p ROOT/var` until all six are there): exactly
+// one gets the lock, and every other one sees a lock with its holder named (the owner
+// appears with the lock), never one that "names no holder"; nothing is changed while
+// they are refused, and no half-made lock is left behind.
 func TestChangeShellConcurrentAppliesSeeTheHolder(t *testing.T) {
 	const applies = 6
 	for _, sh := range changeShells(t) {
 		t.Run(sh.name, func(t *testing.T) {
-			gate := filepath.Join(t.TempDir(), "gate")
-			if err := syscall.Mkfifo(gate, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			sync := t.TempDir()
+			arrive, start, gate := fifo(t, sync, "arrive"), fifo(t, sync, "start"), fifo(t, sync, "gate")
 			// The holder waits in composer until the others have been refused.
-			root, e, p := shellRoot(t, `read -r go < '`+gate+`'; exec composer "$@"`)
-			before := testenv.Digest(t, root, guarded...)
-			type result struct {
-				res ChangeResult
-				err error
-			}
-			results := make(chan result, applies)
-			for range applies {
-				go func() {
-					res, err := Change(context.Background(), sh.runner(""), e, p)
-					results <- result{res, err}
-				}()
-			}
-			var refused []error
-			var won []ChangeResult
-			var gateFile *os.File
-			release := func() {
-				if gateFile == nil {
-					f, err := os.OpenFile(gate, os.O_RDWR, 0)
-					if err != nil {
-						t.Fatal(err)
-					}
-					gateFile = f
-					_, _ = f.WriteString(strings.Repeat("\n", applies))
-				}
-			}
-			timeout := time.After(60 * time.Second)
-			for got := 0; got < applies; {
-				select {
-				case r := <-results:
-					got++
-					if r.err != nil {
-						refused = append(refused, r.err)
-					} else {
-						won = append(won, r.res)
-					}
-					if len(refused) == applies-1 && gateFile == nil {
-						if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
-							t.Errorf("files changed while applies were refused:\n%s", diff)
-						}
-						release()
-					}
-				case <-timeout:
-					t.Errorf("only %d applies returned in 60 s: more than one holds the lock?", got)
-					release()
-					timeout = nil
-				}
-			}
-			if gateFile != nil {
-				_ = gateFile.Close()
-			}
-			for _, err := range refused {
-				msg := err.Error()
-				if strings.Contains(msg, "names no holder") ||
-					!strings.Contains(msg, "another apply holds the lock") && !strings.Contains(msg, "is taking over the lock") {
-					t.Errorf("a refused apply says: %s", msg)
-				}
-			}
-			if len(won) != 1 || won[0].Installed != "2.4.7" || won[0].Previous != "2.4.6" {
-				t.Fatalf("want exactly one apply to upgrade, got %+v and %d refused", won, len(refused))
-			}
-			left, err := os.ReadDir(filepath.Join(root, "var"))
-			if err != nil {
+			root, e, p := shellRoot(t, `read -r go < `+shell.Quote(gate.path)+`; exec composer "$@"`)
+			shims := t.TempDir()
+			shim := "#!/bin/sh\nif [ $# -eq 2 ] && [ \"$1\" = -p ] && [ \"$2\" = " + shell.Quote(root+"/var") + " ]; then\n" +
+				"  echo here > " + shell.Quote(arrive.path) + "; read -r go < " + shell.Quote(start.path) + "\nfi\n" +
+				"exec " + shell.Quote(sh.tool("mkdir")) + " \"$@\"\n"
+			if err := os.WriteFile(filepath.Join(shims, "mkdir"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
 				t.Fatal(err)
 			}
-			for _, entry := range left {
-				if strings.HasPrefix(entry.Name(), lockName) {
-					t.Errorf("left in var/: %s", entry.Name())
+			arrived := make(chan struct{}, applies)
+			go func() {
+				buf := make([]byte, 1)
+				for {
+					if n, _ := arrive.f.Read(buf); n == 0 {
+						return // closed
+					}
+					if buf[0] == '\n' {
+						arrived <- struct{}{}
+					}
+				}
+			}()
+			// Three rounds on one root (the race is a matter of chance): up, down, up.
+			for round, target := range []string{"2.4.7", "2.4.6.1", "2.4.7"} {
+				previous := []string{"2.4.6", "2.4.7", "2.4.6.1"}[round]
+				p.Target = target
+				concurrentRound(t, func() Runner { return sh.runner(shims) }, e, p, applies, arrived, start, gate, previous)
+				if t.Failed() {
+					return
 				}
 			}
 		})
 	}
+}
+
+// concurrentRound starts the applies, lets them go to the lock together, and checks
+// that one wins and the others are refused naming the holder.
+func concurrentRound(t *testing.T, runner func() Runner, e Exec, p ChangeParams, applies int, arrived <-chan struct{}, start, gate namedPipe, previous string) {
+	t.Helper()
+	root := p.Root
+	before := testenv.Digest(t, root, guarded...)
+	type result struct {
+		res ChangeResult
+		err error
+	}
+	results := make(chan result, applies)
+	for range applies {
+		go func() {
+			res, err := Change(context.Background(), runner(), e, p) // LocalRunner counts calls: one each
+			results <- result{res, err}
+		}()
+	}
+	var refused []error
+	var won []ChangeResult
+	here, released := 0, false
+	timeout := time.After(60 * time.Second)
+	for got := 0; got < applies; {
+		select {
+		case <-arrived:
+			if here++; here == applies {
+				start.release(applies) // all at the lock at once
+			}
+		case r := <-results:
+			got++
+			if r.err != nil {
+				refused = append(refused, r.err)
+			} else {
+				won = append(won, r.res)
+			}
+			if len(refused) == applies-1 && !released {
+				if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+					t.Errorf("files changed while applies were refused:\n%s", diff)
+				}
+				gate.release(applies)
+				released = true
+			}
+		case <-timeout:
+			t.Errorf("after 60 s, %d applies reached the lock and %d returned", here, got)
+			start.release(applies)
+			gate.release(applies)
+			released, timeout = true, nil
+		}
+	}
+	if here != applies {
+		t.Errorf("%d of %d applies passed the mkdir shim", here, applies)
+	}
+	for _, err := range refused {
+		msg := err.Error()
+		if strings.Contains(msg, "names no holder") ||
+			!strings.Contains(msg, "another apply holds the lock") && !strings.Contains(msg, "is taking over the lock") {
+			t.Errorf("a refused apply says: %s", msg)
+		}
+	}
+	if len(won) != 1 || won[0].Installed != p.Target || won[0].Previous != previous {
+		t.Fatalf("want exactly one apply to go from %s to %s, got %+v and %d refused", previous, p.Target, won, len(refused))
+	}
+	left, err := os.ReadDir(filepath.Join(root, "var"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entry := range left {
+		if strings.HasPrefix(entry.Name(), lockName) {
+			t.Errorf("left in var/: %s", entry.Name())
+		}
+	}
+}
+
+// namedPipe is a FIFO the test holds open for reading and writing: a shell's
+// `read -r x < FIFO` waits until release gives it a line (events, not sleeps).
+type namedPipe struct {
+	path string
+	f    *os.File
+}
+
+func (n namedPipe) String() string { return n.path }
+
+// release lets n waiting readers go, one line each.
+func (n namedPipe) release(readers int) { _, _ = n.f.WriteString(strings.Repeat("\n", readers)) }
+
+func fifo(t *testing.T, dir, name string) namedPipe {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return namedPipe{path, f}
 }
 
 // Item 8: a takeover killed half-way (its "takeover" directory names a dead process of

@@ -110,9 +110,20 @@ func TestAccDataMigrationTool_untrustedPlacesAreRefused(t *testing.T) {
 }
 
 // A fleet's first apply: eight roots share one backup directory that does not exist
-// yet, and all eight create it at once. None fails, and the directory is private.
+// yet, and all eight create it at once. None fails, and the directory is private. The
+// host's mkdir loses the race every time (another apply creates the directory just
+// before), which eight applies at once hit only now and then.
 func TestAccDataMigrationTool_sharedBackupDirectoryCreatedAtOnce(t *testing.T) {
-	r := newRig(t)
+	realMkdir, err := exec.LookPath("mkdir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shims := t.TempDir()
+	shim := "#!/bin/sh\nif [ \"$1\" = -m ] && [ \"$2\" = 700 ]; then " + realMkdir + " -m 700 \"$3\" 2>/dev/null; fi\nexec " + realMkdir + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shims, "mkdir"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
+		t.Fatal(err)
+	}
+	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
 	dir := filepath.Join(t.TempDir(), "fleet", "dmt-backups")
 	config := r.providerConfig()
 	for i := range 8 {
