@@ -31,6 +31,7 @@ type ChangeResult struct {
 	Warnings  []string // stale lock taken over, preserve path missing, ...
 	Pruned    []string
 	Carried   []string // files of the old tool directory carried into the new version
+	complete  bool     // the script reported its end (@installed)
 }
 
 // ChangeError is a failed apply. Restored tells whether the host was put back from
@@ -197,6 +198,11 @@ func Change(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult
 	switch {
 	case runErr == nil:
 		return result, nil
+	case result.complete:
+		// The script reported its end (the stop arrived while it pruned, which no
+		// signal interrupts): the tool is as reported.
+		result.Warnings = append(result.Warnings, fmt.Sprintf("The apply finished on the host before the stop reached it (%v); the tool is at %q.", runErr, result.Installed))
+		return result, nil
 	case isExit(runErr) || ctx.Err() != nil:
 		// Died without a report: sudo refused, the shell failed, or cancelled before
 		// the script reported.
@@ -231,7 +237,7 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 		case "@current":
 			res.Previous = rest
 		case "@installed":
-			res.Installed = rest
+			res.Installed, res.complete = rest, true
 		case "@backup":
 			res.Archive = rest
 		case "@warning":

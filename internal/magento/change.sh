@@ -239,6 +239,7 @@ acquire() {
   ! foreign "$2" "$4" "$6" "$7" || { say "@fail lock-foreign $1 $2 $3 $lock"; exit 1; }
   ! alive "$1" "$4" "$5" || { say "@fail locked $1 $2 $3 $lock"; exit 1; }
   dead="$1 $2 $3"; dead_started=$3
+  if [ -e "$lock/changing" ] || [ -L "$lock/changing" ]; then trusted "$lock/changing"; fi
   # "takeover" admits one apply; one left by a takeover that was killed is cleared by hand.
   if ! claim "$lock/takeover"; then
     [ -d "$lock/takeover" ] || { say "@fail locked - - - $lock"; exit 1; }
@@ -254,7 +255,6 @@ acquire() {
   rm -rf "$lock/takeover"
   say "@warning took over the lock $lock left by a process that is gone ($dead)"
   [ -e "$lock/changing" ] || [ -L "$lock/changing" ] || return 0
-  trusted "$lock/changing"
   { IFS= read -r owed; IFS= read -r owed_started; IFS= read -r owed_members; } < "$lock/changing"
   [ -n "$owed_started" ] || owed_started=$dead_started
   if ! ours "$owed"; then say "@fail marker $lock/changing names $owed"; exit 1; fi

@@ -566,3 +566,65 @@ func TestChangeShellTakeoverInProgress(t *testing.T) {
 		}
 	}
 }
+
+// Item 8, the other end: a lock being released is never seen half-made either. rm -rf
+// unlinks what is inside the lock before it removes the lock itself; an rm shim holds
+// the finishing apply just there (the owner gone, the directory not yet), and another
+// apply runs meanwhile: it may find the lock free or held, but never a lock that
+// "names no holder" (and is told to remove it by hand).
+func TestChangeShellLockReleaseIsNeverHalfMade(t *testing.T) {
+	for _, sh := range changeShells(t) {
+		t.Run(sh.name, func(t *testing.T) {
+			sync := t.TempDir()
+			arrive, goOn := fifo(t, sync, "arrive"), fifo(t, sync, "go-on")
+			root, e, p := shellRoot(t, "")
+			lock := filepath.Join(root, "var", lockName)
+			shims := t.TempDir()
+			rm := shell.Quote(sh.tool("rm"))
+			shim := "#!/bin/sh\nif [ $# -eq 2 ] && [ \"$1\" = -rf ] && [ \"$2\" = " + shell.Quote(lock) + " ]; then\n" +
+				"  " + rm + " -f \"$2/owner\"\n" +
+				"  echo here > " + shell.Quote(arrive.path) + "; read -r go < " + shell.Quote(goOn.path) + "\nfi\n" +
+				"exec " + rm + " \"$@\"\n"
+			if err := os.WriteFile(filepath.Join(shims, "rm"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
+				t.Fatal(err)
+			}
+			type result struct {
+				res ChangeResult
+				err error
+			}
+			first := make(chan result, 1)
+			go func() {
+				res, err := Change(context.Background(), sh.runner(shims), e, p)
+				first <- result{res, err}
+			}()
+			reached := make(chan struct{})
+			go func() {
+				buf := make([]byte, 1)
+				if n, _ := arrive.f.Read(buf); n == 1 {
+					close(reached)
+				}
+			}()
+			select {
+			case <-reached:
+			case r := <-first:
+				t.Fatalf("the first apply ended before releasing its lock: %+v, %v", r.res, r.err)
+			case <-time.After(60 * time.Second):
+				t.Fatal("the first apply never released its lock")
+			}
+			res, err := Change(context.Background(), sh.runner(""), e, p)
+			goOn.release(1)
+			if err != nil && (strings.Contains(err.Error(), "names no holder") || !strings.Contains(err.Error(), "another apply holds the lock")) {
+				t.Errorf("an apply during the release of a lock says: %v", err)
+			}
+			if err == nil && (res.Installed != "2.4.7" || res.Archive != "") {
+				t.Errorf("an apply during the release of a lock: %+v", res)
+			}
+			if r := <-first; r.err != nil || r.res.Installed != "2.4.7" {
+				t.Fatalf("the first apply: %+v, %v", r.res, r.err)
+			}
+			if _, err := os.Stat(lock); !os.IsNotExist(err) {
+				t.Fatalf("the lock was not released: %v", err)
+			}
+		})
+	}
+}

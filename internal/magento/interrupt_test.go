@@ -199,3 +199,53 @@ func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// Cancelled while a finished upgrade prunes old archives: pruning is not cut short,
+// and the apply reports the upgrade it made instead of "nothing was changed".
+func TestChangeInterruptedWhilePruningReportsTheUpgrade(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	realRm, err := exec.LookPath("rm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	p := params(root).ChangeParams
+	p.Keep = 1
+	old := filepath.Join(p.BackupDir, archivePrefix(root)+"20260101T000000Z-1.tar.gz")
+	plantedArchive(t, old)
+	if err := os.Chmod(p.BackupDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// rm pauses in the prune (rm -f -- ARCHIVE) until the test has cancelled.
+	shims, sync := t.TempDir(), t.TempDir()
+	hit, goOn := filepath.Join(sync, "hit"), filepath.Join(sync, "go-on")
+	shim := "#!/bin/sh\nif [ \"$1\" = -f ] && [ \"$2\" = -- ]; then touch " + hit + "; i=0; while [ ! -e " + goOn +
+		" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; fi\nexec " + realRm + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shims, "rm"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
+		t.Fatal(err)
+	}
+	cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
+		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for !exists(hit) && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()                           // the watchdog sends TERM to the whole apply
+		time.Sleep(500 * time.Millisecond) // let it arrive while rm waits
+		_ = os.WriteFile(goOn, nil, 0o600)
+	}()
+	p.Target = "2.4.7"
+	res, err := Change(ctx, withPath{cl, shims}, e, p)
+	if err != nil || res.Installed != "2.4.7" || len(res.Pruned) != 1 || res.Pruned[0] != old {
+		t.Fatalf("want the upgrade reported with its pruning, got %+v, %v", res, err)
+	}
+	if !exists(hit) || composerRequirement(t, root) != "2.4.7" {
+		t.Fatal("the cancel never hit the pruning, or the upgrade is not there")
+	}
+}

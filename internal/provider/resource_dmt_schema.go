@@ -87,8 +87,8 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 					"magento_setup_backup": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 						Validators: []validator.List{listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(magento.SetupBackupItems...))},
 						MarkdownDescription: "Also run `php bin/magento setup:backup` with these parts first: " + quotedList(magento.SetupBackupItems) +
-							". Magento disables this command by default; the apply then fails before changing anything. The shop is in maintenance mode "+
-							"while the backup runs; if the apply is interrupted or times out there and the shop was not in maintenance mode before, "+
+							". Magento disables this command by default; the apply then fails before changing anything. The shop is in maintenance mode " +
+							"while the backup runs; if the apply is interrupted or times out there and the shop was not in maintenance mode before, " +
 							"the apply turns it off again (`bin/magento maintenance:disable`, under `php` and `run_as`). Defaults to none."},
 				},
 			},
