@@ -62,23 +62,37 @@ alive() {
 }
 
 # trusted PATH: owned by the applying user, not writable by group or others, not a
-# link. Otherwise report it (owner, mode, who applies) and fail before any change.
+# link. Otherwise report it (owner, mode, who applies) and fail before any change. A
+# path that is gone (another apply just released it) returns 1.
 trusted() {
   # POSIX has no stat(1): the mode and owner of one path from ls -ld.
   # shellcheck disable=SC2012
-  set -- "$1" "$(ls -ld "$1" 2>/dev/null | awk '{ print substr($1, 1, 10), $3 }')"
-  [ -n "$2" ] || set -- "$1" "? ?"
   if [ ! -L "$1" ] && [ -O "$1" ]; then
-    case "$2" in ?????w*|????????w*) ;; *) return 0 ;; esac
+    case $(ls -ld "$1" 2>/dev/null | cut -c1-10) in '') return 1 ;; ?????w*|????????w*) ;; *) return 0 ;; esac
   fi
+  # shellcheck disable=SC2012
+  set -- "$1" "$(ls -ld "$1" 2>/dev/null | awk '{ print substr($1, 1, 10), $3 }')"
+  [ -n "$2" ] || return 1
   [ ! -L "$1" ] || set -- "$1" "symlink ${2#* }"
+  # Ours and private after all: it was replaced in between (another apply's release).
+  case "${2%% *}" in symlink|?????w*|????????w*) ;; *) [ "${2#* }" != "$user" ] || return 1 ;; esac
   say "@fail untrusted ${2#* } ${2%% *} $user $1"; exit 1
+}
+
+# release DIR: DIR vanishes in one step as others see it (renamed into a private
+# directory, then removed), so no apply ever finds it without its owner file.
+release() {
+  if aside=$(mktemp -d "$1.XXXXXX"); then
+    mv "$1" "$aside/" && rm -rf "$aside" && return 0
+    rm -rf "$aside"
+  fi
+  rm -rf "$1"
 }
 
 cleanup() {
   [ -n "$log" ] && rm -f "$log"
   [ -n "$old_files" ] && rm -f "$old_files"
-  [ "$owned" = 1 ] && [ ! -f "$lock/changing" ] && rm -rf "$lock"
+  [ "$owned" = 1 ] && [ ! -f "$lock/changing" ] && release "$lock"
 }
 
 # restore ARCHIVE MEMBERS: extract into a private directory inside the root, check that
@@ -174,7 +188,7 @@ backup_dir_ready() {
     mkdir -p "${backup_dir%/*}" 2>/dev/null
     mkdir -m 700 "$backup_dir" 2>/dev/null || [ -d "$backup_dir" ] || fail backup "cannot create the backup directory $backup_dir"
   fi
-  trusted "$backup_dir"
+  trusted "$backup_dir" || fail backup "the backup directory $backup_dir vanished"
   # shellcheck disable=SC2012
   case $(ls -ld "$backup_dir" | cut -c5-10) in *[rwx]*) say "@warning the backup directory $backup_dir can be read by other users ($(ls -ld "$backup_dir" | cut -c1-10)); its archives are private (0600), but chmod 700 it to hide their names too" ;; esac
 }
@@ -204,7 +218,7 @@ owner_line() { printf '%s %s %s %s %s %s %s\n' "$$" "$me" "$started" "$boot" "$m
 # is renamed to DIR. If DIR exists already, mv moves ours into it (or fails when another
 # rename won): then we lost, and remove our directory.
 claim() {
-  [ ! -L "$1" ] || trusted "$1"
+  [ ! -L "$1" ] || trusted "$1" || return 1
   new=$(mktemp -d "$1.XXXXXX") || fail lock "cannot create a directory next to $1"
   owner_line > "$new/owner" || { rm -rf "$new"; fail lock "cannot write $new/owner"; }
   if [ ! -e "$1" ] && mv "$new" "$1" 2>/dev/null && [ ! -e "$1/${new##*/}" ]; then return 0; fi
@@ -228,10 +242,11 @@ foreign() {
 acquire() {
   mkdir -p "$root/var" || fail lock "cannot create $root/var"
   claim "$lock" && { owned=1; return 0; }
-  [ -d "$lock" ] || { say "@fail locked - - - $lock"; exit 1; }
-  trusted "$lock"
-  if [ -e "$lock/owner" ] || [ -L "$lock/owner" ]; then trusted "$lock/owner"; fi
+  # Gone in between: its holder just released it. Another apply may take it: say so.
+  trusted "$lock" || { say "@fail locked - - - $lock"; exit 1; }
+  if [ -e "$lock/owner" ] || [ -L "$lock/owner" ]; then trusted "$lock/owner" || { say "@fail locked - - - $lock"; exit 1; }; fi
   holder=$(cat "$lock/owner" 2>/dev/null)
+  [ -n "$holder" ] || [ -d "$lock" ] || { say "@fail locked - - - $lock"; exit 1; }
   # $holder: PID HOST START [BOOT PSTART MACHINE PIDNS], split on purpose.
   # shellcheck disable=SC2086
   set -- $holder
@@ -239,20 +254,21 @@ acquire() {
   ! foreign "$2" "$4" "$6" "$7" || { say "@fail lock-foreign $1 $2 $3 $lock"; exit 1; }
   ! alive "$1" "$4" "$5" || { say "@fail locked $1 $2 $3 $lock"; exit 1; }
   dead="$1 $2 $3"; dead_started=$3
-  if [ -e "$lock/changing" ] || [ -L "$lock/changing" ]; then trusted "$lock/changing"; fi
+  if [ -e "$lock/changing" ] || [ -L "$lock/changing" ]; then trusted "$lock/changing" || { say "@fail locked - - - $lock"; exit 1; }; fi
   # "takeover" admits one apply; one left by a takeover that was killed is cleared by hand.
   if ! claim "$lock/takeover"; then
-    [ -d "$lock/takeover" ] || { say "@fail locked - - - $lock"; exit 1; }
-    trusted "$lock/takeover"
+    trusted "$lock/takeover" || { say "@fail locked - - - $lock"; exit 1; }
     # shellcheck disable=SC2046
     set -- $(cat "$lock/takeover/owner" 2>/dev/null)
+    # Gone in between: that takeover finished (or gave up); the lock is held.
+    [ -n "$1" ] || [ -d "$lock/takeover" ] || { say "@fail locked - - - $lock"; exit 1; }
     if [ -z "$1" ] || { ! foreign "$2" "$4" "$6" "$7" && ! alive "$1" "$4" "$5"; }; then say "@fail takeover-stale ${1:--} ${2:--} ${3:--} $lock"; exit 1; fi
     say "@fail taking-over $1 $2 $3 $lock"; exit 1
   fi
-  if [ "$(cat "$lock/owner" 2>/dev/null)" != "$holder" ]; then rm -rf "$lock/takeover"; say "@fail locked - - - $lock"; exit 1; fi
+  if [ "$(cat "$lock/owner" 2>/dev/null)" != "$holder" ]; then release "$lock/takeover"; say "@fail locked - - - $lock"; exit 1; fi
   { owner_line > "$lock/owner.new" && mv -f "$lock/owner.new" "$lock/owner"; } || fail lock "cannot write $lock/owner"
   owned=1
-  rm -rf "$lock/takeover"
+  release "$lock/takeover"
   say "@warning took over the lock $lock left by a process that is gone ($dead)"
   [ -e "$lock/changing" ] || [ -L "$lock/changing" ] || return 0
   { IFS= read -r owed; IFS= read -r owed_started; IFS= read -r owed_members; } < "$lock/changing"

@@ -97,13 +97,23 @@ func (e Exec) composerFunction(root string) string {
 	for _, k := range keys {
 		fmt.Fprintf(&exports, "%s=%s; export %s; ", k, shell.Quote(env[k]), k)
 	}
-	composer := e.Composer
+	// fd 4 is the apply script's report channel: composer does not need it.
+	return composerLauncher(e.PHP, e.Composer) +
+		`run_composer() { ( exec 4>&-; if [ -n "$auth" ]; then COMPOSER_AUTH=$auth; export COMPOSER_AUTH; fi; ` +
+		exports.String() + `cd ` + shell.Quote(root) + ` && composer_exec "$@" ); }` + "\n"
+}
+
+// composerLauncher defines composer_exec (composer_exec.sh): Composer under the
+// configured PHP when php is set (anything but the default "php") and Composer is a
+// PHP program.
+func composerLauncher(php, composer string) string {
 	if composer == "" {
 		composer = "composer"
 	}
-	// fd 4 is the apply script's report channel: composer does not need it.
-	return `run_composer() { ( exec 4>&-; if [ -n "$auth" ]; then COMPOSER_AUTH=$auth; export COMPOSER_AUTH; fi; ` +
-		exports.String() + `cd ` + shell.Quote(root) + ` && exec ` + shell.Quote(composer) + ` "$@" ); }` + "\n"
+	if php == "php" {
+		php = ""
+	}
+	return assign("composer_cmd", composer, "composer_php", php) + composerExec
 }
 
 func (e Exec) php() string {

@@ -26,6 +26,8 @@ var (
 	movedOnPHP string
 	//go:embed run_as.sh
 	runAsSH string
+	//go:embed composer_exec.sh
+	composerExecSH string
 	//go:embed process_tree.awk
 	processTreeAWK string
 	//go:embed grep_pairs.awk
@@ -54,6 +56,7 @@ var (
 	changeBody   = compact(changeSH)
 	releasesBody = compact(releasesSH)
 	runAsBody    = compact(runAsSH)
+	composerExec = compact(composerExecSH)
 )
 
 // assign renders name=value shell assignments, one per line, every value quoted.
