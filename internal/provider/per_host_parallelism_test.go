@@ -52,6 +52,7 @@ exit $rc
 // upgrades alike), and all six are upgraded.
 func TestAccDataMigrationTool_perHostParallelism(t *testing.T) {
 	r := newRig(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the provider's release lists and roots memory
 	template := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	for _, tc := range []struct {
 		name  string
@@ -75,20 +76,8 @@ func TestAccDataMigrationTool_perHostParallelism(t *testing.T) {
 			if tc.limit != "" {
 				provider = strings.Replace(provider, "provider \"magento\" {\n", "provider \"magento\" {\n  per_host_parallelism = "+tc.limit+"\n", 1)
 			}
-			config := requireProvider + provider + fmt.Sprintf(`
-locals {
-  roots = [%s]
-}
-
-resource "magento_data_migration_tool" "shop" {
-  count             = length(local.roots)
-  host              = "127.0.0.1"
-  magento_root      = local.roots[count.index]
-  composer          = %q
-  composer_env      = %s
-  remove_on_destroy = false
-}
-`, strings.Join(roots, ", "), counter, r.composerEnvHCL())
+			config := requireProvider + provider + fleetConfig(roots, fmt.Sprintf("  composer          = %q\n  composer_env      = %s\n  remove_on_destroy = false\n",
+				counter, r.composerEnvHCL()))
 			w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 			w.must("apply", "-auto-approve", "-no-color", "-parallelism=10")
 
@@ -108,4 +97,20 @@ resource "magento_data_migration_tool" "shop" {
 			}
 		})
 	}
+}
+
+// fleetConfig is a magento_data_migration_tool.shop per root (each quoted) on the rig's
+// host; extra holds more arguments, one per line.
+func fleetConfig(quotedRoots []string, extra string) string {
+	return fmt.Sprintf(`
+locals {
+  shops = [%s]
+}
+
+resource "magento_data_migration_tool" "shop" {
+  count        = length(local.shops)
+  host         = "127.0.0.1"
+  magento_root = local.shops[count.index]
+%s}
+`, strings.Join(quotedRoots, ", "), extra)
 }

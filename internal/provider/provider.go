@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -89,7 +90,7 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"per_host_parallelism": pschema.Int64Attribute{
 				Optional:   true,
-				Validators: []validator.Int64{atLeastOneRun},
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
 				MarkdownDescription: fmt.Sprintf("How many Composer runs (an upgrade, a removal, a plan's release listing, "+
 					"the `magento_installation` data source's `composer --version`) may run at once on one SSH target (host and port), "+
 					"across all resources and data sources of this provider. Defaults to `%d`. Composer on a Magento root takes a core "+

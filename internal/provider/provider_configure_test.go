@@ -42,7 +42,8 @@ func configure(t *testing.T, ssh map[string]tftypes.Value, composerAuth *string)
 	if composerAuth != nil {
 		auth = tftypes.NewValue(tftypes.String, *composerAuth)
 	}
-	raw := tftypes.NewValue(objType, map[string]tftypes.Value{"ssh": tftypes.NewValue(sshType, sshVals), "composer_auth": auth})
+	raw := tftypes.NewValue(objType, map[string]tftypes.Value{"ssh": tftypes.NewValue(sshType, sshVals), "composer_auth": auth,
+		"per_host_parallelism": tftypes.NewValue(tftypes.Number, nil)})
 	resp := &provider.ConfigureResponse{}
 	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: raw}}, resp)
 	return resp
@@ -95,6 +96,35 @@ func TestComposerAuthIsValidatedWithoutEchoingIt(t *testing.T) {
 		}
 		if !diags.HasError() || strings.Contains(diags.Errors()[0].Detail(), "s3cr3t") || diags.Errors()[0].Summary() != "Invalid Composer Auth" {
 			t.Errorf("%s: want an Invalid Composer Auth error that does not echo the secret, got %v", name, diags)
+		}
+	}
+}
+
+// per_host_parallelism defaults to 2 and is at least 1, refused at the attribute.
+func TestPerHostParallelism(t *testing.T) {
+	ctx := context.Background()
+	if d, ok := configure(t, nil, nil).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.limit != defaultPerHostParallelism {
+		t.Fatalf("want %d Composer runs per host by default", defaultPerHostParallelism)
+	}
+	var ps provider.SchemaResponse
+	New("test")().Schema(ctx, provider.SchemaRequest{}, &ps)
+	at := path.Root("per_host_parallelism")
+	for value, wantError := range map[int64]bool{0: true, -1: true, 1: false, 4: false} {
+		var diags diag.Diagnostics
+		for _, v := range ps.Schema.Attributes["per_host_parallelism"].(pschema.Int64Attribute).Validators { //nolint:forcetypeassert // the schema's own type
+			var resp validator.Int64Response
+			v.ValidateInt64(ctx, validator.Int64Request{Path: at, ConfigValue: types.Int64Value(value)}, &resp)
+			diags.Append(resp.Diagnostics...)
+		}
+		if diags.HasError() != wantError {
+			t.Errorf("per_host_parallelism = %d: error %v, want %v (%v)", value, diags.HasError(), wantError, diags)
+			continue
+		}
+		if wantError {
+			e, ok := diags.Errors()[0].(diag.DiagnosticWithPath)
+			if !ok || !e.Path().Equal(at) || !strings.Contains(e.Detail(), "at least 1") {
+				t.Errorf("per_host_parallelism = %d: want an error at the attribute saying at least 1, got %v", value, diags)
+			}
 		}
 	}
 }

@@ -111,30 +111,3 @@ var durationString = stringRule{"a Go duration such as `30s` or `1m30s`", func(v
 	}
 	return "", ""
 }}
-
-// atLeastOneRun accepts per_host_parallelism values that let Composer run at all.
-var atLeastOneRun = int64Rule{"at least 1", func(v int64) (string, string) {
-	if v >= 1 {
-		return "", ""
-	}
-	return "Invalid Per-Host Parallelism", fmt.Sprintf("per_host_parallelism = %d would never let Composer run on a host. "+
-		"Set it to at least 1 (1 runs one Composer at a time per host), or leave it out for the default of %d.", v, defaultPerHostParallelism)
-}}
-
-// int64Rule is stringRule for numbers.
-type int64Rule struct {
-	description string
-	check       func(v int64) (summary, detail string)
-}
-
-func (r int64Rule) Description(context.Context) string             { return r.description }
-func (r int64Rule) MarkdownDescription(ctx context.Context) string { return r.Description(ctx) }
-
-func (r int64Rule) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if summary, detail := r.check(req.ConfigValue.ValueInt64()); summary != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, summary, detail)
-	}
-}

@@ -48,32 +48,3 @@ func TestStringRules(t *testing.T) {
 		})
 	}
 }
-
-func TestPerHostParallelismAtLeastOne(t *testing.T) {
-	for _, tc := range []struct {
-		value   types.Int64
-		summary string // "" = accepted
-	}{
-		{types.Int64Value(1), ""},
-		{types.Int64Value(4), ""},
-		{types.Int64Value(0), "Invalid Per-Host Parallelism"},
-		{types.Int64Value(-2), "Invalid Per-Host Parallelism"},
-		{types.Int64Unknown(), ""},
-		{types.Int64Null(), ""},
-	} {
-		resp := &validator.Int64Response{}
-		at := path.Root("per_host_parallelism")
-		atLeastOneRun.ValidateInt64(context.Background(), validator.Int64Request{Path: at, ConfigValue: tc.value}, resp)
-		got := ""
-		if resp.Diagnostics.HasError() {
-			e := resp.Diagnostics.Errors()[0]
-			got = e.Summary()
-			if withPath, ok := e.(interface{ Path() path.Path }); !ok || !withPath.Path().Equal(at) {
-				t.Errorf("%v: the error is not at per_host_parallelism: %v", tc.value, e)
-			}
-		}
-		if got != tc.summary {
-			t.Errorf("%v: got %q (%v), want %q", tc.value, got, resp.Diagnostics, tc.summary)
-		}
-	}
-}
