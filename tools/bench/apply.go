@@ -23,6 +23,7 @@ type applyRow struct {
 	host    endpoint
 	key     string
 	roots   []string
+	lagging string // an install whose tool lags Magento for real (2.4.6 installed and locked)
 	limits  []int
 	dirs    map[int]string // Terraform working directory per per_host_parallelism
 	counter string         // the composer command both contenders run
@@ -36,16 +37,20 @@ const applyTarget = "2.4.7"
 
 // newApplyRow copies the template into roots the login user owns (the apply's lock and
 // backups must be the applying user's) and adopts them in one working directory per
-// limit, all in sync.
-func newApplyRow(dir, template string, host endpoint, key, terraform string, env []string) (*applyRow, error) {
+// limit, all in sync. lagging is the same install with the tool at 2.4.6: each
+// contender starts from its Composer files (drift edited into installed.json alone
+// leaves Composer nothing to install).
+func newApplyRow(dir, template, lagging string, host endpoint, key, terraform string, env []string) (*applyRow, error) {
 	roots, err := copies(template, filepath.Join(dir, "apply-shops"), 20)
 	if err != nil {
 		return nil, err
 	}
-	a := &applyRow{host: host, key: key, roots: roots, limits: []int{1, 2, 4}, dirs: map[int]string{},
+	a := &applyRow{host: host, key: key, roots: roots, lagging: lagging, limits: []int{1, 2, 4}, dirs: map[int]string{},
 		wall: map[string][]time.Duration{}, peak: map[string][]int{}, runs: map[string][]int{}}
-	if out, err := exec.Command("chown", "-R", testenv.TestUser+":", filepath.Join(dir, "apply-shops")).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("chown: %v %s", err, out)
+	for _, d := range []string{filepath.Join(dir, "apply-shops"), lagging} {
+		if out, err := exec.Command("chown", "-R", testenv.TestUser+":", d).CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("chown: %v %s", err, out)
+		}
 	}
 	running := filepath.Join(dir, "composer-running")
 	if err := os.Mkdir(running, 0o777); err != nil {
@@ -116,10 +121,8 @@ func (a *applyRow) measure(r int, terraform string, env []string) error {
 	}
 	for i := range names {
 		name := names[(i+r)%len(names)]
-		for _, root := range a.roots {
-			if err := downgradeTool(root); err != nil {
-				return err
-			}
+		if err := a.lag(); err != nil {
+			return err
 		}
 		if err := writableByAll(a.starts); err != nil {
 			return err
@@ -142,6 +145,21 @@ func (a *applyRow) measure(r int, terraform string, env []string) error {
 			return err
 		}
 		a.peak[name], a.runs[name] = append(a.peak[name], peak), append(a.runs[name], runs)
+	}
+	return nil
+}
+
+// lag puts every root back to the tool at 2.4.6, installed and locked, as Composer left
+// the lagging install (owners kept: cp -a as root).
+func (a *applyRow) lag() error {
+	var script strings.Builder
+	for _, root := range a.roots {
+		r, l := shell.Quote(root), shell.Quote(a.lagging)
+		fmt.Fprintf(&script, "rm -rf %[1]s/vendor/composer %[1]s/vendor/magento/data-migration-tool && cp -a %[2]s/composer.json %[2]s/composer.lock %[1]s/ && "+
+			"cp -a %[2]s/vendor/composer %[1]s/vendor/ && cp -a %[2]s/vendor/magento/data-migration-tool %[1]s/vendor/magento/\n", r, l)
+	}
+	if out, err := exec.Command("sh", "-ec", script.String()).CombinedOutput(); err != nil {
+		return fmt.Errorf("apply row, lagging the roots: %v\n%s", err, out)
 	}
 	return nil
 }

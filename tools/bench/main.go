@@ -216,7 +216,8 @@ func run(o options) (err error) {
 	envFloor := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + floorProvider}
 	var apply *applyRow
 	if strings.Contains(applyRowName, only) {
-		if apply, err = newApplyRow(dir, template, direct[0], hosts[0].ClientKey, terraform, env); err != nil {
+		lagging := repo.NewRoot(rig, filepath.Join(dir, "lagging-template"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6", Extra: packages})
+		if apply, err = newApplyRow(dir, template, lagging, direct[0], hosts[0].ClientKey, terraform, env); err != nil {
 			return err
 		}
 	}
