@@ -15,7 +15,7 @@ import (
 // composerCounter is a composer command that records, as each run starts, how many
 // runs (itself included) are going on at that moment. The peak of a run's count is
 // the most Composer runs there ever were at once: a new peak begins with a start.
-func composerCounter(t *testing.T) (command string, peak func() (max int, runs []string)) {
+func composerCounter(t *testing.T) (command string, peak func() (most int, runs []string)) {
 	t.Helper()
 	dir := t.TempDir()
 	running, log := filepath.Join(dir, "running"), filepath.Join(dir, "starts")

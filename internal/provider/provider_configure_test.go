@@ -16,8 +16,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// configure runs the provider's Configure with the given ssh fields and composer_auth.
-func configure(t *testing.T, ssh map[string]tftypes.Value, composerAuth *string) *provider.ConfigureResponse {
+// configure runs the provider's Configure with the given ssh fields and other provider
+// arguments (the rest null).
+func configure(t *testing.T, ssh, args map[string]tftypes.Value) *provider.ConfigureResponse {
 	t.Helper()
 	ctx := context.Background()
 	p := New("test")()
@@ -38,12 +39,15 @@ func configure(t *testing.T, ssh map[string]tftypes.Value, composerAuth *string)
 	for name, v := range ssh {
 		sshVals[name] = v
 	}
-	auth := tftypes.NewValue(tftypes.String, nil)
-	if composerAuth != nil {
-		auth = tftypes.NewValue(tftypes.String, *composerAuth)
+	vals := map[string]tftypes.Value{"ssh": tftypes.NewValue(sshType, sshVals)}
+	for name, typ := range objType.AttributeTypes {
+		if v, ok := args[name]; ok {
+			vals[name] = v
+		} else if name != "ssh" {
+			vals[name] = tftypes.NewValue(typ, nil)
+		}
 	}
-	raw := tftypes.NewValue(objType, map[string]tftypes.Value{"ssh": tftypes.NewValue(sshType, sshVals), "composer_auth": auth,
-		"per_host_parallelism": tftypes.NewValue(tftypes.Number, nil)})
+	raw := tftypes.NewValue(objType, vals)
 	resp := &provider.ConfigureResponse{}
 	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: raw}}, resp)
 	return resp
@@ -105,6 +109,10 @@ func TestPerHostParallelism(t *testing.T) {
 	ctx := context.Background()
 	if d, ok := configure(t, nil, nil).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.limit != defaultPerHostParallelism {
 		t.Fatalf("want %d Composer runs per host by default", defaultPerHostParallelism)
+	}
+	one := map[string]tftypes.Value{"per_host_parallelism": tftypes.NewValue(tftypes.Number, 1)}
+	if d, ok := configure(t, nil, one).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.limit != 1 {
+		t.Fatal("per_host_parallelism = 1 did not reach the provider's Composer slots")
 	}
 	var ps provider.SchemaResponse
 	New("test")().Schema(ctx, provider.SchemaRequest{}, &ps)

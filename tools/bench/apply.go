@@ -195,16 +195,21 @@ func (a *applyRow) counted() (peak, runs int, err error) {
 func (a *applyRow) report(runs int) {
 	fmt.Printf("\nfleet apply: %d drifted roots (500 packages each) on one host, medians of %d runs (lowest-highest)\n", len(a.roots), runs)
 	hand := median(a.wall["by hand"])
-	fmt.Printf("%-26s %22s %12s %14s %14s\n", "contender", "wall time", "/ by hand", "peak Composer", "Composer runs")
+	fmt.Printf("%-26s %22s %12s %20s %14s\n", "contender", "wall time", "/ by hand", "Composer at once", "Composer runs")
 	names := []string{"by hand"}
 	for _, limit := range a.limits {
 		names = append(names, fmt.Sprintf("per_host_parallelism %d", limit))
 	}
 	for _, name := range names {
 		w := a.wall[name]
-		fmt.Printf("%-26s %7.2fs (%5.2f-%-6.2f) %12.2f %6d (%d-%d) %14d\n", name, median(w).Seconds(), slices.Min(w).Seconds(), slices.Max(w).Seconds(),
-			median(w).Seconds()/hand.Seconds(), slices.Max(a.peak[name]), slices.Min(a.peak[name]), slices.Max(a.peak[name]), slices.Max(a.runs[name]))
+		peaks := make([]int64, len(a.peak[name]))
+		for i, p := range a.peak[name] {
+			peaks[i] = int64(p)
+		}
+		fmt.Printf("%-26s %7.2fs (%5.2f-%-6.2f) %12.2f %12d (%d-%d) %14d\n", name, median(w).Seconds(), slices.Min(w).Seconds(), slices.Max(w).Seconds(),
+			median(w).Seconds()/hand.Seconds(), median(peaks), slices.Min(peaks), slices.Max(peaks), slices.Max(a.runs[name]))
 	}
+	fmt.Println("Composer at once = the most Composer runs going on together on the host, counted by a wrapper (median, lowest-highest)")
 	fmt.Println("by hand = 20 sequential `composer require magento/data-migration-tool:" + applyTarget + "` over one OpenSSH connection;")
 	fmt.Println("an apply also lists releases (one `composer show` per drifted root, in its plan) and backs up each root before Composer")
 }
