@@ -39,6 +39,10 @@ provider "magento" {
     }
   }
   composer_auth = var.magento_repo_auth
+
+  # Composer takes a core and 1-2 GB per run: at most two at once per web node
+  # (the default), whatever terraform apply -parallelism says.
+  per_host_parallelism = 2
 }
 
 resource "magento_data_migration_tool" "shop" {

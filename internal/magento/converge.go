@@ -23,6 +23,12 @@ type ConvergeParams struct {
 	// WaitForRelease: when no release exists for Magento's version, change nothing and
 	// report it as a warning instead of failing (on_missing_release = "warn").
 	WaitForRelease bool
+	// BeforeComposer, when set, is called once the root is known to be out of sync,
+	// before its first Composer run (the release listing or the change). It may wait
+	// for a turn (per_host_parallelism); it returns the context the Composer runs use
+	// and a release called when they are over. An error ends the apply before Composer
+	// starts.
+	BeforeComposer func(ctx context.Context) (context.Context, func(), error)
 }
 
 // StalePlanError is an apply refused because the host changed since the plan.
@@ -62,6 +68,13 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 	}
 	if inSync {
 		return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion}, nil
+	}
+	if p.BeforeComposer != nil {
+		var release func()
+		if ctx, release, err = p.BeforeComposer(ctx); err != nil {
+			return inst, ChangeResult{}, err
+		}
+		defer release()
 	}
 	target := p.PlannedTarget
 	if target == "" {

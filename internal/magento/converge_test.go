@@ -96,6 +96,44 @@ func TestConvergeInSyncRunsOnlyTheRead(t *testing.T) {
 	}
 }
 
+// A drifted root whose turn on the host never comes (per_host_parallelism) is left
+// alone when the apply is cancelled: the read ran, nothing after it; an in-sync root
+// never asks for a turn.
+func TestConvergeCancelledBeforeItsComposerTurnRunsNothing(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.6"})
+	before := testenv.Digest(t, root, guarded...)
+	ctx, cancel := context.WithCancel(context.Background())
+	p := params(root)
+	p.BeforeComposer = func(ctx context.Context) (context.Context, func(), error) {
+		cancel() // Ctrl-C while waiting
+		<-ctx.Done()
+		return nil, nil, ctx.Err()
+	}
+	runner := &LocalRunner{}
+	if _, _, err := Converge(ctx, runner, e, p); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	if runner.Calls != 1 {
+		t.Fatalf("%d commands ran, want only the read", runner.Calls)
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+		t.Fatalf("files changed:\n%s", diff)
+	}
+	if _, err := os.Stat(DefaultBackupDir(root)); !os.IsNotExist(err) {
+		t.Fatal("a backup was made although the apply never got its turn")
+	}
+
+	inSync, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	p = params(inSync)
+	p.BeforeComposer = func(context.Context) (context.Context, func(), error) {
+		t.Error("a root in sync asked for a Composer turn")
+		return nil, nil, errors.New("no turn")
+	}
+	if _, _, err := Converge(context.Background(), &LocalRunner{}, e, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestConvergePinnedHotfix(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
 	p := params(root)

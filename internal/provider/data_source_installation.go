@@ -99,7 +99,22 @@ func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(d.data.logContext(ctx), timeout)
+	ctx = d.data.logContext(ctx)
+	c, _, known := d.data.connection(ctx, m.Host.ValueString(), m.SSH, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if known {
+		// It runs `composer --version`: it takes a turn on the host, and waiting for
+		// it does not count against the read's timeout.
+		release, err := d.data.composerSlot(ctx, c, "composer --version in "+m.MagentoRoot.ValueString())
+		if err != nil {
+			addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
+			return
+		}
+		defer release()
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	runner := d.data.runner(ctx, m.Host.ValueString(), m.SSH, &resp.Diagnostics)
 	if runner == nil {
@@ -111,7 +126,6 @@ func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRe
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return
 	}
-	c, _, _ := d.data.connection(ctx, m.Host.ValueString(), m.SSH, &resp.Diagnostics)
 	m.ID = types.StringValue(connectionID(c, m.MagentoRoot.ValueString()))
 	m.MagentoVersion = types.StringValue(inst.MagentoVersion)
 	m.MagentoEdition = types.StringValue(inst.Edition)

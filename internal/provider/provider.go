@@ -4,7 +4,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -58,9 +60,14 @@ func NewWithPool(version string, pool *remote.Pool) func() provider.Provider {
 }
 
 type providerModel struct {
-	SSH          types.Object `tfsdk:"ssh"`
-	ComposerAuth types.String `tfsdk:"composer_auth"`
+	SSH                types.Object `tfsdk:"ssh"`
+	ComposerAuth       types.String `tfsdk:"composer_auth"`
+	PerHostParallelism types.Int64  `tfsdk:"per_host_parallelism"`
 }
+
+// defaultPerHostParallelism is how many Composer runs share one host when the
+// provider block does not say: one Composer on a Magento root takes a core and 1-2 GB.
+const defaultPerHostParallelism = 2
 
 func (p *magentoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "magento"
@@ -81,6 +88,18 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"`{\"http-basic\":{\"repo.magento.com\":{\"username\":\"<public key>\",\"password\":\"<private key>\"}}}`. " +
 					"It reaches the host on the SSH session's standard input, never in a command line, environment request, log or state.",
 			},
+			"per_host_parallelism": pschema.Int64Attribute{
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
+				MarkdownDescription: fmt.Sprintf("How many Composer runs (an upgrade, a removal, a plan's release listing, "+
+					"the `magento_installation` data source's `composer --version`) may run at once on one SSH target (host and port), "+
+					"across all resources and data sources of this provider. Defaults to `%d`. Composer on a Magento root takes a core "+
+					"and 1-2 GB for tens of seconds, and `terraform apply -parallelism` knows nothing of hosts: a fleet of drifted shops "+
+					"on one web node would otherwise start up to 10 at once. Further runs wait their turn, first come first served, "+
+					"logged at INFO (`waiting for a Composer slot on shop1 (2 running)`); the wait does not count against a resource's "+
+					"`timeouts`, and cancelling (Ctrl-C) ends it at once with nothing started on the host. Different hosts never wait "+
+					"for each other, and reads (one batched command per host) are not limited.", defaultPerHostParallelism),
+			},
 		},
 	}
 }
@@ -91,7 +110,11 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher()}
+	perHost := int64(defaultPerHostParallelism)
+	if v := cfg.PerHostParallelism; !v.IsNull() && !v.IsUnknown() {
+		perHost = v.ValueInt64() // at least 1: checked by its validator
+	}
+	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher(), composerRuns: newComposerSlots(int(perHost))}
 	ssh, known := sshBlock[sshProviderModel](ctx, cfg.SSH, &resp.Diagnostics)
 	switch {
 	case resp.Diagnostics.HasError():

@@ -16,8 +16,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// configure runs the provider's Configure with the given ssh fields and composer_auth.
-func configure(t *testing.T, ssh map[string]tftypes.Value, composerAuth *string) *provider.ConfigureResponse {
+// configure runs the provider's Configure with the given ssh fields and other provider
+// arguments (the rest null).
+func configure(t *testing.T, ssh, args map[string]tftypes.Value) *provider.ConfigureResponse {
 	t.Helper()
 	ctx := context.Background()
 	p := New("test")()
@@ -38,11 +39,15 @@ func configure(t *testing.T, ssh map[string]tftypes.Value, composerAuth *string)
 	for name, v := range ssh {
 		sshVals[name] = v
 	}
-	auth := tftypes.NewValue(tftypes.String, nil)
-	if composerAuth != nil {
-		auth = tftypes.NewValue(tftypes.String, *composerAuth)
+	vals := map[string]tftypes.Value{"ssh": tftypes.NewValue(sshType, sshVals)}
+	for name, typ := range objType.AttributeTypes {
+		if v, ok := args[name]; ok {
+			vals[name] = v
+		} else if name != "ssh" {
+			vals[name] = tftypes.NewValue(typ, nil)
+		}
 	}
-	raw := tftypes.NewValue(objType, map[string]tftypes.Value{"ssh": tftypes.NewValue(sshType, sshVals), "composer_auth": auth})
+	raw := tftypes.NewValue(objType, vals)
 	resp := &provider.ConfigureResponse{}
 	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: raw}}, resp)
 	return resp
@@ -95,6 +100,39 @@ func TestComposerAuthIsValidatedWithoutEchoingIt(t *testing.T) {
 		}
 		if !diags.HasError() || strings.Contains(diags.Errors()[0].Detail(), "s3cr3t") || diags.Errors()[0].Summary() != "Invalid Composer Auth" {
 			t.Errorf("%s: want an Invalid Composer Auth error that does not echo the secret, got %v", name, diags)
+		}
+	}
+}
+
+// per_host_parallelism defaults to 2 and is at least 1, refused at the attribute.
+func TestPerHostParallelism(t *testing.T) {
+	ctx := context.Background()
+	if d, ok := configure(t, nil, nil).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.limit != defaultPerHostParallelism {
+		t.Fatalf("want %d Composer runs per host by default", defaultPerHostParallelism)
+	}
+	one := map[string]tftypes.Value{"per_host_parallelism": tftypes.NewValue(tftypes.Number, 1)}
+	if d, ok := configure(t, nil, one).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.limit != 1 {
+		t.Fatal("per_host_parallelism = 1 did not reach the provider's Composer slots")
+	}
+	var ps provider.SchemaResponse
+	New("test")().Schema(ctx, provider.SchemaRequest{}, &ps)
+	at := path.Root("per_host_parallelism")
+	for value, wantError := range map[int64]bool{0: true, -1: true, 1: false, 4: false} {
+		var diags diag.Diagnostics
+		for _, v := range ps.Schema.Attributes["per_host_parallelism"].(pschema.Int64Attribute).Validators { //nolint:forcetypeassert // the schema's own type
+			var resp validator.Int64Response
+			v.ValidateInt64(ctx, validator.Int64Request{Path: at, ConfigValue: types.Int64Value(value)}, &resp)
+			diags.Append(resp.Diagnostics...)
+		}
+		if diags.HasError() != wantError {
+			t.Errorf("per_host_parallelism = %d: error %v, want %v (%v)", value, diags.HasError(), wantError, diags)
+			continue
+		}
+		if wantError {
+			e, ok := diags.Errors()[0].(diag.DiagnosticWithPath)
+			if !ok || !e.Path().Equal(at) || !strings.Contains(e.Detail(), "at least 1") {
+				t.Errorf("per_host_parallelism = %d: want an error at the attribute saying at least 1, got %v", value, diags)
+			}
 		}
 	}
 }

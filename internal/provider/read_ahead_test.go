@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
@@ -25,17 +24,7 @@ func TestAccReadAhead_planReadsTheHostOnce(t *testing.T) {
 		root := r.repo.NewRoot(t, filepath.Join(t.TempDir(), fmt.Sprintf("shop%d", i)), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 		shops = append(shops, fmt.Sprintf("%q", root))
 	}
-	config := requireProvider + r.providerConfig() + fmt.Sprintf(`
-locals {
-  shops = [%s]
-}
-
-resource "magento_data_migration_tool" "shop" {
-  count        = length(local.shops)
-  host         = "127.0.0.1"
-  magento_root = local.shops[count.index]
-}
-`, strings.Join(shops, ", "))
+	config := requireProvider + r.providerConfig() + fleetConfig(shops, "")
 	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 	w.must("apply", "-auto-approve", "-no-color", "-parallelism=2")
 	if files, _ := filepath.Glob(filepath.Join(cache, "terraform-provider-magento", "roots", "*.json")); len(files) != 1 {

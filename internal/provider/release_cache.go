@@ -51,7 +51,12 @@ func (d *providerData) releases(ctx context.Context, c remote.Config, run magent
 			return cached.Releases, nil
 		}
 	}
+	release, err := d.composerSlot(ctx, c, "composer show --all "+magento.Package+" in "+root)
+	if err != nil {
+		return nil, err
+	}
 	list, err := magento.Releases(ctx, magento.RunAs(run, e.RunAs), e, root)
+	release()
 	if err != nil {
 		return nil, err
 	}

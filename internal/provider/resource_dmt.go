@@ -101,7 +101,8 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigrationToolModel, config tfsdk.Config, timeout time.Duration,
 	prior *dataMigrationToolModel, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	auth, _ := r.composerAuth(ctx, config, diags) // known: apply has the whole configuration
-	ctx, cancel := context.WithTimeout(r.data.logContext(ctx, auth), timeout)
+	logged := r.data.logContext(ctx, auth)
+	ctx, cancel := context.WithTimeout(logged, timeout)
 	defer cancel()
 	var pin types.String
 	diags.Append(config.GetAttribute(ctx, path.Root(attrVersion), &pin)...)
@@ -126,6 +127,18 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	}
 	r.data.reads.Forget(params.Root) // an answer read ahead would be stale after this
 	started := time.Now()
+	conn, _ := plan.connection(ctx, r.data, diags) // known: apply
+	params.BeforeComposer = func(context.Context) (context.Context, func(), error) {
+		// Waiting for a turn on the host does not count against timeout: the wait ends
+		// only with the apply (Ctrl-C), and the time left runs from when Composer may start.
+		spent := time.Since(started)
+		release, err := r.data.composerSlot(logged, conn, "composer require "+magento.Package+" in "+params.Root)
+		if err != nil {
+			return nil, nil, err
+		}
+		ctx, cancel := context.WithTimeout(logged, timeout-spent)
+		return ctx, func() { cancel(); release() }, nil
+	}
 	inst, res, err := magento.Converge(ctx, run, exec, params)
 	tflog.Debug(ctx, "converge finished", map[string]any{"magento_root": params.Root, "from": res.Previous,
 		"installed": res.Installed, "archive": res.Archive, "duration": time.Since(started).String()})
@@ -137,7 +150,6 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 		return
 	}
 	plan.setInstallation(inst)
-	conn, _ := plan.connection(ctx, r.data, diags)
 	plan.ID = types.StringValue(connectionID(conn, params.Root))
 	setIdentity(ctx, identity, plan.identity(conn, r.data.base), diags)
 	if res.Archive != "" {
@@ -153,13 +165,22 @@ func (r *dataMigrationToolResource) Delete(ctx context.Context, req resource.Del
 	}
 	timeout, diags := state.Timeouts.Delete(ctx, defaultTimeout)
 	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(r.data.logContext(ctx), timeout)
-	defer cancel()
+	ctx = r.data.logContext(ctx)
 	exec := state.exec(ctx, r.data.composerAuth, &resp.Diagnostics) // destroy has no configuration: no composer_auth_wo
 	params := state.changeParams(ctx, &resp.Diagnostics)
+	conn, _ := state.connection(ctx, r.data, &resp.Diagnostics) // known: state holds no unknowns
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The turn on the host comes first: waiting for it does not count against timeout.
+	release, err := r.data.composerSlot(ctx, conn, "composer remove "+magento.Package+" in "+params.Root)
+	if err != nil {
+		addError(&resp.Diagnostics, err, "Removing the Data Migration Tool Failed")
+		return
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	run := r.runner(ctx, &state, &resp.Diagnostics)
 	if run == nil {
 		return

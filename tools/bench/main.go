@@ -1,6 +1,9 @@
 // Command bench measures `terraform plan` over many Magento installs against the plain
-// OpenSSH way of checking them and against the floor (one connection per host reading
-// just the needed bytes), interleaved in one run, and prints medians and ratios. It
+// OpenSSH way of checking them, against the floor (one connection per host reading
+// just the needed bytes) and against a build of the provider whose Read returns the
+// prior state (what the plugin framework itself costs a refresh), interleaved in one
+// run, and prints medians and ratios; then a fleet apply (20 drifted roots on one host,
+// per_host_parallelism 1, 2 and 4) against sequential `composer require` by hand. It
 // builds everything with the test rig: real sshd, real Composer, 500-package installs.
 package main
 
@@ -122,6 +125,12 @@ func run(o options) (err error) {
 	if out, err := exec.Command("go", "build", "-o", realProvider, ".").CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
+	// The refresh's floor: the same provider with a Read that hands back the prior state
+	// (what the plugin framework itself costs); the tag never reaches a release.
+	floorProvider := filepath.Join(dir, "bin", "readfloor", providerName)
+	if out, err := exec.Command("go", "build", "-tags", "benchfloor", "-o", floorProvider, ".").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build -tags benchfloor: %v\n%s", err, out)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -207,6 +216,14 @@ func run(o options) (err error) {
 		return err
 	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + realProvider}
+	envFloor := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", realEnv + "=" + floorProvider}
+	var apply *applyRow
+	if strings.Contains(applyRowName, only) {
+		lagging := repo.NewRoot(rig, filepath.Join(dir, "lagging-template"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6", Extra: packages})
+		if apply, err = newApplyRow(dir, template, lagging, direct[0], hosts[0].ClientKey, terraform, env); err != nil {
+			return err
+		}
+	}
 	var envBefore []string
 	if o.before != "" {
 		beforeProvider := filepath.Join(dir, "bin", "before", providerName)
@@ -254,15 +271,23 @@ func run(o options) (err error) {
 	fmt.Printf("measuring %d interleaved runs...\n", runs)
 	for r := range runs {
 		for _, s := range scenarios {
-			if err := s.measurePlans(r, terraform, env, envBefore, dir); err != nil {
+			if err := s.measurePlans(r, terraform, env, envBefore, envFloor, dir); err != nil {
 				return err
 			}
 			s.results["plain"] = append(s.results["plain"], s.timePlain())
 			s.results["floor"] = append(s.results["floor"], timed(func() error { return s.floor() }))
 		}
+		if apply != nil {
+			if err := apply.measure(r, terraform, env); err != nil {
+				return err
+			}
+		}
 		fmt.Printf("  run %d/%d done\n", r+1, runs)
 	}
 	report(scenarios, runs)
+	if apply != nil {
+		apply.report(runs)
+	}
 	if o.plot != "" {
 		return writePlot(o.plot, scenarios)
 	}
@@ -308,7 +333,7 @@ func proxy(h *testenv.SSHD, key string, rtt time.Duration, dir string) (endpoint
 // refresh back to back, in an order that turns with run r: whatever the machine does
 // between them (the plain contender's PHP, another row) weighs on each in turn, not
 // always on the one that comes first.
-func (s *scenario) measurePlans(r int, terraform string, env, envBefore []string, dir string) error {
+func (s *scenario) measurePlans(r int, terraform string, env, envBefore, envFloor []string, dir string) error {
 	noRefresh := func() error {
 		out, err := tf(terraform, s.tfDir, env, "plan", "-input=false", "-lock=false", "-refresh=false", "-no-color")
 		if err != nil {
@@ -319,6 +344,12 @@ func (s *scenario) measurePlans(r int, terraform string, env, envBefore []string
 	steps := []func() error{
 		func() error { return s.measurePlan(terraform, env, dir) },
 		func() error { s.results["norefresh"] = append(s.results["norefresh"], timed(noRefresh)); return nil },
+	}
+	if s.drifted == 0 { // the floor build sees no drift: its plans would not list releases
+		steps = append(steps, func() error {
+			s.results["readfloor"] = append(s.results["readfloor"], timed(func() error { return s.plan(terraform, s.tfDir, envFloor) }))
+			return nil
+		})
 	}
 	if s.tfDirBefore != "" {
 		steps = append(steps, func() error {
@@ -558,6 +589,19 @@ func report(scenarios []*scenario, runs int) {
 			plan.Seconds(), slices.Min(s.results["plan"]).Seconds(), slices.Max(s.results["plan"]).Seconds(),
 			nr.Seconds(), plan.Seconds()/nr.Seconds(), slices.Min(perRunNR), slices.Max(perRunNR), plain.Seconds(), sampled, fl.Seconds(), plan.Seconds()/plain.Seconds(), plan.Seconds()/fl.Seconds(),
 			slices.Min(perRun), slices.Max(perRun), median(s.conns), median(s.commands), median(s.bytes), float64(median(s.rss))/1024)
+	}
+	fmt.Println("\nthe refresh against the plugin framework's own cost: the same plans through a build whose Read returns the prior state (-tags benchfloor)")
+	for _, s := range scenarios {
+		rf := s.results["readfloor"]
+		if len(rf) == 0 {
+			continue
+		}
+		var perRun []float64
+		for i := range rf {
+			perRun = append(perRun, s.results["plan"][i].Seconds()/rf[i].Seconds())
+		}
+		fmt.Printf("%-32s Read = prior state %.2fs (%.2f-%.2f), plan %.2fs: plan/rf %.2f (%.2f-%.2f)\n", s.name, median(rf).Seconds(), slices.Min(rf).Seconds(),
+			slices.Max(rf).Seconds(), median(s.results["plan"]).Seconds(), median(s.results["plan"]).Seconds()/median(rf).Seconds(), slices.Min(perRun), slices.Max(perRun))
 	}
 	if len(compared) > 0 {
 		fmt.Println("\nterraform plan with the -before revision's provider, in the same runs:")

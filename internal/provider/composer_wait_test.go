@@ -1,0 +1,102 @@
+package provider
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
+)
+
+// countingConnector records every connection and command; none of them reaches a host.
+type countingConnector struct {
+	mu       sync.Mutex
+	connects int
+	commands []string
+}
+
+func (c *countingConnector) Connect(context.Context, remote.Config) (magento.Runner, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.connects++
+	return c, nil
+}
+
+func (c *countingConnector) Run(_ context.Context, label, _ string, _ []byte) (shell.Result, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.commands = append(c.commands, label)
+	return shell.Result{}, nil
+}
+
+// A destroy that waits for a Composer slot on its host, all taken, ends at once when
+// cancelled (Ctrl-C): it says so, and nothing was started on the host, not even a
+// connection.
+func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
+	hosts := &countingConnector{}
+	data := &providerData{base: defaultSSHConfig(), connector: hosts, reads: magento.NewReadBatcher(), composerRuns: newComposerSlots(1)}
+	r := &dataMigrationToolResource{data: data}
+	var sch resource.SchemaResponse
+	r.Schema(t.Context(), resource.SchemaRequest{}, &sch)
+	state := tfsdk.State{Schema: sch.Schema, Raw: fleetState(t.Context(), t, sch, "/var/www/shop1")} // port 2222
+
+	// Another apply holds the host's only slot.
+	busy, err := data.composerRuns.acquire(t.Context(), "127.0.0.1:2222", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy()
+
+	logs, logWriter := io.Pipe()
+	ctx, cancel := context.WithCancel(tflogtest.RootLogger(t.Context(), logWriter))
+	done := make(chan resource.DeleteResponse)
+	go func() {
+		resp := resource.DeleteResponse{State: state}
+		r.Delete(ctx, resource.DeleteRequest{State: state}, &resp)
+		_ = logWriter.Close()
+		done <- resp
+	}()
+	// The wait is logged at INFO, naming the host and the runs ahead.
+	lines := bufio.NewScanner(logs)
+	for lines.Scan() {
+		if line := lines.Text(); strings.Contains(line, "waiting for a Composer slot on 127.0.0.1 (1 running)") {
+			if !strings.Contains(line, `"@level":"info"`) {
+				t.Errorf("the wait is not logged at INFO: %s", line)
+			}
+			break
+		}
+	}
+	if running, waiting := data.composerRuns.state("127.0.0.1:2222"); running != 1 || waiting != 1 {
+		t.Fatalf("running %d, waiting %d; want the destroy waiting behind the busy slot", running, waiting)
+	}
+	cancel()
+	go func() { _, _ = io.Copy(io.Discard, logs) }()
+	resp := <-done
+
+	if !resp.Diagnostics.HasError() {
+		t.Fatal("the cancelled destroy reported no error")
+	}
+	detail := resp.Diagnostics.Errors()[0].Summary() + ": " + resp.Diagnostics.Errors()[0].Detail()
+	for _, want := range []string{"Operation Cancelled", "waiting for a Composer slot on 127.0.0.1:2222", "nothing ran on the host"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("the error does not say %q:\n%s", want, detail)
+		}
+	}
+	hosts.mu.Lock()
+	defer hosts.mu.Unlock()
+	if hosts.connects != 0 || len(hosts.commands) != 0 {
+		t.Fatalf("a cancelled wait reached the host: %d connections, commands %q", hosts.connects, hosts.commands)
+	}
+	if running, waiting := data.composerRuns.state("127.0.0.1:2222"); running != 1 || waiting != 0 {
+		t.Fatalf("running %d, waiting %d after the cancel; want only the busy run", running, waiting)
+	}
+}

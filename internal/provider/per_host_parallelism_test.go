@@ -1,0 +1,116 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// composerCounter is a composer command that records, as each run starts, how many
+// runs (itself included) are going on at that moment. The peak of a run's count is
+// the most Composer runs there ever were at once: a new peak begins with a start.
+func composerCounter(t *testing.T) (command string, peak func() (most int, runs []string)) {
+	t.Helper()
+	dir := t.TempDir()
+	running, log := filepath.Join(dir, "running"), filepath.Join(dir, "starts")
+	if err := os.Mkdir(running, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	command = filepath.Join(dir, "composer-counter")
+	script := fmt.Sprintf(`#!/bin/sh
+touch %[1]s/$$
+echo "$(ls %[1]s | wc -l) $1" >> %[2]s
+composer "$@"
+rc=$?
+rm -f %[1]s/$$
+exit $rc
+`, running, log)
+	if err := os.WriteFile(command, []byte(script), 0o755); err != nil { //nolint:gosec // a test wrapper
+		t.Fatal(err)
+	}
+	return command, func() (int, []string) {
+		b, _ := os.ReadFile(log)
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		most := 0
+		for _, line := range lines {
+			n, _ := strconv.Atoi(strings.Fields(line + " 0")[0])
+			most = max(most, n)
+		}
+		return most, lines
+	}
+}
+
+// The day after a Magento security release, every shop of a web node lags: six drifted
+// roots on one host, one terraform apply -parallelism=10. Composer never runs more than
+// per_host_parallelism times at once on the host (the plan's release listings and the
+// upgrades alike), and all six are upgraded.
+func TestAccDataMigrationTool_perHostParallelism(t *testing.T) {
+	r := newRig(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the provider's release lists and roots memory
+	template := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	for _, tc := range []struct {
+		name  string
+		limit string // the provider argument; "" = the default
+		peak  int
+	}{
+		{"default", "", 2},
+		{"one at a time", "1", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var roots []string
+			for i := range 6 {
+				root := filepath.Join(t.TempDir(), fmt.Sprintf("shop%d", i))
+				if out, err := exec.Command("cp", "-a", template, root).CombinedOutput(); err != nil {
+					t.Fatalf("cp: %v %s", err, out)
+				}
+				roots = append(roots, fmt.Sprintf("%q", root))
+			}
+			counter, peak := composerCounter(t)
+			provider := r.sshd.ProviderHCL()
+			if tc.limit != "" {
+				provider = strings.Replace(provider, "provider \"magento\" {\n", "provider \"magento\" {\n  per_host_parallelism = "+tc.limit+"\n", 1)
+			}
+			config := requireProvider + provider + fleetConfig(roots, fmt.Sprintf("  composer          = %q\n  composer_env      = %s\n  remove_on_destroy = false\n",
+				counter, r.composerEnvHCL()))
+			w := newCLIWorkspace(t, map[string]string{"main.tf": config})
+			w.must("apply", "-auto-approve", "-no-color", "-parallelism=10")
+
+			most, runs := peak()
+			if most != tc.peak {
+				t.Errorf("at most %d Composer runs were going on at once on the host, want %d; each run's count as it started:\n%s",
+					most, tc.peak, strings.Join(runs, "\n"))
+			}
+			if len(runs) != 12 {
+				t.Errorf("want 12 Composer runs (a listing and an upgrade per root), got %d:\n%s", len(runs), strings.Join(runs, "\n"))
+			}
+			for _, root := range roots {
+				root, _ = strconv.Unquote(root)
+				if err := requires(root, "2.4.7")(nil); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
+
+// fleetConfig is a magento_data_migration_tool.shop per root (each quoted) on the rig's
+// host; extra holds more arguments, one per line.
+func fleetConfig(quotedRoots []string, extra string) string {
+	return fmt.Sprintf(`
+locals {
+  shops = [%s]
+}
+
+resource "magento_data_migration_tool" "shop" {
+  count        = length(local.shops)
+  host         = "127.0.0.1"
+  magento_root = local.shops[count.index]
+%s}
+`, strings.Join(quotedRoots, ", "), extra)
+}
