@@ -103,6 +103,8 @@ func (e *ChangeError) Error() string {
 		fmt.Fprintf(&b, "bin/magento setup:backup failed (%s)", e.Detail)
 	case "backup":
 		fmt.Fprintf(&b, "backing up failed, nothing was changed: %s", e.Detail)
+	case "disk-full":
+		writeDiskFull(&b, e.Detail)
 	case "composer":
 		fmt.Fprintf(&b, "composer %s failed (%s)", e.command(), e.Detail)
 	case "verify":
@@ -141,6 +143,25 @@ func (e *ChangeError) Error() string {
 		b.WriteString(".\nLast output:\n" + e.Output)
 	}
 	return b.String()
+}
+
+// writeDiskFull explains "NEED AVAIL WHAT DIR" (KiB): too little room for the archive
+// in the backup directory, or for the new release next to the old one in vendor/.
+func writeDiskFull(b *strings.Builder, detail string) {
+	f := strings.SplitN(detail, " ", 4)
+	if len(f) < 4 {
+		fmt.Fprintf(b, "not enough free disk space: %s", detail)
+		return
+	}
+	need, avail, what, dir := f[0], f[1], f[2], f[3]
+	if what == "composer" {
+		fmt.Fprintf(b, "the disk is full: %s has %s KiB free, and Composer needs about %s KiB (the tool's size again) to unpack the new release. "+
+			"Nothing was changed (the backup was made); free space on that filesystem, then apply again", dir, avail, need)
+		return
+	}
+	fmt.Fprintf(b, "the disk is full: the backup directory %s has %s KiB free, and the archive needs up to %s KiB "+
+		"(the size of composer.json, composer.lock, vendor/composer and the tool). Nothing was changed; free space there, "+
+		"or set backup { directory } to a filesystem with room", dir, avail, need)
 }
 
 // writeUntrusted explains "OWNER MODE USER PATH": a lock, owner file, marker or backup

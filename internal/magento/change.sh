@@ -193,21 +193,42 @@ backup_dir_ready() {
   case $(ls -ld "$backup_dir" | cut -c5-10) in *[rwx]*) say "@warning the backup directory $backup_dir can be read by other users ($(ls -ld "$backup_dir" | cut -c1-10)); its archives are private (0600), but chmod 700 it to hide their names too" ;; esac
 }
 
-# backup: archive the backed-up paths that exist into a new file; sets archive and members.
+# room DIR NEED_KB WHAT: fail before writing when DIR's filesystem has less than
+# NEED_KB free (df -P is POSIX; a df that cannot tell skips the check).
+room() {
+  avail=$(df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print $4 }')
+  case "$avail" in ''|*[!0-9]*) return 0 ;; esac
+  [ "$avail" -ge "$2" ] || fail disk-full "$2 $avail $3 $1"
+}
+
+# why ERR: the line of tar's (or gzip's) complaint that says what went wrong.
+why() { printf '%s\n' "$1" | grep -i -m 1 -e 'space' -e 'cannot' -e 'denied' -e 'error' || printf '%s\n' "$1" | head -n 1; }
+
+# backup: archive the backed-up paths that exist into a new file; sets archive and
+# members. The archive is written under a name pruning never matches and renamed once
+# it reads back, so a partial archive never counts as one (nor as last_backup).
 backup() {
   archive="$backup_dir/$archive_prefix$(date -u +%Y%m%dT%H%M%SZ)-$$.tar.gz"
+  part="$archive.part"
   # A FIFO, device or link at the name would be written into or through.
-  if [ -e "$archive" ] || [ -L "$archive" ]; then fail backup "$archive exists already (a file this apply did not write)"; fi
+  for name in "$archive" "$part"; do
+    if [ -e "$name" ] || [ -L "$name" ]; then fail backup "$name exists already (a file this apply did not write)"; fi
+  done
   members=""
   for path in $backed_up; do { [ -e "$root/$path" ] || [ -L "$root/$path" ]; } && members="$members $path"; done
-  # noclobber: the archive is a new file (O_EXCL).
+  # The paths' size with a tenth more: the archive is compressed, so this is an upper bound.
   # $members: one word per path, split on purpose.
   # shellcheck disable=SC2086
-  if ! err=$( (umask 077 && set -C && tar -czf - -C "$root" $members > "$archive") 2>&1); then
-    [ -f "$archive" ] && [ ! -L "$archive" ] && [ -O "$archive" ] && rm -f "$archive"
-    fail backup "tar could not write $archive: $(printf '%s\n' "$err" | tail -n 1)"
+  need=$(cd "$root" && du -sk $members 2>/dev/null | awk '{ s += $1 } END { print int(s * 1.1) + 64 }')
+  room "$backup_dir" "$need" archive
+  # noclobber: the archive is a new file (O_EXCL).
+  # shellcheck disable=SC2086
+  if ! err=$( (umask 077 && set -C && tar -czf - -C "$root" $members > "$part") 2>&1); then
+    [ -f "$part" ] && [ ! -L "$part" ] && [ -O "$part" ] && rm -f "$part"
+    fail backup "tar could not write $archive: $(why "$err")"
   fi
-  tar -tzf "$archive" >/dev/null 2>&1 || { rm -f "$archive"; fail backup "$archive is not readable after writing it"; }
+  tar -tzf "$part" >/dev/null 2>&1 || { rm -f "$part"; fail backup "$archive is not readable after writing it"; }
+  mv "$part" "$archive" || { rm -f "$part"; fail backup "cannot rename $part to $archive"; }
 }
 
 # owner_line: who holds the lock: PID, host name, start, then what tells this running
@@ -312,6 +333,10 @@ if [ "$mode" = remove ] && [ ! -d "$root/$tool_dir" ]; then say "@installed "; e
 
 if [ -z "$archive" ]; then backup_dir_ready; backup; fi
 say "@backup $archive"
+# Composer unpacks the new release next to the old one before removing it.
+if [ "$mode" = require ] && [ -d "$root/$tool_dir" ]; then
+  room "$root/vendor" "$(du -sk "$root/$tool_dir" 2>/dev/null | awk '{ print int($1 * 1.1) + 64 }')" composer
+fi
 
 if [ -n "$setup_backup" ]; then
   [ -e "$root/var/.maintenance.flag" ] || maintenance_before=0
@@ -325,6 +350,16 @@ if [ -n "$setup_backup" ]; then
   phase=before
 fi
 
+# The tool stays in the section composer.json has it in: without --dev, a
+# non-interactive composer require moves it from require-dev to require.
+dev=""
+sections=$("$php" -r "$section_php" "$root" "$package" 2>/dev/null </dev/null)
+case "$sections" in
+  "require-dev packages") dev=--dev; say "@warning composer.json has $package in require-dev, but composer.lock lists it under packages (not packages-dev); the apply keeps it in require-dev. Run composer update --lock to bring the lock in line." ;;
+  "require packages-dev") say "@warning composer.json has $package in require, but composer.lock lists it under packages-dev; the apply keeps it in require. Run composer update --lock to bring the lock in line." ;;
+  require-dev*) dev=--dev ;;
+esac
+
 log=$(mktemp "${TMPDIR:-/tmp}/tf-magento-composer.XXXXXX") || fail composer "mktemp failed"
 # The old tool directory's files and links, to carry the ones the new release lacks
 # (the operator's config.xml and map files, which Composer deletes).
@@ -336,9 +371,12 @@ fi
 printf '%s\n%s\n%s\n' "$archive" "$started" "$members" > "$lock/changing" || fail lock "cannot write $lock/changing"
 phase=changing
 if [ "$mode" = require ]; then
-  run_composer require "$package:$target" --no-interaction --no-progress --no-ansi > "$log" 2>&1 </dev/null
+  # $dev: --dev or nothing, split on purpose.
+  # shellcheck disable=SC2086
+  run_composer require $dev "$package:$target" --no-interaction --no-progress --no-ansi > "$log" 2>&1 </dev/null
 else
-  run_composer remove "$package" --no-interaction --no-progress --no-ansi > "$log" 2>&1 </dev/null
+  # shellcheck disable=SC2086
+  run_composer remove $dev "$package" --no-interaction --no-progress --no-ansi > "$log" 2>&1 </dev/null
 fi
 rc=$?
 if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail composer "exit $rc"; fi

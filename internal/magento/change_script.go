@@ -61,7 +61,7 @@ func changeScript(e Exec, p ChangeParams) string {
 	b.WriteString(assign("root", p.Root, "mode", mode, "target", p.Target, "backup_dir", strings.TrimSuffix(p.BackupDir, "/"),
 		"archive_prefix", archivePrefix(p.Root), "keep", strconv.Itoa(p.Keep), "php", e.php(), "setup_backup", strings.Join(flags, " "),
 		"backed_up", strings.Join(backedUp, " "), "carry", carry, "package", Package, "tool_dir", dirDMT, "lock_name", lockName,
-		"moved_on_php", movedOnPHP))
+		"moved_on_php", movedOnPHP, "section_php", sectionPHP))
 	b.WriteString("set --")
 	for _, path := range p.PreservePaths {
 		b.WriteString(" " + shell.Quote(path))

@@ -24,6 +24,8 @@ var (
 	releasesSH string
 	//go:embed moved_on.php
 	movedOnPHP string
+	//go:embed section.php
+	sectionPHP string
 	//go:embed run_as.sh
 	runAsSH string
 	//go:embed composer_exec.sh

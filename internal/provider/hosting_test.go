@@ -1,0 +1,259 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// sections says where composer.json requires the tool and composer.lock locks it.
+func sections(root string) (required, locked string, err error) {
+	var manifest map[string]map[string]any
+	var lock map[string]any
+	for file, v := range map[string]any{"composer.json": &manifest, "composer.lock": &lock} {
+		b, err := os.ReadFile(filepath.Join(root, file))
+		if err != nil {
+			return "", "", err
+		}
+		_ = json.Unmarshal(b, v) // composer.json's other keys are not objects of strings
+	}
+	for _, s := range []string{"require", "require-dev"} {
+		if v, ok := manifest[s]["magento/data-migration-tool"]; ok {
+			required += fmt.Sprintf("%s=%v ", s, v)
+		}
+	}
+	for _, s := range []string{"packages", "packages-dev"} {
+		list, _ := lock[s].([]any)
+		for _, p := range list {
+			if m, _ := p.(map[string]any); m["name"] == "magento/data-migration-tool" {
+				locked += s + " "
+			}
+		}
+	}
+	return strings.TrimSpace(required), strings.TrimSpace(locked), nil
+}
+
+func inSections(root, required, locked string) resource.TestCheckFunc {
+	return func(*terraformState) error {
+		r, l, err := sections(root)
+		if err != nil || r != required || l != locked {
+			return fmt.Errorf("composer.json has the tool in %q and composer.lock in %q (%v); want %q and %q", r, l, err, required, locked)
+		}
+		return nil
+	}
+}
+
+// Shops that keep the tool in require-dev (only needed while migrating) keep it there:
+// Composer's non-interactive require would move it to require, and the next production
+// `composer install --no-dev` would install it. Destroy removes it from require-dev.
+func TestAccDataMigrationTool_requireDevStaysDev(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3"})
+	r.composer(t, root, "require", "--dev", "magento/data-migration-tool:2.4.6")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:            r.dmtConfig(root, ""),
+				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+				Check:             inSections(root, "require-dev=2.4.7", "packages-dev"),
+			},
+			{
+				Config:           r.dmtConfig(root, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+		CheckDestroy: func(*terraformState) error {
+			if req, locked, err := sections(root); err != nil || req != "" || locked != "" {
+				return fmt.Errorf("after destroy composer.json still has the tool in %q and the lock in %q (%v)", req, locked, err)
+			}
+			return nil
+		},
+	})
+}
+
+// A Plesk-like host: the OS PHP first on PATH is old (it answers -v and fails at
+// anything else), the shop's PHP lives elsewhere, and Composer is a composer.phar with
+// an env shebang. With php set, Composer runs under it for the plan's release listing,
+// the upgrade, and the data source's composer_version.
+func TestAccDataMigrationTool_composerUnderTheShopsPHP(t *testing.T) {
+	realPHP, err := exec.LookPath("php")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if realPHP, err = filepath.EvalSymlinks(realPHP); err != nil {
+		t.Fatal(err)
+	}
+	shims, bin := t.TempDir(), t.TempDir()
+	oldPHP := "#!/bin/sh\nif [ \"$1\" = -v ]; then echo 'PHP 7.4.33 (cli) (built: Nov  2 2022 16:00:00) ( NTS )'; exit 0; fi\necho \"PHP 7.4 cannot run $*\" >&2\nexit 255\n"
+	if err := os.WriteFile(filepath.Join(shims, "php"), []byte(oldPHP), 0o755); err != nil { //nolint:gosec // a test shim
+		t.Fatal(err)
+	}
+	// composer.phar as downloaded: `#!/usr/bin/env php` (here Debian's composer, its
+	// autoloader found by absolute path).
+	src, err := os.ReadFile("/usr/bin/composer")
+	if err != nil {
+		t.Skip("Debian's composer is not at /usr/bin/composer")
+	}
+	phar := strings.Replace(strings.Replace(string(src), "#!/usr/bin/php", "#!/usr/bin/env php", 1),
+		"__DIR__ . '/../share/php/Composer/autoload.php'", "'/usr/share/php/Composer/autoload.php'", 1)
+	composer := filepath.Join(bin, "composer.phar")
+	if err := os.WriteFile(composer, []byte(phar), 0o755); err != nil { //nolint:gosec // an executable
+		t.Fatal(err)
+	}
+	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	settings := fmt.Sprintf("  php          = %q\n  composer     = %q\n", realPHP, composer)
+	config := r.dmtConfig(root, settings) + fmt.Sprintf(`
+data "magento_installation" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+%s
+  depends_on   = [magento_data_migration_tool.shop]
+}
+`, root, settings)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				expect("version", knownvalue.StringExact("2.4.7")),
+				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("php_version"), knownvalue.StringRegexp(regexp.MustCompile(`^8\.`))),
+				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("composer_version"), knownvalue.StringRegexp(regexp.MustCompile(`^2\.`))),
+			},
+			Check: requires(root, "2.4.7"),
+		}},
+	})
+}
+
+// The backup directory's filesystem is full (a small tmpfs): the apply fails before
+// writing, naming both numbers, leaves no archive and no lock and the root as it was;
+// with space back, it succeeds.
+func TestAccDataMigrationTool_fullBackupDisk(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	dir := filepath.Join(t.TempDir(), "backups")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k,mode=700", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	mounted := true
+	unmount := func() {
+		if mounted {
+			if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+				t.Fatalf("umount: %v %s", err, out)
+			}
+			mounted = false
+		}
+	}
+	t.Cleanup(unmount)
+	before := testenv.Digest(t, root, guardedPaths...)
+	config := r.dmtConfig(root, fmt.Sprintf("  backup {\n    directory = %q\n  }", dir))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:      config,
+				ExpectError: regexp.MustCompile(`(?s)disk\s+is\s+full:\s+the\s+backup\s+directory\s+` + regexp.QuoteMeta(dir) + `\s+has\s+\d+\s+KiB\s+free,\s+and\s+the\s+archive\s+needs\s+up\s+to\s+\d+\s+KiB.*Nothing\s+was\s+changed`),
+			},
+			{
+				PreConfig: func() {
+					if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
+						t.Errorf("files changed:\n%s", diff)
+					}
+					if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
+						t.Errorf("the full disk holds %v", left)
+					}
+					if _, err := os.Stat(filepath.Join(root, "var/.tf-magento-dmt.lock")); !os.IsNotExist(err) {
+						t.Error("the lock was not released")
+					}
+					unmount() // space back
+				},
+				Config: config,
+				Check:  requires(root, "2.4.7"),
+			},
+		},
+	})
+}
+
+// Deployer and Capistrano: magento_root is the `current` symlink to releases/N, with
+// var/ a link into shared/. After a deploy switches `current`, the next plan reads the
+// new release (drift when its tool lags) and the apply upgrades that release only.
+func TestAccDataMigrationTool_deployerReleaseSymlinks(t *testing.T) {
+	r := newRig(t)
+	base := t.TempDir()
+	shared := filepath.Join(base, "shared/var")
+	if err := os.MkdirAll(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	release := func(n int, magento, dmt string) string {
+		dir := r.repo.NewRoot(t, filepath.Join(base, fmt.Sprintf("releases/%d", n)), testenv.RootSpec{Magento: magento, DMT: dmt})
+		if err := os.Symlink("../../shared/var", filepath.Join(dir, "var")); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	current := filepath.Join(base, "current")
+	deploy := func(dir string) {
+		next := current + ".next"
+		if err := os.Symlink(dir, next); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(next, current); err != nil { // atomic, as Deployer does
+			t.Fatal(err)
+		}
+	}
+	first := release(1, "2.4.7-p3", "2.4.6")
+	deploy(first)
+	var second string
+	var firstAfter map[string]string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: r.dmtConfig(current, ""),
+				Check:  requires(first, "2.4.7"),
+			},
+			{
+				PreConfig: func() {
+					firstAfter = testenv.Digest(t, first, guardedPaths...)
+					second = release(2, "2.4.8", "2.4.7")
+					deploy(second)
+				},
+				Config: r.dmtConfig(current, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.8.1")),
+				}},
+				Check: func(s *terraformState) error {
+					if err := requires(second, "2.4.8.1")(s); err != nil {
+						return err
+					}
+					if diff := testenv.DiffDigests(firstAfter, testenv.Digest(t, first, guardedPaths...)); diff != "" {
+						return fmt.Errorf("the old release was changed:\n%s", diff)
+					}
+					archives, _ := filepath.Glob(filepath.Join(shared, "backups/data-migration-tool/tf-magento-dmt-*.tar.gz"))
+					if len(archives) != 2 {
+						return fmt.Errorf("want both archives in the shared var/, got %v", archives)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
