@@ -72,7 +72,12 @@ func (e *ChangeError) Error() string {
 	case "taking-over":
 		fmt.Fprintf(&b, "another apply (%s: PID, host, start time) is taking over the lock %s. Wait for it to finish", holder, lock)
 	case "takeover-stale":
-		fmt.Fprintf(&b, "the lock %s is being taken over by an apply that is gone (%s: PID, host, start time): a takeover was killed half-way. "+
+		if holder == "" {
+			holder = "its owner file is missing"
+		} else {
+			holder += ": PID, host, start time"
+		}
+		fmt.Fprintf(&b, "the lock %s is being taken over by an apply that is gone (%s): a takeover was killed half-way. "+
 			"Once you have checked that no apply is running on any host that shares this root, remove the lock with: %s", lock, holder, clearLock)
 	case "lock-foreign":
 		fmt.Fprintf(&b, "the Magento root is locked by an apply on another host: %s (PID, host, start time). "+

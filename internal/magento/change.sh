@@ -125,8 +125,8 @@ restore() {
     undone=1
     for path in $placed; do rm -rf "${root:?}/$path" || undone=0; done
     for path in $aside; do mv "$work/old/$path" "$root/$path" || undone=0; done
-    if [ "$undone" = 1 ]; then rm -rf "$work"; say "@restore-failed moving $path into place failed; the root is as the failed apply left it"
-    else say "@restore-failed moving $path into place failed, and putting the root back failed too: the files before the restore are in $work/old, the archive's in $work/new"; fi
+    if [ "$undone" = 1 ]; then rm -rf "$work"; say "@restore-failed moving $broke into place failed; the root is as the failed apply left it"
+    else say "@restore-failed moving $broke into place failed, and putting the root back failed too: the files before the restore are in $work/old, the archive's in $work/new"; fi
     return 1
   fi
   rm -rf "$work"

@@ -211,11 +211,18 @@ func TestChangeShellPruneTouchesOnlyOurNames(t *testing.T) {
 func TestChangeShellFailedRestoreLeavesTheRoot(t *testing.T) {
 	for _, sh := range changeShells(t) {
 		for _, tc := range []struct {
-			name, extract, reason string
+			name, tool, when, then, reason string
 		}{
-			{"disk full", `echo "tar: composer.lock: Cannot write: No space left on device" >&2; exit 2`,
+			// Only the restore extracts the whole archive: tar -xzf ARCHIVE -C DIR.
+			{"disk full", "tar", `[ $# -eq 4 ] && [ "$1" = -xzf ] && [ "$3" = -C ]`,
+				`echo "tar: composer.lock: Cannot write: No space left on device" >&2; exit 2`,
 				"tar: composer.lock: Cannot write: No space left on device"},
-			{"member missing", `"$realtar" "$@" || exit; rm -f "$4/composer.lock"; exit 0`, "lacks composer.lock"},
+			{"member missing", "tar", `[ $# -eq 4 ] && [ "$1" = -xzf ] && [ "$3" = -C ]`,
+				`"$real" "$@" || exit; rm -f "$4/composer.lock"; exit 0`, "lacks composer.lock"},
+			// The swap: vendor/composer cannot be moved into place (after composer.json
+			// and composer.lock were); the ones placed are put back.
+			{"swap fails", "mv", `[ $# -eq 2 ] && [ "$2" = "$root/vendor/composer" ] && case $1 in */new/vendor/composer) true ;; *) false ;; esac`,
+				`echo "mv: cannot move '$1' to '$2': Permission denied" >&2; exit 1`, "moving vendor/composer into place failed"},
 		} {
 			t.Run(sh.name+"/"+tc.name, func(t *testing.T) {
 				snap := t.TempDir()
@@ -227,12 +234,19 @@ cp -a vendor/composer '`+snap+`/vendor/'
 cp -a vendor/magento/data-migration-tool '`+snap+`/vendor/magento/'
 exit 1`)
 				shims := t.TempDir()
-				// Only the restore extracts the whole archive: tar -xzf ARCHIVE -C DIR.
-				shim := "#!/bin/sh\nrealtar=" + shell.Quote(sh.tool("tar")) + "\n" +
-					`if [ $# -eq 4 ] && [ "$1" = -xzf ] && [ "$3" = -C ]; then ` + tc.extract + "; fi\n" +
-					`exec "$realtar" "$@"` + "\n"
-				if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
-					t.Fatal(err)
+				writeShim(t, filepath.Join(shims, tc.tool), "real="+shell.Quote(sh.tool(tc.tool))+"; root="+shell.Quote(root)+"\n"+
+					"if "+tc.when+"; then "+tc.then+"; fi\n"+`exec "$real" "$@"`)
+				asComposerLeftIt := func(t *testing.T) {
+					t.Helper()
+					if diff := testenv.DiffDigests(testenv.Digest(t, snap, guarded...), testenv.Digest(t, root, guarded...)); diff != "" {
+						t.Fatalf("the root is not as Composer left it:\n%s", diff)
+					}
+					if _, err := os.Stat(filepath.Join(root, "var", lockName, "changing")); err != nil {
+						t.Fatalf("the lock and its marker must stay: %v", err)
+					}
+					if left, _ := filepath.Glob(filepath.Join(root, ".tf-magento-dmt-*")); len(left) != 0 {
+						t.Errorf("work directories left in the root: %v", left)
+					}
 				}
 				_, err := Change(context.Background(), sh.runner(shims), e, p)
 				var ce *ChangeError
@@ -242,9 +256,7 @@ exit 1`)
 				if msg := err.Error(); !strings.Contains(msg, "RESTORE FAILED") || !strings.Contains(msg, tc.reason) {
 					t.Fatalf("want RESTORE FAILED and %q in the error, got %s", tc.reason, msg)
 				}
-				if diff := testenv.DiffDigests(testenv.Digest(t, snap, guarded...), testenv.Digest(t, root, guarded...)); diff != "" {
-					t.Fatalf("the root is not as Composer left it:\n%s", diff)
-				}
+				asComposerLeftIt(t)
 				for _, path := range guarded[:3] {
 					if _, err := os.Stat(filepath.Join(root, path)); err != nil {
 						t.Errorf("%s is gone after a failed restore: %v", path, err)
@@ -253,13 +265,15 @@ exit 1`)
 				if req := composerRequirement(t, root); req != "2.4.7" {
 					t.Errorf("composer.json requires %q, want 2.4.7 as Composer left it", req)
 				}
+
+				// The next apply, the shim still there: the owed restore fails the same way.
+				_, err = Change(context.Background(), sh.runner(shims), e, p)
+				if err == nil || !strings.Contains(err.Error(), "restoring "+ce.Archive+", left by an interrupted apply, failed") ||
+					!strings.Contains(err.Error(), tc.reason) {
+					t.Fatalf("want the owed restore to fail saying why, got %v", err)
+				}
+				asComposerLeftIt(t)
 				lock := filepath.Join(root, "var", lockName)
-				if _, err := os.Stat(filepath.Join(lock, "changing")); err != nil {
-					t.Fatalf("the lock and its marker must stay: %v", err)
-				}
-				if left, _ := filepath.Glob(filepath.Join(root, ".tf-magento-dmt-*")); len(left) != 0 {
-					t.Errorf("work directories left in the root: %v", left)
-				}
 
 				// The shim gone, the next apply restores first, then upgrades.
 				e.Composer = fakeComposer(t, "PATH=/usr/local/bin:/usr/bin:/bin; export PATH\nexec composer \"$@\"")
@@ -353,6 +367,7 @@ func TestChangeShellLockLiveness(t *testing.T) {
 			{"another boot", owner("00000000-0000-4000-8000-000000000000", start, machine, pidns), "took over"},
 			{"PID reused", owner(boot, strconv.Itoa(ticks+1), machine, pidns), "took over"},
 			{"clone with our host name", owner(boot, start, "0123456789abcdef0123456789abcdef", pidns), "locked by an apply on another host"},
+			{"container on our kernel", owner(boot, start, machine, "4026000001"), "locked by an apply on another host"},
 			{"legacy owner, live PID", fmt.Sprintf("%d %s 2026-11-25T10:00:00Z", pid, host), "another apply holds the lock"},
 		} {
 			t.Run(sh.name+"/"+tc.name, func(t *testing.T) {
@@ -410,11 +425,19 @@ func TestChangeShellConcurrentAppliesSeeTheHolder(t *testing.T) {
 					}
 				}
 			}()
-			// Three rounds on one root (the race is a matter of chance): up, down, up.
-			for round, target := range []string{"2.4.7", "2.4.6.1", "2.4.7"} {
-				previous := []string{"2.4.6", "2.4.7", "2.4.6.1"}[round]
-				p.Target = target
-				concurrentRound(t, func() Runner { return sh.runner(shims) }, e, p, applies, arrived, start, gate, previous)
+			// Rounds on one root (the race is a matter of chance): up, down, up; then up
+			// again from a lock left by a dead apply of this host, which one of them takes
+			// over (the others see it held, or being taken over).
+			boot, machine, pidns := thisSystem(t)
+			stale := fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z %s 12345 %s %s", thisHost(t), boot, machine, pidns)
+			for _, round := range []struct{ from, to, lock string }{
+				{"2.4.6", "2.4.7", ""}, {"2.4.7", "2.4.6.1", ""}, {"2.4.6.1", "2.4.7", ""}, {"2.4.7", "2.4.6.1", stale},
+			} {
+				p.Target = round.to
+				if round.lock != "" {
+					writeLock(t, root, round.lock)
+				}
+				concurrentRound(t, func() Runner { return sh.runner(shims) }, e, p, applies, arrived, start, gate, round.from, round.lock != "")
 				if t.Failed() {
 					return
 				}
@@ -425,7 +448,7 @@ func TestChangeShellConcurrentAppliesSeeTheHolder(t *testing.T) {
 
 // concurrentRound starts the applies, lets them go to the lock together, and checks
 // that one wins and the others are refused naming the holder.
-func concurrentRound(t *testing.T, runner func() Runner, e Exec, p ChangeParams, applies int, arrived <-chan struct{}, start, gate namedPipe, previous string) {
+func concurrentRound(t *testing.T, runner func() Runner, e Exec, p ChangeParams, applies int, arrived <-chan struct{}, start, gate namedPipe, previous string, takeover bool) {
 	t.Helper()
 	root := p.Root
 	before := testenv.Digest(t, root, guarded...)
@@ -476,13 +499,16 @@ func concurrentRound(t *testing.T, runner func() Runner, e Exec, p ChangeParams,
 	}
 	for _, err := range refused {
 		msg := err.Error()
-		if strings.Contains(msg, "names no holder") ||
+		if strings.Contains(msg, "names no holder") || strings.Contains(msg, "rm -rf") ||
 			!strings.Contains(msg, "another apply holds the lock") && !strings.Contains(msg, "is taking over the lock") {
 			t.Errorf("a refused apply says: %s", msg)
 		}
 	}
 	if len(won) != 1 || won[0].Installed != p.Target || won[0].Previous != previous {
 		t.Fatalf("want exactly one apply to go from %s to %s, got %+v and %d refused", previous, p.Target, won, len(refused))
+	}
+	if tookOver := slices.ContainsFunc(won[0].Warnings, func(w string) bool { return strings.Contains(w, "took over the lock") }); tookOver != takeover {
+		t.Errorf("took over a lock: %v, want %v (%v)", tookOver, takeover, won[0].Warnings)
 	}
 	left, err := os.ReadDir(filepath.Join(root, "var"))
 	if err != nil {
@@ -581,13 +607,10 @@ func TestChangeShellLockReleaseIsNeverHalfMade(t *testing.T) {
 			lock := filepath.Join(root, "var", lockName)
 			shims := t.TempDir()
 			rm := shell.Quote(sh.tool("rm"))
-			shim := "#!/bin/sh\nif [ $# -eq 2 ] && [ \"$1\" = -rf ] && [ \"$2\" = " + shell.Quote(lock) + " ]; then\n" +
-				"  " + rm + " -f \"$2/owner\"\n" +
-				"  echo here > " + shell.Quote(arrive.path) + "; read -r go < " + shell.Quote(goOn.path) + "\nfi\n" +
-				"exec " + rm + " \"$@\"\n"
-			if err := os.WriteFile(filepath.Join(shims, "rm"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
-				t.Fatal(err)
-			}
+			// The lock, or the lock renamed away (LOCK.something) to be removed.
+			pauseShim(t, filepath.Join(shims, "rm"), sh.tool("rm"),
+				`case $#:$1:$2 in 2:-rf:`+shell.Quote(lock)+`|2:-rf:`+shell.Quote(lock)+`.*) true ;; *) false ;; esac`,
+				rm+` -f "$2/owner"`, arrive, goOn)
 			type result struct {
 				res ChangeResult
 				err error
@@ -607,7 +630,7 @@ func TestChangeShellLockReleaseIsNeverHalfMade(t *testing.T) {
 			select {
 			case <-reached:
 			case r := <-first:
-				t.Fatalf("the first apply ended before releasing its lock: %+v, %v", r.res, r.err)
+				t.Fatalf("the first apply ended without rm -rf of its lock (where the shim holds it): %+v, %v", r.res, r.err)
 			case <-time.After(60 * time.Second):
 				t.Fatal("the first apply never released its lock")
 			}
@@ -619,12 +642,117 @@ func TestChangeShellLockReleaseIsNeverHalfMade(t *testing.T) {
 			if err == nil && (res.Installed != "2.4.7" || res.Archive != "") {
 				t.Errorf("an apply during the release of a lock: %+v", res)
 			}
-			if r := <-first; r.err != nil || r.res.Installed != "2.4.7" {
+			if r := receive(t, first, "the first apply"); r.err != nil || r.res.Installed != "2.4.7" {
 				t.Fatalf("the first apply: %+v, %v", r.res, r.err)
 			}
 			if _, err := os.Stat(lock); !os.IsNotExist(err) {
 				t.Fatalf("the lock was not released: %v", err)
 			}
 		})
+	}
+}
+
+// Item 8, a takeover's end: apply C read the lock's dead holder and is about to claim
+// "takeover" (a mktemp shim holds it there) when apply A takes the lock over and removes
+// its "takeover" directory (an rm shim holds A where rm -rf has unlinked the owner file
+// but not yet the directory). C then finds a takeover without an owner: it must say the
+// lock is held or being taken over, never that the takeover is stale with a command to
+// remove the lock that A holds.
+func TestChangeShellTakeoverReleaseIsNeverHalfMade(t *testing.T) {
+	boot, machine, pidns := thisSystem(t)
+	host := thisHost(t)
+	for _, sh := range changeShells(t) {
+		t.Run(sh.name, func(t *testing.T) {
+			sync := t.TempDir()
+			arriveA, goA := fifo(t, sync, "arrive-a"), fifo(t, sync, "go-a")
+			arriveC, goC := fifo(t, sync, "arrive-c"), fifo(t, sync, "go-c")
+			root, e, p := shellRoot(t, "")
+			lock := writeLock(t, root, fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z %s 12345 %s %s", host, boot, machine, pidns))
+			takeover := filepath.Join(lock, "takeover")
+			shimsA, shimsC := t.TempDir(), t.TempDir()
+			rm := shell.Quote(sh.tool("rm"))
+			// takeover, or takeover renamed away (takeover.something) to be removed.
+			pauseShim(t, filepath.Join(shimsA, "rm"), sh.tool("rm"),
+				`case $#:$1:$2 in 2:-rf:`+shell.Quote(takeover)+`|2:-rf:`+shell.Quote(takeover)+`.*) true ;; *) false ;; esac`,
+				rm+` -f "$2/owner"`, arriveA, goA)
+			pauseShim(t, filepath.Join(shimsC, "mktemp"), sh.tool("mktemp"),
+				`case "$*" in *`+shell.Quote(takeover+".")+`*) true ;; *) false ;; esac`, ":", arriveC, goC)
+			type result struct {
+				res ChangeResult
+				err error
+			}
+			run := func(shims string) chan result {
+				done := make(chan result, 1)
+				go func() {
+					res, err := Change(context.Background(), sh.runner(shims), e, p)
+					done <- result{res, err}
+				}()
+				return done
+			}
+			c := run(shimsC)
+			waitFor(t, arriveC, c, "C to claim the takeover")
+			a := run(shimsA)
+			waitFor(t, arriveA, a, "A to remove its takeover directory")
+			goC.release(1)
+			rc := receive(t, c, "C")
+			goA.release(1)
+			ra := receive(t, a, "A")
+			if ra.err != nil || ra.res.Installed != "2.4.7" {
+				t.Fatalf("A, taking over: %+v, %v", ra.res, ra.err)
+			}
+			if rc.err == nil || strings.Contains(rc.err.Error(), "rm -rf") ||
+				!strings.Contains(rc.err.Error(), "another apply holds the lock") && !strings.Contains(rc.err.Error(), "is taking over the lock") {
+				t.Fatalf("C, while A held the lock, says: %v", rc.err)
+			}
+		})
+	}
+}
+
+// writeShim writes an executable sh script.
+func writeShim(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil { //nolint:gosec // a test shim
+		t.Fatal(err)
+	}
+}
+
+// waitFor waits until a shim reports on pipe (one line), failing if the apply ends first.
+func waitFor[R any](t *testing.T, pipe namedPipe, done chan R, what string) {
+	t.Helper()
+	reached := make(chan struct{})
+	go func() {
+		buf := make([]byte, 1)
+		if n, _ := pipe.f.Read(buf); n == 1 {
+			close(reached)
+		}
+	}()
+	select {
+	case <-reached:
+	case r := <-done:
+		done <- r
+		t.Fatalf("waiting for %s, the apply ended: %+v", what, r)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("waiting for %s: nothing after 60 s", what)
+	}
+}
+
+// pauseShim writes a shim for tool (real: the host's) that, the first time when holds
+// (a shell condition on "$@"), runs first, reports on arrive and waits for goOn.
+func pauseShim(t *testing.T, path, real, when, first string, arrive, goOn namedPipe) {
+	t.Helper()
+	writeShim(t, path, "if "+when+" && ( set -C; : > "+shell.Quote(arrive.path+".once")+" ) 2>/dev/null; then\n"+
+		"  "+first+"\n  echo here > "+shell.Quote(arrive.path)+"; read -r go < "+shell.Quote(goOn.path)+"\nfi\n"+
+		"exec "+shell.Quote(real)+` "$@"`)
+}
+
+// receive waits for an apply's result, failing after 60 s instead of hanging.
+func receive[R any](t *testing.T, done chan R, what string) R {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s: no result after 60 s", what)
+		panic("unreachable")
 	}
 }
