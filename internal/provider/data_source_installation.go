@@ -69,8 +69,9 @@ func installationDataSourceSchema(ctx context.Context) dschema.Schema {
 			"run_as": dschema.StringAttribute{Optional: true, Validators: runAsValidators,
 				MarkdownDescription: "OS user that reads the root and runs `php -v` and `composer --version`, through `sudo -n -u` " +
 					"(for roots readable only by their owner; it never prompts, so the SSH user needs a passwordless sudo rule)."},
-			"php":                         dschema.StringAttribute{Optional: true, MarkdownDescription: "PHP command on the host. Defaults to `php`.", Validators: commandValidators},
-			"composer":                    dschema.StringAttribute{Optional: true, MarkdownDescription: "Composer command on the host. Defaults to `composer`.", Validators: commandValidators},
+			"php": dschema.StringAttribute{Optional: true, Validators: commandValidators, MarkdownDescription: "PHP command on the host (e.g. `/opt/plesk/php/8.3/bin/php`). " +
+				"When set, `composer --version` runs under it too when Composer is a PHP program (a `.phar`, or a `php` shebang). Defaults to `php`."},
+			"composer":                    dschema.StringAttribute{Optional: true, MarkdownDescription: "Composer command on the host (a name on `PATH`, or a path, e.g. a `composer.phar`). Defaults to `composer`.", Validators: commandValidators},
 			"id":                          computed("`ssh://user@host:port/magento/root`."),
 			"magento_version":             computed("Magento's version as `bin/magento --version` prints it, e.g. `2.4.7-p3`."),
 			"magento_edition":             computed("`community`, `enterprise` or `unknown`."),

@@ -117,9 +117,12 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "OS user that owns the Magento files and runs php and composer, through `sudo -n -u` " +
 					"(non-interactive: it never prompts, so the SSH user needs a passwordless sudo rule)."},
 			attrPHP: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("php"),
-				Validators: commandValidators, MarkdownDescription: "PHP command on the host. Defaults to `php`."},
+				Validators: commandValidators, MarkdownDescription: "PHP command on the host, e.g. `/opt/plesk/php/8.3/bin/php` where an older OS PHP comes first on `PATH`. " +
+					"When set, every PHP program the provider runs runs under it: `bin/magento`, and Composer too when Composer is a PHP program " +
+					"(a `.phar`, or a file whose first line is a `php` shebang or `<?php`), as `<php> <composer path>`; a shell wrapper runs as it is. Defaults to `php`."},
 			attrComposer: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("composer"),
-				Validators: commandValidators, MarkdownDescription: "Composer command on the host. Defaults to `composer`."},
+				Validators: commandValidators, MarkdownDescription: "Composer command on the host: a name looked up on `PATH` (`command -v`), or a path, which may name a " +
+					"`composer.phar`. The tool stays in the `composer.json` section it is in (`--dev` for `require-dev`). Defaults to `composer`."},
 			"composer_env": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(magento.EnvKeyPattern, "must be an environment variable name"), notACredential)},
 				MarkdownDescription: "Extra environment for composer. `COMPOSER_MEMORY_LIMIT=-1` and `COMPOSER_NO_INTERACTION=1` apply " +

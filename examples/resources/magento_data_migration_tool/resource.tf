@@ -32,3 +32,22 @@ resource "magento_data_migration_tool" "staging" {
     port = 2222
   }
 }
+
+# A Plesk (or cPanel) host: the OS PHP first on PATH is old, the shop runs PHP 8.3.
+# With php set, bin/magento and Composer run under it: a Composer that is a PHP
+# program (composer.phar, or a `#!/usr/bin/env php` script) runs as `<php> <composer>`.
+# The tool stays in require-dev when the shop keeps it there.
+resource "magento_data_migration_tool" "plesk" {
+  host         = "web3.example.com"
+  magento_root = "/var/www/vhosts/shop.example.com/httpdocs"
+  run_as       = "shopuser"
+  php          = "/opt/plesk/php/8.3/bin/php"
+  composer     = "/usr/local/bin/composer.phar"
+}
+
+# Deployer or Capistrano: the root is the `current` symlink (var/ links into shared/).
+# Each plan reads the release `current` points at now; backups land in shared/var.
+resource "magento_data_migration_tool" "deployer" {
+  host         = "web4.example.com"
+  magento_root = "/var/www/shop/current"
+}
