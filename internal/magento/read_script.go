@@ -40,8 +40,8 @@ func readScript(roots []string, tools *Tools) string {
 	b.WriteString(assign("fast_roots", strings.Join(fast, " "), "slow_roots", strings.Join(slowOnly, " ")))
 	b.WriteString(readBody)
 	if tools != nil {
-		fmt.Fprintf(&b, "echo \"@php $(%s -v 2>&1 | head -n 1)\"\n", shell.Quote(tools.PHP))
-		fmt.Fprintf(&b, "echo \"@composer $(COMPOSER_ALLOW_SUPERUSER=1 %s --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n", shell.Quote(tools.Composer))
+		fmt.Fprintf(&b, "printf '@php %%s\\n' \"$(%s -v 2>&1 | head -n 1)\"\n", shell.Quote(tools.PHP))
+		fmt.Fprintf(&b, "printf '@composer %%s\\n' \"$(COMPOSER_ALLOW_SUPERUSER=1 %s --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n", shell.Quote(tools.Composer))
 	}
 	return b.String()
 }
