@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
@@ -22,7 +24,9 @@ import (
 // the release list a plan resolved is kept on disk (version numbers only; the key
 // hashes the credentials). A plan that refreshed the root lists afresh; a plan that
 // did not (the apply walk, which never refreshes) reuses a list up to releaseCacheTTL
-// old. A create has no refresh: it reuses only a list of the same Terraform run.
+// old. A create has no refresh: it reuses only a list of the same Terraform run. The
+// list lives in the user's private cache directory (privateDir); without one it is not
+// kept, and every plan lists afresh.
 const releaseCacheTTL = 24 * time.Hour
 
 type cachedReleases struct {
@@ -43,8 +47,8 @@ const (
 // releases lists the tool's releases for root as run and e see them, reusing a list
 // that scope allows.
 func (d *providerData) releases(ctx context.Context, c remote.Config, run magento.Runner, e magento.Exec, root string, scope releaseScope) ([]string, error) {
-	file, thisRun := releaseCacheFile(c, e, root), terraformProcess()
-	if b, err := os.ReadFile(file); err == nil && scope != listAfresh {
+	file, thisRun := releaseCacheFile(ctx, c, e, root), terraformProcess()
+	if b, err := readPrivate(file); err == nil && file != "" && scope != listAfresh {
 		var cached cachedReleases
 		if json.Unmarshal(b, &cached) == nil && time.Since(cached.Listed) < releaseCacheTTL && len(cached.Releases) > 0 &&
 			(scope == reuseSavedPlanRun || cached.Terraform == thisRun) {
@@ -55,8 +59,8 @@ func (d *providerData) releases(ctx context.Context, c remote.Config, run magent
 	if err != nil {
 		return nil, err
 	}
-	if b, err := json.Marshal(cachedReleases{Listed: time.Now(), Terraform: thisRun, Releases: list}); err == nil && os.MkdirAll(filepath.Dir(file), 0o700) == nil {
-		_ = os.WriteFile(file, b, 0o600) // a cache: failing to write it costs a Composer run, nothing else
+	if b, err := json.Marshal(cachedReleases{Listed: time.Now(), Terraform: thisRun, Releases: list}); err == nil && file != "" {
+		_ = writePrivate(file, b) // a cache: failing to write it costs a Composer run, nothing else
 	}
 	return list, nil
 }
@@ -76,17 +80,19 @@ func terraformProcess() string {
 	return ppid
 }
 
-// releaseCacheFile names the cache entry for one root as one user and Composer see it.
-func releaseCacheFile(c remote.Config, e magento.Exec, root string) string {
+// releaseCacheFile names the cache entry for one root as one user and Composer see it;
+// "" (and a log line) when the user has no private cache directory.
+func releaseCacheFile(ctx context.Context, c remote.Config, e magento.Exec, root string) string {
 	env := make([]string, 0, len(e.Env))
 	for k, v := range e.Env {
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)
 	sum := sha256.Sum256([]byte(strings.Join([]string{c.Address(), c.User, root, e.RunAs, e.Composer, strings.Join(env, "\x00"), e.Auth}, "\x00")))
-	dir, err := os.UserCacheDir()
+	dir, err := privateDir("releases")
 	if err != nil {
-		dir = os.TempDir()
+		tflog.Warn(ctx, "release lists are not cached between plan and apply: "+err.Error())
+		return ""
 	}
-	return filepath.Join(dir, "terraform-provider-magento", "releases", hex.EncodeToString(sum[:16])+".json")
+	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".json")
 }

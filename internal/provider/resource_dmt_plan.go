@@ -156,7 +156,7 @@ func (r *dataMigrationToolResource) readForPlan(ctx context.Context, plan *dataM
 		return magento.Installation{}, false
 	}
 	conn, _ := plan.connection(ctx, r.data, &resp.Diagnostics) // known: the caller checked
-	inst, err := r.data.readInstallation(ctx, conn, run, plan.RunAs.ValueString(), plan.MagentoRoot.ValueString())
+	inst, err := r.data.readInstallation(ctx, conn, run, plan.RunAs.ValueString(), plan.MagentoRoot.ValueString(), false)
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return magento.Installation{}, false

@@ -45,7 +45,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	if run == nil {
 		return
 	}
-	inst, err := r.data.readInstallation(ctx, conn, run, prior.runAs, prior.root)
+	inst, err := r.data.readInstallation(ctx, conn, run, prior.runAs, prior.root, true)
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return
