@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,9 +15,10 @@ const maxCacheFile = 1 << 20
 
 // privateDir returns the directory sub of the provider's caches, creating it 0700:
 // $XDG_CACHE_HOME or $HOME/.cache (os.UserCacheDir), then terraform-provider-magento,
-// then sub. The provider's directory and sub must be directories, not links, that the
-// user owns and nobody else may enter or write, and the cache directory must not be
-// writable by others: otherwise another user could read or plant what a plan trusts.
+// then sub. Each must be a directory, not a link, that the user owns; sub (which holds
+// the files) nobody else may enter, and the two above it nobody else may write (`make
+// deps` keeps its Terraform builds in the provider's directory, 0755): otherwise
+// another user could read, swap or plant what a plan trusts.
 // An error means: do not cache (there is no fallback to a shared directory such as /tmp).
 func privateDir(sub string) (string, error) {
 	base, err := os.UserCacheDir()
@@ -29,11 +29,11 @@ func privateDir(sub string) (string, error) {
 		return "", err
 	}
 	dir := filepath.Join(base, cacheName)
-	for _, d := range []string{dir, filepath.Join(dir, sub)} {
-		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+	for d, forbidden := range map[string]os.FileMode{dir: 0o022, filepath.Join(dir, sub): 0o077} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return "", fmt.Errorf("creating %s: %w", d, err)
 		}
-		if err := checkOwnDir(d, 0o077); err != nil {
+		if err := checkOwnDir(d, forbidden); err != nil {
 			return "", err
 		}
 	}

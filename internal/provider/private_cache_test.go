@@ -41,6 +41,15 @@ func TestCachesArePrivateOrNotUsed(t *testing.T) {
 			if err := os.Chmod(filepath.Join(cache, cacheName), 0o777); err != nil { //nolint:gosec // the case under test
 				t.Fatal(err)
 			}
+		}, "chmod 755"},
+		{"a private directory others may read", func(t *testing.T, cache string) {
+			mkdir(t, filepath.Join(cache, cacheName), 0o755)
+			for _, sub := range []string{"roots", "releases"} {
+				mkdir(t, filepath.Join(cache, cacheName, sub), 0o700)
+				if err := os.Chmod(filepath.Join(cache, cacheName, sub), 0o755); err != nil { //nolint:gosec // the case under test
+					t.Fatal(err)
+				}
+			}
 		}, "chmod 700"},
 		{"a cache directory others may write", func(t *testing.T, cache string) {
 			if err := os.Chmod(cache, 0o777); err != nil { //nolint:gosec // the case under test
