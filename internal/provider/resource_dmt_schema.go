@@ -99,9 +99,10 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			attrHost: schema.StringAttribute{Required: true, Validators: hostValidators,
 				MarkdownDescription: "Host name or IP address of the Magento server. Changing it replaces the resource.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
-			attrMagentoRoot: schema.StringAttribute{Required: true, Validators: []validator.String{absolutePath},
-				MarkdownDescription: "Absolute path of the Magento root on the host. Changing it replaces the resource.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			attrMagentoRoot: schema.StringAttribute{Required: true, Validators: []validator.String{canonicalRootPath},
+				MarkdownDescription: "Absolute path of the Magento root on the host, in canonical form: no trailing slash, `//` or `/./` " +
+					"(refused at validate with the canonical form; an import ID or identity that has them imports the canonical root). Changing it replaces the resource.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 
 			// Optional
 			attrVersion: schema.StringAttribute{Optional: true, Computed: true,

@@ -48,3 +48,19 @@ func TestStringRules(t *testing.T) {
 		})
 	}
 }
+
+// A trailing slash, // and /./ are dropped; ".." stays (behind a symlink it is not the
+// lexical parent).
+func TestCanonicalRoot(t *testing.T) {
+	for in, want := range map[string]string{
+		"/var/www/magento": "/var/www/magento", "/var/www/magento/": "/var/www/magento", "//var//www/./magento/.": "/var/www/magento",
+		"/": "/", "//": "/", "/srv/current/../magento": "/srv/current/../magento",
+	} {
+		if got := canonicalRoot(in); got != want {
+			t.Errorf("canonicalRoot(%q) = %q, want %q", in, got, want)
+		}
+		if summary, _ := canonicalRootPath.check(in); (summary == "") != (in == want) {
+			t.Errorf("canonicalRootPath(%q): %q", in, summary)
+		}
+	}
+}
