@@ -64,6 +64,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		r.planID(ctx, req, resp, root.ValueString())
 	}
 
 	if pin.ValueString() != "" {
@@ -94,6 +95,26 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 	for p, v := range map[string]types.String{attrVersion: version, attrMagentoVersion: magentoVersion, attrMagentoEdition: edition, attrLastBackup: lastBackup} {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), v)...)
 	}
+}
+
+// planID plans the id of an update: the connection's (ssh { port, user } may have
+// changed: a host that moved), so the apply's id is the planned one. Settings not known
+// until apply leave it unknown when the configuration changed, and as it was otherwise.
+func (r *dataMigrationToolResource) planID(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, root string) {
+	var host types.String
+	var ssh types.Object
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(attrHost), &host)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(attrSSH), &ssh)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := types.StringUnknown()
+	if conn, _, known := r.data.connection(ctx, host.ValueString(), ssh, &resp.Diagnostics); known && !host.IsUnknown() {
+		id = types.StringValue(connectionID(conn, root))
+	} else if req.Plan.Raw.Equal(req.State.Raw) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attrID), id)...)
 }
 
 // planTarget resolves, for a drifted root, the exact release the apply will install:

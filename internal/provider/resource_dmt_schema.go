@@ -152,7 +152,8 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 
 			// Computed
 			attrID: schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-				MarkdownDescription: "`ssh://user@host:port/magento/root`; also the import ID."},
+				MarkdownDescription: "`ssh://user@host:port/magento/root`; also the import ID. It follows the connection: a change of `ssh { port }` or " +
+					"`user` plans the new id, and alone is an update that runs nothing on the host."},
 			"magento_version": computed("Magento's version as `bin/magento --version` prints it, e.g. `2.4.7-p3`."),
 			"magento_edition": computed("`community`, `enterprise` or `unknown`."),
 			"last_backup":     computed("Remote path of the newest backup archive this resource made."),
