@@ -50,6 +50,12 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 				" The plan cannot show the tool's version yet; the apply reads "+root.ValueString()+" first and installs the release Magento's version needs.")
 			return
 		}
+		if plan.RunAs.IsUnknown() {
+			resp.Diagnostics.AddAttributeWarning(path.Root(attrRunAs), "Host Read Deferred Until Apply", "run_as is not known until apply "+
+				"(a value built from a resource not created yet), and the plan does not read "+root.ValueString()+" as the SSH user in its place: "+
+				"the versions are known after apply, which reads the root as run_as first and installs the release Magento's version needs.")
+			return
+		}
 		inst, ok := r.readForPlan(ctx, &plan, resp)
 		if !ok {
 			return
@@ -129,6 +135,13 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 	conn, known := plan.connection(ctx, r.data, &resp.Diagnostics)
 	if !known || !authKnown {
 		return types.StringUnknown(), !resp.Diagnostics.HasError()
+	}
+	if unknown := plan.unknownExec(); len(unknown) > 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root(attrVersion), "Release Resolved At Apply", fmt.Sprintf("%s not known until apply "+
+			"(a value built from a resource not created yet), and the plan does not list releases with defaults in their place: "+
+			"version is known after apply, which lists them as configured and installs the newest release for Magento %s (or the pin).",
+			strings.Join(unknown, ", "), magentoVersion))
+		return types.StringUnknown(), true
 	}
 	run := r.runner(ctx, plan, &resp.Diagnostics)
 	exec := plan.exec(ctx, auth, &resp.Diagnostics)

@@ -113,9 +113,11 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 					"In state: the installed version."},
 			attrRunAs: schema.StringAttribute{Optional: true, Validators: runAsValidators,
 				MarkdownDescription: "OS user that owns the Magento files and runs php and composer, through `sudo -n -u` " +
-					"(non-interactive: it never prompts, so the SSH user needs a passwordless sudo rule)."},
+					"(non-interactive: it never prompts, so the SSH user needs a passwordless sudo rule). Not known at plan (built from a resource " +
+					"created in the same apply): the plan reads nothing as another user in its place, and the versions are known after apply."},
 			attrPHP: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("php"),
-				Validators: commandValidators, MarkdownDescription: "PHP command on the host. Defaults to `php`."},
+				Validators: commandValidators, MarkdownDescription: "PHP command on the host. Defaults to `php`. Not known at plan: the release " +
+					"is resolved at apply (the default is never used in its place), as for `composer` and `composer_env`."},
 			attrComposer: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("composer"),
 				Validators: commandValidators, MarkdownDescription: "Composer command on the host. Defaults to `composer`."},
 			"composer_env": schema.MapAttribute{Optional: true, ElementType: types.StringType,
