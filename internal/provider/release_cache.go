@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
@@ -95,4 +96,77 @@ func releaseCacheFile(ctx context.Context, c remote.Config, e magento.Exec, root
 		return ""
 	}
 	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".json")
+}
+
+// A saved plan is applied by another Terraform run, often another CI job on another
+// machine, whose apply walk plans each update again: it must resolve the release the
+// plan showed, also when upstream published one since. So the refresh of a root whose
+// tool is behind Magento lists the releases (the listing the plan would make right
+// after, not one more) and keeps them in the resource's private state, which the saved
+// plan carries: the apply walk resolves from that list, not from a cache on the
+// planning machine. Version numbers only, and a hash of the settings they were listed
+// with (never the credentials).
+const privateReleasesKey = "releases"
+
+type carriedReleases struct {
+	Listed   time.Time `json:"listed"`
+	Settings string    `json:"settings"`
+	Releases []string  `json:"releases"`
+}
+
+// privateSetter and privateGetter are the framework's private state (its type is internal).
+type privateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+// releaseSettings is what a release list depends on, hashed: where and how Composer ran.
+func releaseSettings(c remote.Config, e magento.Exec, root string) string {
+	env := make([]string, 0, len(e.Env))
+	for k, v := range e.Env {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	sum := sha256.Sum256([]byte(strings.Join([]string{c.Address(), c.User, root, e.RunAs, e.PHP, e.Composer, strings.Join(env, "\x00")}, "\x00")))
+	return hex.EncodeToString(sum[:16])
+}
+
+// carryReleases is Read's part: for a root whose tool is behind Magento, list the
+// releases and keep them in private; otherwise drop what an earlier refresh kept. A
+// listing that fails is left to the plan, which lists again and reports it.
+func (d *providerData) carryReleases(ctx context.Context, private privateSetter, c remote.Config, run magento.Runner, e magento.Exec, inst magento.Installation, listable bool) {
+	if private == nil {
+		return
+	}
+	if inSync, err := magento.InSync(inst.DMTVersion, inst.MagentoVersion, ""); err != nil || inSync || !listable {
+		private.SetKey(ctx, privateReleasesKey, nil)
+		return
+	}
+	list, err := d.releases(ctx, c, run, e, inst.Root, listAfresh)
+	if err != nil {
+		tflog.Warn(ctx, "listing releases in the refresh failed; the plan lists again", map[string]any{"error": err.Error()})
+		private.SetKey(ctx, privateReleasesKey, nil)
+		return
+	}
+	if b, err := json.Marshal(carriedReleases{Listed: time.Now(), Settings: releaseSettings(c, e, inst.Root), Releases: list}); err == nil {
+		private.SetKey(ctx, privateReleasesKey, b)
+	}
+}
+
+// carried is the release list a refresh kept for these settings, if any: the list of
+// this plan's own refresh, or (the apply walk of a saved plan, a plan without refresh)
+// one up to releaseCacheTTL old.
+func carried(ctx context.Context, private privateGetter, c remote.Config, e magento.Exec, root string) ([]string, bool) {
+	if private == nil {
+		return nil, false
+	}
+	b, diags := private.GetKey(ctx, privateReleasesKey)
+	var kept carriedReleases
+	if diags.HasError() || len(b) == 0 || json.Unmarshal(b, &kept) != nil {
+		return nil, false
+	}
+	return kept.Releases, kept.Settings == releaseSettings(c, e, root) && time.Since(kept.Listed) < releaseCacheTTL && len(kept.Releases) > 0
 }

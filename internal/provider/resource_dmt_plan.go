@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
@@ -91,7 +90,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 			return
 		}
 		var ok bool
-		if version, ok = r.planTarget(ctx, &plan, req.Config, magentoVersion.ValueString(), installed, pin.ValueString(), req.State.Raw.IsNull(), resp); !ok {
+		if version, ok = r.planTarget(ctx, &plan, req, magentoVersion.ValueString(), installed, pin.ValueString(), resp); !ok {
 			return
 		}
 		if !version.Equal(installed) {
@@ -128,9 +127,10 @@ func (r *dataMigrationToolResource) planID(ctx context.Context, req resource.Mod
 // root per Terraform run. No release for Magento's version: with on_missing_release =
 // "warn" the plan keeps installed (no change) and warns; "error" fails. Settings not
 // known until apply: unknown, resolved then. ok is false when an error was added.
-func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMigrationToolModel, config tfsdk.Config, magentoVersion string, installed types.String,
-	pin string, create bool, resp *resource.ModifyPlanResponse) (types.String, bool) {
-	auth, authKnown := r.composerAuth(ctx, config, &resp.Diagnostics)
+func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMigrationToolModel, req resource.ModifyPlanRequest, magentoVersion string, installed types.String,
+	pin string, resp *resource.ModifyPlanResponse) (types.String, bool) {
+	create := req.State.Raw.IsNull()
+	auth, authKnown := r.composerAuth(ctx, req.Config, &resp.Diagnostics)
 	ctx = r.data.logContext(ctx, auth)
 	conn, known := plan.connection(ctx, r.data, &resp.Diagnostics)
 	if !known || !authKnown {
@@ -154,7 +154,11 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 	} else if create {
 		scope = reuseSameRun
 	}
-	releases, err := r.data.releases(ctx, conn, run, exec, plan.MagentoRoot.ValueString(), scope)
+	releases, ok := carried(ctx, req.Private, conn, exec, plan.MagentoRoot.ValueString())
+	var err error
+	if !ok {
+		releases, err = r.data.releases(ctx, conn, run, exec, plan.MagentoRoot.ValueString(), scope)
+	}
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Listing Data Migration Tool Releases Failed")
 		return types.StringUnknown(), false

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
 
 // A fleet's plan reads every installation, so Read works on the raw state: the
@@ -60,6 +62,8 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	e, listable := prior.exec(r.data.composerAuth)
+	r.data.carryReleases(ctx, resp.Private, conn, run, e, inst, listable)
 	resp.State.Raw = prior.with(map[string]string{attrVersion: inst.DMTVersion, attrMagentoVersion: inst.MagentoVersion,
 		attrMagentoEdition: inst.Edition, attrID: id})
 }
@@ -97,6 +101,33 @@ func priorStateOf(ctx context.Context, state tfsdk.State) (priorState, error) {
 		return p, fmt.Errorf("%s is a %T, not an object", attrSSH, v)
 	}
 	return p, nil
+}
+
+// exec is how Composer ran for the prior state, with auth (the provider's: Read has no
+// configuration). listable is false when the resource has credentials of its own
+// (composer_auth_wo, which only the configuration holds) or the state is unreadable.
+func (p priorState) exec(auth string) (e magento.Exec, listable bool) {
+	e = magento.Exec{RunAs: p.runAs, PHP: "php", Composer: "composer", Auth: auth}
+	for name, dst := range map[string]*string{attrPHP: &e.PHP, attrComposer: &e.Composer} {
+		if v := p.attrs[name]; v.IsKnown() && !v.IsNull() && v.As(dst) != nil {
+			return e, false
+		}
+	}
+	if v := p.attrs[attrComposerEnv]; v.IsKnown() && !v.IsNull() {
+		var env map[string]tftypes.Value
+		if v.As(&env) != nil {
+			return e, false
+		}
+		e.Env = make(map[string]string, len(env))
+		for k, ev := range env {
+			var s string
+			if ev.As(&s) != nil {
+				return e, false
+			}
+			e.Env[k] = s
+		}
+	}
+	return e, p.attrs[attrComposerAuthWOVersion].IsNull()
 }
 
 // with is the prior state with the string attributes in values set: the prior value
