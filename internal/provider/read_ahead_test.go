@@ -67,14 +67,14 @@ func TestAccReadAhead_aHangingRememberedRootCostsNothing(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", cache) // this test's memory of roots, read by the provider binary
 	kept := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "kept"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	gone := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "gone"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
-	shop := func(name, root string) string {
+	shopHCL := func(name, root string) string {
 		return fmt.Sprintf("\nresource \"magento_data_migration_tool\" %q {\n  host         = \"127.0.0.1\"\n  magento_root = %q\n}\n", name, root)
 	}
-	w := newCLIWorkspace(t, map[string]string{"main.tf": requireProvider + r.providerConfig() + shop("kept", kept) + shop("gone", gone)})
+	w := newCLIWorkspace(t, map[string]string{"main.tf": requireProvider + r.providerConfig() + shopHCL("kept", kept) + shopHCL("gone", gone)})
 	w.must("apply", "-auto-approve", "-no-color")
 
 	w.must("state", "rm", "magento_data_migration_tool.gone")
-	w.write("main.tf", requireProvider+r.providerConfig()+shop("kept", kept))
+	w.write("main.tf", requireProvider+r.providerConfig()+shopHCL("kept", kept))
 	lock := filepath.Join(gone, "composer.lock")
 	if err := os.Remove(lock); err != nil {
 		t.Fatal(err)

@@ -19,12 +19,12 @@ func TestAccDataMigrationTool_savedPlanAcrossMachines(t *testing.T) {
 	repo := testenv.NewRepo(t) // this test publishes releases: not in the shared repository
 	updated := repo.NewRoot(t, filepath.Join(t.TempDir(), "updated"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	created := repo.NewRoot(t, filepath.Join(t.TempDir(), "created"), testenv.RootSpec{Magento: "2.4.7-p3"})
-	shop := func(name, root string) string {
+	shopHCL := func(name, root string) string {
 		return fmt.Sprintf("\nresource \"magento_data_migration_tool\" %q {\n  host         = \"127.0.0.1\"\n  magento_root = %q\n  composer_env = %s\n}\n",
 			name, root, repo.ComposerEnvHCL())
 	}
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the planning machine's cache
-	w := newCLIWorkspace(t, map[string]string{"main.tf": requireProvider + r.providerConfig() + shop("updated", updated)})
+	w := newCLIWorkspace(t, map[string]string{"main.tf": requireProvider + r.providerConfig() + shopHCL("updated", updated)})
 	w.must("apply", "-auto-approve", "-no-color") // adopts: in sync
 	flat := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	other := func() { w.env = append(w.env, "XDG_CACHE_HOME="+t.TempDir()) } // the applying machine
@@ -42,7 +42,7 @@ func TestAccDataMigrationTool_savedPlanAcrossMachines(t *testing.T) {
 	}
 
 	// Create: the plan resolves 2.4.7.1, then 2.4.7.2 is published.
-	w.write("main.tf", requireProvider+r.providerConfig()+shop("updated", updated)+shop("created", created))
+	w.write("main.tf", requireProvider+r.providerConfig()+shopHCL("updated", updated)+shopHCL("created", created))
 	if out := flat(w.must("plan", "-no-color", "-out=tfplan")); !strings.Contains(out, `+ version = "2.4.7.1"`) {
 		t.Fatalf("the plan does not create with 2.4.7.1:\n%s", out)
 	}
