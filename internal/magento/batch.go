@@ -120,7 +120,7 @@ func (b *ReadBatcher) Read(ctx context.Context, key string, r Runner, root strin
 }
 
 // enqueue adds root, answered on done, to the batch that waits; the caller holds mu.
-func (b *ReadBatcher) enqueue(ctx context.Context, key string, q *readQueue, r Runner, root string, done ...chan RootResult) {
+func (b *ReadBatcher) enqueue(ctx context.Context, key string, q *readQueue, r Runner, root string, done chan RootResult) {
 	if q.next == nil {
 		// The command outlives any one caller's cancellation: others wait on it too.
 		q.next = &readBatch{ctx: context.WithoutCancel(ctx), runner: r, waiters: map[string][]chan RootResult{}}
@@ -130,7 +130,7 @@ func (b *ReadBatcher) enqueue(ctx context.Context, key string, q *readQueue, r R
 	if !slices.Contains(batch.roots, root) {
 		batch.roots = append(batch.roots, root)
 	}
-	batch.waiters[root] = append(batch.waiters[root], done...)
+	batch.waiters[root] = append(batch.waiters[root], done)
 	if len(batch.roots) >= b.MaxRoots {
 		batch.ready = true
 		b.launchIfIdle(key, q)
@@ -193,7 +193,9 @@ func (b *ReadBatcher) launchAhead(ctx context.Context, key string, q *readQueue,
 			delete(batch.waiters, root) // a root listed twice is answered once
 			switch {
 			case err != nil && len(waiters) > 0: // failed or out of time: they read on their own
-				b.enqueue(batch.ctx, key, q, batch.runner, root, waiters...)
+				for _, w := range waiters {
+					b.enqueue(batch.ctx, key, q, batch.runner, root, w)
+				}
 			case err != nil:
 			case len(waiters) > 0:
 				for _, w := range waiters {

@@ -114,13 +114,14 @@ type carriedReleases struct {
 	Releases []string  `json:"releases"`
 }
 
-// privateSetter and privateGetter are the framework's private state (its type is internal).
-type privateSetter interface {
-	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
-}
-
+// privateGetter and privateData are the framework's private state (its type is internal).
 type privateGetter interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+type privateData interface {
+	privateGetter
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
 }
 
 // releaseSettings is what a release list depends on, hashed: where and how Composer ran.
@@ -134,25 +135,30 @@ func releaseSettings(c remote.Config, e magento.Exec, root string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// carryReleases is Read's part: for a root whose tool is behind Magento, list the
-// releases and keep them in private; otherwise drop what an earlier refresh kept. A
-// listing that fails is left to the plan, which lists again and reports it.
-func (d *providerData) carryReleases(ctx context.Context, private privateSetter, c remote.Config, run magento.Runner, e magento.Exec, inst magento.Installation, listable bool) {
-	if private == nil {
-		return
-	}
-	if inSync, err := magento.InSync(inst.DMTVersion, inst.MagentoVersion, ""); err != nil || inSync || !listable {
-		private.SetKey(ctx, privateReleasesKey, nil)
+// carryReleases is Read's part for a root whose tool is behind Magento: list the
+// releases as e says (listable false: Read cannot, see priorState.exec) and keep them
+// in private. A listing that fails is left to the plan, which lists again and reports it.
+func (d *providerData) carryReleases(ctx context.Context, private privateData, c remote.Config, run magento.Runner, inst magento.Installation,
+	e magento.Exec, listable bool) {
+	if !listable {
+		dropCarried(ctx, private)
 		return
 	}
 	list, err := d.releases(ctx, c, run, e, inst.Root, listAfresh)
 	if err != nil {
 		tflog.Warn(ctx, "listing releases in the refresh failed; the plan lists again", map[string]any{"error": err.Error()})
-		private.SetKey(ctx, privateReleasesKey, nil)
+		dropCarried(ctx, private)
 		return
 	}
 	if b, err := json.Marshal(carriedReleases{Listed: time.Now(), Settings: releaseSettings(c, e, inst.Root), Releases: list}); err == nil {
 		private.SetKey(ctx, privateReleasesKey, b)
+	}
+}
+
+// dropCarried removes what an earlier refresh kept: a root in sync needs no list.
+func dropCarried(ctx context.Context, private privateData) {
+	if b, _ := private.GetKey(ctx, privateReleasesKey); len(b) > 0 {
+		private.SetKey(ctx, privateReleasesKey, nil)
 	}
 }
 

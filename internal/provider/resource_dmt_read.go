@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -62,8 +63,12 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	e, listable := prior.exec(r.data.composerAuth)
-	r.data.carryReleases(ctx, resp.Private, conn, run, e, inst, listable)
+	if behind(inst) {
+		e, listable := prior.exec(r.data.composerAuth)
+		r.data.carryReleases(ctx, resp.Private, conn, run, inst, e, listable)
+	} else {
+		dropCarried(ctx, resp.Private)
+	}
 	resp.State.Raw = prior.with(map[string]string{attrVersion: inst.DMTVersion, attrMagentoVersion: inst.MagentoVersion,
 		attrMagentoEdition: inst.Edition, attrID: id})
 }
@@ -101,6 +106,33 @@ func priorStateOf(ctx context.Context, state tfsdk.State) (priorState, error) {
 		return p, fmt.Errorf("%s is a %T, not an object", attrSSH, v)
 	}
 	return p, nil
+}
+
+// sameBase is magento.InSync without a pin, for the common case and without its
+// allocations (Read runs for every resource of a fleet): the first three parts of both
+// versions are equal. false also when InSync would say no or fail.
+func sameBase(installed, magentoVersion string) bool {
+	base := func(v string) string {
+		v, _, _ = strings.Cut(v, "-")
+		for i, dots := 0, 0; i < len(v); i++ {
+			if v[i] == '.' {
+				if dots++; dots == 3 {
+					return v[:i]
+				}
+			}
+		}
+		return v
+	}
+	return installed != "" && base(installed) == base(magentoVersion) && strings.Count(base(installed), ".") == 2
+}
+
+// behind says whether the tool is behind Magento (unpinned: a plan lists releases).
+func behind(inst magento.Installation) bool {
+	if sameBase(inst.DMTVersion, inst.MagentoVersion) {
+		return false
+	}
+	inSync, err := magento.InSync(inst.DMTVersion, inst.MagentoVersion, "")
+	return err == nil && !inSync
 }
 
 // exec is how Composer ran for the prior state, with auth (the provider's: Read has no

@@ -49,8 +49,12 @@ func NewRootMemory() *RootMemory { return &RootMemory{} }
 // file names the memory of one host as one user (run_as), for the Terraform
 // configuration in the working directory (Terraform starts providers there): shops of
 // one host that other configurations manage are not read ahead here. "" when the user
-// has no private cache directory (logged once per process): then nothing is remembered.
+// has no private cache directory (logged once per process), or for a nil memory: then
+// nothing is remembered.
 func (m *RootMemory) file(ctx context.Context, c remote.Config, runAs string) string {
+	if m == nil {
+		return ""
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.resolved {
@@ -115,6 +119,9 @@ func (m *RootMemory) note(file, root string, refresh bool) {
 // it read. A process that only planned creates (the apply walk re-plans them) writes
 // only where nothing was remembered, so it never shrinks a fleet's memory to its creates.
 func (m *RootMemory) Save() {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for file, roots := range m.read {
