@@ -53,7 +53,7 @@ func checkOwnDir(dir string, forbidden os.FileMode) error {
 	if owner, ok := foreignOwner(fi); ok {
 		return fmt.Errorf("%s belongs to user %d, not to this user: remove it or give it to this user", dir, owner)
 	}
-	if fi.Mode().Perm()&forbidden != 0 {
+	if modeBitsMatter && fi.Mode().Perm()&forbidden != 0 {
 		return fmt.Errorf("%s has mode %s, which lets other users in: chmod %o %s", dir, fi.Mode().Perm(), fi.Mode().Perm()&^forbidden, dir)
 	}
 	return nil

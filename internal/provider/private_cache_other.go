@@ -7,6 +7,10 @@ import (
 	"os"
 )
 
+// modeBitsMatter: Go makes a Windows directory's mode up (0777, or 0555 read-only);
+// its ACL, which keeps the user's cache directory private, is not read here.
+const modeBitsMatter = false
+
 // foreignOwner: Windows keeps the user's cache directory (LocalAppData) private by its
 // ACL; there is no owner to compare here.
 func foreignOwner(os.FileInfo) (uint32, bool) { return 0, false }

@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
+// modeBitsMatter: permission bits say who may enter or write a directory.
+const modeBitsMatter = true
+
 // foreignOwner is the owner of fi when it is not the current user.
 func foreignOwner(fi os.FileInfo) (uint32, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
