@@ -40,7 +40,7 @@ func Discover(ctx context.Context, r Runner, patterns []string) ([]RootResult, e
 	seen := map[string]bool{}
 	var found []RootResult
 	for i, c := range read {
-		root := cleanRoot(candidates[i])
+		root := CanonicalRoot(candidates[i])
 		if seen[root] {
 			continue
 		}
@@ -118,10 +118,16 @@ func parseCandidates(out []byte) ([]string, error) {
 	return paths, sc.Err()
 }
 
-// cleanRoot drops the trailing slash a pattern such as /var/www/*/ leaves.
-func cleanRoot(p string) string {
-	if t := strings.TrimRight(p, "/"); t != "" {
-		return t
+// CanonicalRoot drops a trailing slash, repeated slashes and "." elements from an
+// absolute path: the one form of a root in magento_root, ids, identities and lock and
+// archive names (a pattern such as /var/www/*/ leaves a trailing slash). ".." stays:
+// behind a symlink (Deployer's current) it is not the lexical parent.
+func CanonicalRoot(p string) string {
+	var parts []string
+	for _, part := range strings.Split(p, "/") {
+		if part != "" && part != "." {
+			parts = append(parts, part)
+		}
 	}
-	return "/"
+	return "/" + strings.Join(parts, "/")
 }

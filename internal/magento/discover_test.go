@@ -177,3 +177,14 @@ func TestReadScriptsPrintOnlyTheProtocol(t *testing.T) {
 		t.Error("the read scripts print with printf, never echo (it may interpret backslashes in a path)")
 	}
 }
+
+// A search path with // or /./ finds the roots by their canonical paths, the form
+// magento_root takes (the list resource's generated configuration validates).
+func TestDiscoverReportsCanonicalRoots(t *testing.T) {
+	www := filepath.Join(t.TempDir(), "www")
+	shop := smallRoot(t, filepath.Join(www, "shop"), "2.4.7-p3", "2.4.7")
+	found, err := Discover(context.Background(), &LocalRunner{}, []string{www + "//./*/"})
+	if err != nil || len(found) != 1 || found[0].Installation.Root != shop {
+		t.Fatalf("got %+v, %v; want %s", found, err, shop)
+	}
+}

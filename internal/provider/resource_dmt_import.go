@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
 
 // importID is a parsed ssh://user@host:port/magento/root.
@@ -26,7 +28,7 @@ func parseImportID(id string) (importID, error) {
 		return importID{}, fmt.Errorf("%q is not an import ID: use ssh://user@host:port/path/to/magento, for example ssh://magento@shop1.example.com:22/var/www/magento "+
 			"(percent-encode a %% as %%25, # as %%23 and ? as %%3F in the path; the resource's id attribute shows the form)", id)
 	}
-	out := importID{host: u.Hostname(), root: canonicalRoot(u.Path)}
+	out := importID{host: u.Hostname(), root: magento.CanonicalRoot(u.Path)}
 	if u.User != nil {
 		out.user = u.User.Username()
 	}
@@ -46,7 +48,7 @@ func importIDFromIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity,
 	}
 	id := importID{host: m.Host.ValueString(), root: m.MagentoRoot.ValueString(), user: m.User.ValueString(), port: int(m.Port.ValueInt64())}
 	if strings.HasPrefix(id.root, "/") {
-		id.root = canonicalRoot(id.root)
+		id.root = magento.CanonicalRoot(id.root)
 	}
 	for _, problem := range []struct {
 		bad        bool

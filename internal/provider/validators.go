@@ -52,25 +52,12 @@ var canonicalRootPath = stringRule{"an absolute path on the host in canonical fo
 	if summary, detail := absolutePath.check(v); summary != "" {
 		return summary, detail
 	}
-	if c := canonicalRoot(v); c != v {
+	if c := magento.CanonicalRoot(v); c != v {
 		return "Non-Canonical Path", fmt.Sprintf("%q names the same directory as %q, which is the form the resource's id, identity and import use: write %q "+
 			"(no trailing slash, // or /./).", v, c, c)
 	}
 	return "", ""
 }}
-
-// canonicalRoot drops a trailing slash, repeated slashes and "." elements from an
-// absolute path. ".." stays: behind a symlink (Deployer's current) it is not the
-// lexical parent.
-func canonicalRoot(p string) string {
-	var parts []string
-	for _, part := range strings.Split(p, "/") {
-		if part != "" && part != "." {
-			parts = append(parts, part)
-		}
-	}
-	return "/" + strings.Join(parts, "/")
-}
 
 // hostValidators reject an empty host, one with whitespace or slashes, and a pasted
 // "user@host", whose user belongs in the ssh block.

@@ -58,8 +58,8 @@ func TestCanonicalRoot(t *testing.T) {
 		"/var/www/magento": "/var/www/magento", "/var/www/magento/": "/var/www/magento", "//var//www/./magento/.": "/var/www/magento",
 		"/": "/", "//": "/", "/srv/current/../magento": "/srv/current/../magento",
 	} {
-		if got := canonicalRoot(in); got != want {
-			t.Errorf("canonicalRoot(%q) = %q, want %q", in, got, want)
+		if got := magento.CanonicalRoot(in); got != want {
+			t.Errorf("CanonicalRoot(%q) = %q, want %q", in, got, want)
 		}
 		if summary, _ := canonicalRootPath.check(in); (summary == "") != (in == want) {
 			t.Errorf("canonicalRootPath(%q): %q", in, summary)
