@@ -30,12 +30,13 @@ func main() {
 	}
 
 	statsFile := os.Getenv(statsEnv)
-	pool := newPool(statsFile)
-	err := providerserver.Serve(context.Background(), provider.NewWithPool(version, pool), providerserver.ServeOpts{
+	pool, roots := newPool(statsFile), provider.NewRootMemory()
+	err := providerserver.Serve(context.Background(), provider.NewWithPool(version, pool, roots), providerserver.ServeOpts{
 		Address: "registry.terraform.io/magento-ops/magento",
 		Debug:   debug,
 	})
 	pool.Close()
+	roots.Save() // once per run: the roots this process read, for the next run's read ahead
 	writeStats(pool, statsFile)
 	if err != nil {
 		log.Fatal(err.Error())

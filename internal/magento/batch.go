@@ -14,29 +14,36 @@ import (
 // reads that arrive meanwhile, or within Window of each other, share the next one.
 //
 // Across a network each of those commands costs a round trip, and Terraform asks for
-// ten roots at a time. So the first command for a key may also read roots given to
-// ReadAhead (those the host served last time): Terraform asks for them next, and
-// finds them answered. An answer read ahead is used once, within aheadTTL, and
-// dropped by Forget when the root changes.
+// ten roots at a time. So the first read for a key also starts a read of the roots
+// given to ReadAhead (those the host served last time): Terraform asks for them next,
+// and finds them answered. Reads Terraform did not ask for never hold up those it
+// did: the read ahead is a command of its own (its own session, not the shared shell,
+// where commands take turns) with a short budget (AheadBudget); when it fails or runs
+// out of time (a remembered root on a stuck NFS mount), only its answers are dropped,
+// and the reads that were waiting for them are read on their own. An answer read
+// ahead is used once, within aheadTTL, and dropped by Forget when the root changes.
 type ReadBatcher struct {
 	Window time.Duration // how long a batch waits for more reads before it goes
 	// MaxRoots: a batch this big goes without waiting out Window, once nothing is in
 	// flight. It is not a cap: reads that arrive meanwhile still join it (Terraform's
 	// -parallelism, 10 by default, bounds how many can).
 	MaxRoots int
+	// AheadBudget bounds the read ahead: reads waiting for its answers wait no longer.
+	AheadBudget time.Duration
 
 	mu     sync.Mutex
 	queues map[string]*readQueue
 }
 
 // readQueue is one host and user: the command in flight, the batch that waits, the
-// roots to read ahead with the first batch, and the answers read ahead.
+// roots to read ahead, the read ahead in flight, and the answers read ahead.
 type readQueue struct {
 	inFlight *readBatch
 	next     *readBatch
 	ahead    []string
+	aheadRun *readBatch // the read ahead in flight
 	answered map[string]aheadAnswer
-	started  bool // a command went: too late to read ahead
+	asked    bool // a read came: the read ahead goes now or never
 }
 
 type aheadAnswer struct {
@@ -53,11 +60,15 @@ const MaxReadAhead = 200
 
 type readBatch struct {
 	ctx     context.Context
-	runner  Runner
+	runner  Runner // for a read ahead, the runner its waiters fall back to
 	roots   []string
 	waiters map[string][]chan RootResult // by root; roots read ahead have none
 	ready   bool                         // its window has passed
 	timer   *time.Timer
+	// A read ahead's: roots forgotten while it ran (their answers are stale), and
+	// closed when it is over.
+	forgotten map[string]bool
+	over      chan struct{}
 }
 
 func (q *readQueue) answer(root string) (RootResult, bool) {
@@ -73,9 +84,11 @@ const readTimeout = 2 * time.Minute
 
 // NewReadBatcher returns a batcher with the defaults. The window is short: a read
 // command costs a few milliseconds in the shared shell, and reads that arrive while one
-// is in flight share the next anyway; the window only gathers the first burst.
+// is in flight share the next anyway; the window only gathers the first burst. The
+// read ahead's budget covers a session's start-up (a login shell's rc files) and
+// reading hundreds of roots across a slow network.
 func NewReadBatcher() *ReadBatcher {
-	return &ReadBatcher{Window: 2 * time.Millisecond, MaxRoots: 50}
+	return &ReadBatcher{Window: 2 * time.Millisecond, MaxRoots: 50, AheadBudget: 5 * time.Second}
 }
 
 // Read reads root through r, sharing the command with other reads for key (a host
@@ -88,20 +101,33 @@ func (b *ReadBatcher) Read(ctx context.Context, key string, r Runner, root strin
 		b.mu.Unlock()
 		return res.Installation, res.Err
 	}
-	if batch := q.inFlight; batch != nil && slices.Contains(batch.roots, root) {
-		// Read ahead by the command in flight: wait for it rather than ask again.
-		batch.waiters[root] = append(batch.waiters[root], done)
-		b.mu.Unlock()
-		return wait(ctx, done)
+	switch {
+	case q.inFlight != nil && slices.Contains(q.inFlight.roots, root):
+		// Asked for by the command in flight: wait for it rather than ask again.
+		q.inFlight.waiters[root] = append(q.inFlight.waiters[root], done)
+	case q.aheadRun != nil && slices.Contains(q.aheadRun.roots, root) && !q.aheadRun.forgotten[root]:
+		// Being read ahead: its answer comes, or (past the budget) a read of its own.
+		q.aheadRun.waiters[root] = append(q.aheadRun.waiters[root], done)
+	default:
+		b.enqueue(ctx, key, q, r, root, done)
+		if !q.asked {
+			q.asked = true
+			b.launchAhead(ctx, key, q, r)
+		}
 	}
+	b.mu.Unlock()
+	return wait(ctx, done)
+}
+
+// enqueue adds root, answered on done, to the batch that waits; the caller holds mu.
+func (b *ReadBatcher) enqueue(ctx context.Context, key string, q *readQueue, r Runner, root string, done chan RootResult) {
 	if q.next == nil {
 		// The command outlives any one caller's cancellation: others wait on it too.
 		q.next = &readBatch{ctx: context.WithoutCancel(ctx), runner: r, waiters: map[string][]chan RootResult{}}
-		q.next.roots, q.ahead = append(q.next.roots, q.ahead...), nil
 		b.arm(key, q.next)
 	}
 	batch := q.next
-	if _, listed := batch.waiters[root]; !listed && !slices.Contains(batch.roots, root) {
+	if !slices.Contains(batch.roots, root) {
 		batch.roots = append(batch.roots, root)
 	}
 	batch.waiters[root] = append(batch.waiters[root], done)
@@ -109,8 +135,6 @@ func (b *ReadBatcher) Read(ctx context.Context, key string, r Runner, root strin
 		batch.ready = true
 		b.launchIfIdle(key, q)
 	}
-	b.mu.Unlock()
-	return wait(ctx, done)
 }
 
 func wait(ctx context.Context, done chan RootResult) (Installation, error) {
@@ -135,29 +159,58 @@ func (b *ReadBatcher) queue(key string) *readQueue {
 	return q
 }
 
-// ReadAhead makes the first command for key also read roots (at most MaxReadAhead);
-// once a command for key has gone, it does nothing.
+// ReadAhead gives the roots (at most MaxReadAhead) to read ahead when the first read
+// for key comes; once one came, it does nothing.
 func (b *ReadBatcher) ReadAhead(key string, roots []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	q := b.queue(key)
-	roots = roots[:min(len(roots), MaxReadAhead)]
-	switch {
-	case q.started:
-	case q.next != nil: // a read got here first: its command is still waiting
-		for _, root := range roots {
-			if !slices.Contains(q.next.roots, root) {
-				q.next.roots = append(q.next.roots, root)
-			}
-		}
-		if len(q.next.roots) >= b.MaxRoots {
-			q.next.ready = true
-			b.launchIfIdle(key, q)
-		}
-	default:
-		q.ahead = slices.Clone(roots)
+	if q := b.queue(key); !q.asked {
+		q.ahead = slices.Clone(roots[:min(len(roots), MaxReadAhead)])
 	}
 }
+
+// launchAhead starts the read ahead of q's remembered roots that no read asked for yet,
+// in a command of its own within AheadBudget; the caller holds mu.
+func (b *ReadBatcher) launchAhead(ctx context.Context, key string, q *readQueue, r Runner) {
+	roots := slices.DeleteFunc(q.ahead, func(root string) bool { return q.next != nil && slices.Contains(q.next.roots, root) })
+	q.ahead = nil
+	if len(roots) == 0 {
+		return
+	}
+	batch := &readBatch{ctx: context.WithoutCancel(ctx), runner: r, roots: roots, waiters: map[string][]chan RootResult{},
+		forgotten: map[string]bool{}, over: make(chan struct{})}
+	q.aheadRun = batch
+	go func() {
+		defer close(batch.over)
+		ctx, cancel := context.WithTimeout(batch.ctx, b.AheadBudget)
+		defer cancel()
+		results, err := ReadMany(ctx, ownSession{batch.runner}, batch.roots, nil)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		q.aheadRun = nil
+		for i, root := range batch.roots {
+			waiters := batch.waiters[root]
+			delete(batch.waiters, root) // a root listed twice is answered once
+			switch {
+			case err != nil && len(waiters) > 0: // failed or out of time: they read on their own
+				for _, w := range waiters {
+					b.enqueue(batch.ctx, key, q, batch.runner, root, w)
+				}
+			case err != nil:
+			case len(waiters) > 0:
+				for _, w := range waiters {
+					w <- results[i]
+				}
+			case results[i].Err == nil && !batch.forgotten[root]: // an error is no answer: a read that asks reads again
+				q.answered[root] = aheadAnswer{results[i], time.Now()}
+			}
+		}
+	}()
+}
+
+// ownSession hides a Runner's shared shell: a read ahead runs in a session of its own,
+// so a hanging one never holds up the commands that take turns in the shared shell.
+type ownSession struct{ Runner }
 
 // Forget drops what was read ahead of root, on every key: it is about to change.
 func (b *ReadBatcher) Forget(root string) {
@@ -165,6 +218,9 @@ func (b *ReadBatcher) Forget(root string) {
 	defer b.mu.Unlock()
 	for _, q := range b.queues {
 		delete(q.answered, root)
+		if q.aheadRun != nil {
+			q.aheadRun.forgotten[root] = true
+		}
 	}
 }
 
@@ -192,7 +248,7 @@ func (b *ReadBatcher) launchIfIdle(key string, q *readQueue) {
 		return
 	}
 	batch.timer.Stop()
-	q.next, q.inFlight, q.started = nil, batch, true
+	q.next, q.inFlight = nil, batch
 	go func() {
 		// Detached from its callers, so bounded on its own: a stuck filesystem on the host
 		// must not hang every later read.
@@ -207,9 +263,6 @@ func (b *ReadBatcher) launchIfIdle(key string, q *readQueue) {
 				res = results[i]
 			}
 			waiters := batch.waiters[root]
-			if len(waiters) == 0 && err == nil {
-				q.answered[root] = aheadAnswer{res, time.Now()}
-			}
 			for _, w := range waiters {
 				w <- res
 			}

@@ -2,8 +2,10 @@ package magento
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,8 +63,9 @@ func TestReadBatcherSharesOneCommand(t *testing.T) {
 	}
 }
 
-// The first read of a host also reads the roots it served last time; Terraform's next
-// reads of them are answered without a command, once; Forget drops an answer.
+// The first read of a host also starts a read of the roots it served last time, in a
+// command of its own; Terraform's next reads of them are answered without a command,
+// once; Forget drops an answer, also one still being read.
 func TestReadAheadAnswersTheNextReads(t *testing.T) {
 	r := sharedRepo(t)
 	var roots []string
@@ -82,11 +85,12 @@ func TestReadAheadAnswersTheNextReads(t *testing.T) {
 	read(roots[0], "2.4.6")
 	read(roots[1], "2.4.7")
 	read(roots[2], "")
-	if runner.calls != 1 {
-		t.Fatalf("three reads after a read ahead used %d commands, want 1", runner.calls)
+	aheadOver(b, "host")
+	if runner.calls != 2 {
+		t.Fatalf("three reads after a read ahead used %d commands, want 2 (the first read's and the read ahead)", runner.calls)
 	}
 	read(roots[1], "2.4.7") // an answer read ahead serves one read only
-	if runner.calls != 2 {
+	if runner.calls != 3 {
 		t.Fatalf("a second read of a root was answered from the read ahead (%d commands)", runner.calls)
 	}
 
@@ -94,38 +98,87 @@ func TestReadAheadAnswersTheNextReads(t *testing.T) {
 	b.ReadAhead("host", roots[1:2])
 	read(roots[0], "2.4.6")
 	b.Forget(roots[1]) // an apply is about to change it
+	aheadOver(b, "host")
 	read(roots[1], "2.4.7")
-	if runner.calls != 4 {
+	if runner.calls != 6 {
 		t.Fatalf("a forgotten root was answered from the read ahead (%d commands in all)", runner.calls)
 	}
 }
 
-// A read that gets in before the read ahead is armed still shares its command.
-func TestReadAheadJoinsAPendingBatch(t *testing.T) {
+// aheadOver waits until key's read ahead, if any, is over.
+func aheadOver(b *ReadBatcher, key string) {
+	b.mu.Lock()
+	var over chan struct{}
+	if q := b.queues[key]; q != nil && q.aheadRun != nil {
+		over = q.aheadRun.over
+	}
+	b.mu.Unlock()
+	if over != nil {
+		<-over
+	}
+}
+
+// sharedCounting tells commands in the shared shell from those in sessions of their own.
+type sharedCounting struct {
+	countingRunner
+	shared int
+}
+
+func (s *sharedCounting) RunShared(ctx context.Context, label, cmd string) (shell.Result, error) {
+	s.mu.Lock()
+	s.shared++
+	s.mu.Unlock()
+	return (&LocalRunner{}).Run(ctx, label, cmd, nil)
+}
+
+// The read ahead leaves the root asked for to the read's own batch (in the shared
+// shell) and reads the others in a session of its own, where a hanging one holds up
+// nothing; a read of a root being read ahead waits for that answer.
+func TestReadAheadIsACommandOfItsOwn(t *testing.T) {
 	r := sharedRepo(t)
 	a := r.NewRoot(t, filepath.Join(t.TempDir(), "a"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	b2 := r.NewRoot(t, filepath.Join(t.TempDir(), "b"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	runner := &countingRunner{}
+	runner := &sharedCounting{}
 	b := NewReadBatcher()
-	b.Window = time.Hour // the batch waits until it is full
-	b.MaxRoots = 2
-	done := make(chan error, 1)
-	go func() { _, err := b.Read(context.Background(), "host", runner, a); done <- err }()
-	for { // the first read's batch is pending
-		b.mu.Lock()
-		q := b.queues["host"]
-		pending := q != nil && q.next != nil
-		b.mu.Unlock()
-		if pending {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	b.ReadAhead("host", []string{b2}) // fills the batch: it goes
-	if err := <-done; err != nil {
+	b.ReadAhead("host", []string{a, b2})
+	if _, err := b.Read(context.Background(), "host", runner, a); err != nil {
 		t.Fatal(err)
 	}
-	if inst, err := b.Read(context.Background(), "host", runner, b2); err != nil || inst.DMTVersion != "2.4.6" || runner.calls != 1 {
-		t.Fatalf("got %+v, %v after %d commands, want 2.4.6 from the one command", inst, err, runner.calls)
+	if inst, err := b.Read(context.Background(), "host", runner, b2); err != nil || inst.DMTVersion != "2.4.6" {
+		t.Fatalf("got %+v, %v, want 2.4.6", inst, err)
+	}
+	aheadOver(b, "host")
+	if runner.shared != 1 || runner.calls != 1 {
+		t.Fatalf("%d commands in the shared shell and %d in sessions of their own, want 1 and 1 (the read ahead)", runner.shared, runner.calls)
+	}
+}
+
+// A remembered root that hangs (its composer.lock a FIFO: a stuck NFS mount) neither
+// delays nor fails the reads Terraform asks for: the first is answered while the read
+// ahead hangs, and one the read ahead was to answer is read on its own once the read
+// ahead's budget is spent.
+func TestReadAheadNeverHoldsAskedReadsHostage(t *testing.T) {
+	r := sharedRepo(t)
+	asked := r.NewRoot(t, filepath.Join(t.TempDir(), "asked"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	later := r.NewRoot(t, filepath.Join(t.TempDir(), "later"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	gone := r.NewRoot(t, filepath.Join(t.TempDir(), "gone"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	lock := filepath.Join(gone, "composer.lock")
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(lock, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := NewReadBatcher()
+	b.AheadBudget = 200 * time.Millisecond
+	b.ReadAhead("host", []string{gone, later, asked})
+	// Well below the read's own timeout (2 minutes): a read held by the hanging root fails.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	runner := &countingRunner{}
+	for root, want := range map[string]string{asked: "2.4.7", later: "2.4.6"} {
+		if inst, err := b.Read(ctx, "host", runner, root); err != nil || inst.DMTVersion != want {
+			t.Fatalf("%s: got %+v, %v; want tool %s", root, inst, err, want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/shell"
@@ -28,7 +29,10 @@ func Discover(ctx context.Context, r Runner, patterns []string) ([]RootResult, e
 	if err != nil {
 		return nil, fmt.Errorf("searching %s: %w%s", strings.Join(patterns, ", "), err, causeHint(err))
 	}
-	candidates := parseCandidates(res.Stdout)
+	candidates, err := parseCandidates(res.Stdout)
+	if err != nil {
+		return nil, err
+	}
 	read, err := parseRead(res.Stdout, candidates, false)
 	if err != nil {
 		return nil, err
@@ -36,7 +40,7 @@ func Discover(ctx context.Context, r Runner, patterns []string) ([]RootResult, e
 	seen := map[string]bool{}
 	var found []RootResult
 	for i, c := range read {
-		root := cleanRoot(candidates[i])
+		root := CanonicalRoot(candidates[i])
 		if seen[root] {
 			continue
 		}
@@ -84,29 +88,46 @@ func globWord(pattern string) string {
 	return b.String()
 }
 
-// parseCandidates returns the paths of the "@cand N PATH" lines, by N.
-func parseCandidates(out []byte) []string {
+// parseCandidates returns the paths of the "@cand N PATH" lines, by N. Lines before
+// the first one are a login shell's noise; from the first on, the candidates come in
+// order, one absolute path a line, and end at the first line of the read (or the
+// output's end). Anything else is an error: a name must never add or cut an entry.
+func parseCandidates(out []byte) ([]string, error) {
 	var paths []string
+	started, ended := false, false
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "@cand ")
-		if !ok {
+		line := sc.Text()
+		rest, isCand := strings.CutPrefix(line, "@cand ")
+		switch {
+		case !isCand && !started:
 			continue
+		case !isCand:
+			ended = true
+			continue
+		case ended:
+			return nil, fmt.Errorf("unexpected discovery output %q after the candidates", line)
 		}
-		var n int
-		if _, err := fmt.Sscanf(rest, "%d ", &n); err != nil || n != len(paths) {
-			continue // noise from rc files
+		started = true
+		n, path, _ := strings.Cut(rest, " ")
+		if n != strconv.Itoa(len(paths)) || !strings.HasPrefix(path, "/") {
+			return nil, fmt.Errorf("unexpected discovery output %q (want candidate %d)", line, len(paths))
 		}
-		_, path, _ := strings.Cut(rest, " ")
 		paths = append(paths, path)
 	}
-	return paths
+	return paths, sc.Err()
 }
 
-// cleanRoot drops the trailing slash a pattern such as /var/www/*/ leaves.
-func cleanRoot(p string) string {
-	if t := strings.TrimRight(p, "/"); t != "" {
-		return t
+// CanonicalRoot drops a trailing slash, repeated slashes and "." elements from an
+// absolute path: the one form of a root in magento_root, ids, identities and lock and
+// archive names (a pattern such as /var/www/*/ leaves a trailing slash). ".." stays:
+// behind a symlink (Deployer's current) it is not the lexical parent.
+func CanonicalRoot(p string) string {
+	var parts []string
+	for _, part := range strings.Split(p, "/") {
+		if part != "" && part != "." {
+			parts = append(parts, part)
+		}
 	}
-	return "/"
+	return "/" + strings.Join(parts, "/")
 }

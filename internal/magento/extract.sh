@@ -11,7 +11,7 @@
 
 missing=
 for tool in grep awk tr; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
-[ -z "$missing" ] || { echo "@fatal not installed on the host:$missing (the reader needs grep, awk and tr)"; exit 0; }
+[ -z "$missing" ] || { printf '@fatal not installed on the host:%s (the reader needs grep, awk and tr)\n' "$missing"; exit 0; }
 
 # A file that exists and is not a directory is read: one that cannot answer (a hung NFS
 # mount, a FIFO) blocks until the read's timeout rather than passing for "no Magento".
@@ -20,17 +20,17 @@ for tool in grep awk tr; do command -v "$tool" >/dev/null 2>&1 || missing="$miss
 # the full parser. An awk that fails is "@fatal": its silence must not read as "absent".
 extract_packages() {
   { [ -e "$1" ] && [ ! -d "$1" ]; } || return 0
-  [ -r "$1" ] || { echo "@error unreadable $1"; return 0; }
+  [ -r "$1" ] || { printf '@error unreadable %s\n' "$1"; return 0; }
   case "$2" in lock|installed)
     extract_grepped=$(grep -E -A1 -- "$interesting" "$1"); extract_status=$?
     if [ "$extract_status" -le 1 ]; then
       extract_paired=$(printf '%s\n' "$extract_grepped" | awk -v kind="$2" "$pair_awk") ||
-        { echo "@fatal awk failed on the host reading $1"; return 0; }
+        { printf '@fatal awk failed on the host reading %s\n' "$1"; return 0; }
       case "$extract_paired" in
         *@fallback*) ;;
         *) [ -z "$extract_paired" ] || printf '%s\n' "$extract_paired"; return 0 ;;
       esac
     fi ;;
   esac
-  tr ',' '\n' < "$1" | awk -v kind="$2" "$extract_awk" || echo "@fatal awk failed on the host reading $1"
+  tr ',' '\n' < "$1" | awk -v kind="$2" "$extract_awk" || printf '@fatal awk failed on the host reading %s\n' "$1"
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"syscall"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
@@ -18,6 +19,10 @@ type LocalRunner struct {
 func (l *LocalRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	l.Calls++
 	c := exec.CommandContext(ctx, "sh", "-c", cmd)
+	// A cancel stops the whole process tree, as the remote watchdog does: a grep blocked
+	// on a FIFO would otherwise hold the output open.
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
 	c.Stdin = bytes.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errOut

@@ -112,6 +112,21 @@ var (
 	composerVersionLine = regexp.MustCompile(`(?i)^Composer(?: version)? (\d+\.\d+\.\d+\S*)`)
 )
 
+// readLines is the line protocol of the read scripts (discover.sh, read.sh, extract.sh,
+// batch.awk and the tools lines of readScript): each kind a script prints, with its
+// fields. The parsers take these and nothing else; a test checks the scripts print no
+// other kind.
+var readLines = map[string]string{
+	"@cand":     "N PATH: a directory discovery will read as root N",
+	"@root":     "N: the lines that follow are root N's",
+	"@error":    "KIND [DETAIL]: why the root cannot be read (missing, notdir, unreadable PATH, nocomposer)",
+	"@dmtdir":   "yes|no: whether the tool's directory exists",
+	"@pkg":      "KIND NAME VERSION: a package of interest in the lock, installed.json, root or tool composer.json",
+	"@php":      "LINE: the first line of php -v",
+	"@composer": "LINE: composer --version",
+	"@fatal":    "MESSAGE: the host cannot be read at all",
+}
+
 func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error) {
 	facts := make([]*rootFacts, len(roots))
 	var current *rootFacts
@@ -119,6 +134,9 @@ func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		tag, rest, _ := strings.Cut(sc.Text(), " ")
+		if _, known := readLines[tag]; !known && strings.HasPrefix(tag, "@") && current != nil {
+			return nil, fmt.Errorf("unexpected reader output %q", sc.Text())
+		}
 		switch tag {
 		case "@root":
 			i, err := strconv.Atoi(rest)
@@ -145,9 +163,12 @@ func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error)
 					current.errKind, current.errDetail, _ = strings.Cut(rest, " ")
 				}
 			case "@dmtdir":
+				if rest != "yes" && rest != "no" {
+					return nil, fmt.Errorf("unexpected reader output %q", sc.Text())
+				}
 				current.dmtDir = rest == "yes"
 			case "@pkg":
-				if f := strings.Fields(rest); len(f) == 3 {
+				if f := strings.Fields(rest); len(f) == 3 { // a version with spaces is no version
 					current.pkgs = append(current.pkgs, pkgLine{f[0], f[1], f[2]})
 				}
 			}

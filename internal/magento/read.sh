@@ -1,7 +1,8 @@
 # shellcheck shell=sh
 # Reads the Magento roots numbered $fast_roots and $slow_roots and prints, for each,
 # "@root N" and then "@error KIND [DETAIL]", or its "@pkg ..." lines and
-# "@dmtdir yes|no". It never starts PHP or Composer.
+# "@dmtdir yes|no". It never starts PHP or Composer. It prints with printf, never echo
+# (which may interpret a backslash in a path).
 #
 # The cost on a host is processes, not bytes: grep reads 1.7 MB in about half a
 # millisecond, about what starting a process costs, and reading each root on its own
@@ -20,17 +21,17 @@ nl='
 
 # check_root prints why $root cannot be read ("@error ...") and fails, or succeeds.
 check_root() {
-  if [ ! -e "$root" ]; then echo "@error missing"
-  elif [ ! -d "$root" ]; then echo "@error notdir"
-  elif [ ! -x "$root" ] || [ ! -r "$root" ]; then echo "@error unreadable $root"
-  elif [ ! -f "$root/composer.json" ]; then echo "@error nocomposer"
+  if [ ! -e "$root" ]; then printf '@error missing\n'
+  elif [ ! -d "$root" ]; then printf '@error notdir\n'
+  elif [ ! -x "$root" ] || [ ! -r "$root" ]; then printf '@error unreadable %s\n' "$root"
+  elif [ ! -f "$root/composer.json" ]; then printf '@error nocomposer\n'
   else return 0
   fi
   return 1
 }
 
 read_root_alone() {
-  select_root "$1"; echo "@root $1"
+  select_root "$1"; printf '@root %s\n' "$1"
   check_root || return 0
   found=$(extract_packages "$root/composer.lock" lock; extract_packages "$root/vendor/composer/installed.json" installed)
   [ -z "$found" ] || printf '%s\n' "$found"
@@ -39,26 +40,26 @@ read_root_alone() {
     *) extract_packages "$root/composer.json" root ;;
   esac
   if [ -d "$root/$tool_dir" ]; then
-    echo "@dmtdir yes"
+    printf '@dmtdir yes\n'
     case "$found" in
       *"@pkg installed $package "*) ;;
       *) extract_packages "$root/$tool_dir/composer.json" dmt ;;
     esac
   else
-    echo "@dmtdir no"
+    printf '@dmtdir no\n'
   fi
 }
 
 batch=; set --
 for n in $fast_roots; do
-  select_root "$n"; echo "@root $n"
+  select_root "$n"; printf '@root %s\n' "$n"
   check_root || continue
   has_tool=no; [ ! -d "$root/$tool_dir" ] || has_tool=yes
-  echo "@dmtdir $has_tool"
+  printf '@dmtdir %s\n' "$has_tool"
   unreadable=
   for file in "$root/composer.lock" "$root/vendor/composer/installed.json"; do
     { [ -e "$file" ] && [ ! -d "$file" ]; } || continue
-    if [ -r "$file" ]; then set -- "$@" "$file"; else echo "@error unreadable $file"; unreadable=1; fi
+    if [ -r "$file" ]; then set -- "$@" "$file"; else printf '@error unreadable %s\n' "$file"; unreadable=1; fi
   done
   [ -n "$unreadable" ] || batch="$batch$n $has_tool$sep$root$nl"
 done

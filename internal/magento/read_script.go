@@ -40,9 +40,9 @@ func readScript(roots []string, tools *Tools) string {
 	b.WriteString(assign("fast_roots", strings.Join(fast, " "), "slow_roots", strings.Join(slowOnly, " ")))
 	b.WriteString(readBody)
 	if tools != nil {
-		fmt.Fprintf(&b, "echo \"@php $(%s -v 2>&1 | head -n 1)\"\n", shell.Quote(tools.PHP))
+		fmt.Fprintf(&b, "printf '@php %%s\\n' \"$(%s -v 2>&1 | head -n 1)\"\n", shell.Quote(tools.PHP))
 		b.WriteString(composerLauncher(tools.PHP, tools.Composer))
-		b.WriteString("echo \"@composer $(COMPOSER_ALLOW_SUPERUSER=1 composer_exec --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n")
+		b.WriteString("printf '@composer %s\\n' \"$(COMPOSER_ALLOW_SUPERUSER=1 composer_exec --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n")
 	}
 	return b.String()
 }

@@ -149,6 +149,8 @@ func TestParseRead(t *testing.T) {
 		{"unreadable", "@root 0\n@error unreadable /a/composer.lock\n", "", "", "", "/a/composer.lock is not readable"},
 		{"nothing printed", "", "", "", "", "printed nothing"},
 		{"bad index", "@root 7\n", "", "", "", "unexpected reader output"},
+		{"unknown kind", "@root 0\n@pkg lock magento/product-community-edition 2.4.7\n@dmtdir no\n@cand 1 /b\n@injected x\n", "", "", "", "unexpected reader output"},
+		{"bad dmtdir", "@root 0\n@pkg lock magento/product-community-edition 2.4.7\n@dmtdir no@root 0\n", "", "", "", "unexpected reader output"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := parseRead([]byte(tc.out), roots, false)

@@ -80,6 +80,14 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + string(e.out) }
 
+// write replaces a file of the workspace (the next command's configuration).
+func (w *cliWorkspace) write(name, body string) {
+	w.t.Helper()
+	if err := os.WriteFile(filepath.Join(w.dir, name), []byte(body), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
 // run runs the CLI with args in the workspace and returns what it printed.
 func (w *cliWorkspace) run(args ...string) (string, error) {
 	cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), args...) //nolint:gosec // the test's own CLI

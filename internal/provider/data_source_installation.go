@@ -64,8 +64,9 @@ func installationDataSourceSchema(ctx context.Context) dschema.Schema {
 		},
 		Attributes: map[string]dschema.Attribute{
 			attrHost: dschema.StringAttribute{Required: true, MarkdownDescription: "Host name or IP address of the Magento server.", Validators: hostValidators},
-			attrMagentoRoot: dschema.StringAttribute{Required: true, MarkdownDescription: "Absolute path of the Magento root (the directory holding `composer.json` and `bin/magento`).",
-				Validators: []validator.String{absolutePath}},
+			attrMagentoRoot: dschema.StringAttribute{Required: true, MarkdownDescription: "Absolute path of the Magento root (the directory holding `composer.json` and `bin/magento`), " +
+				"in canonical form (no trailing slash, `//` or `/./`).",
+				Validators: []validator.String{canonicalRootPath}},
 			"run_as": dschema.StringAttribute{Optional: true, Validators: runAsValidators,
 				MarkdownDescription: "OS user that reads the root and runs `php -v` and `composer --version`, through `sudo -n -u` " +
 					"(for roots readable only by their owner; it never prompts, so the SSH user needs a passwordless sudo rule)."},

@@ -42,6 +42,7 @@ func (p poolConnector) Connect(ctx context.Context, c remote.Config) (magento.Ru
 type magentoProvider struct {
 	version   string
 	connector Connector
+	roots     *RootMemory // the process's; nil: a memory of this provider's own
 }
 
 // New returns the provider factory; each provider instance gets its own connection pool.
@@ -51,11 +52,11 @@ func New(version string) func() provider.Provider {
 	}
 }
 
-// NewWithPool returns a factory whose providers share pool (main's, so it can report
-// the pool's statistics when the process ends).
-func NewWithPool(version string, pool *remote.Pool) func() provider.Provider {
+// NewWithPool returns a factory whose providers share pool and roots (main's, so it can
+// report the pool's statistics and save the roots read when the process ends).
+func NewWithPool(version string, pool *remote.Pool, roots *RootMemory) func() provider.Provider {
 	return func() provider.Provider {
-		return &magentoProvider{version: version, connector: poolConnector{pool}}
+		return &magentoProvider{version: version, connector: poolConnector{pool}, roots: roots}
 	}
 }
 
@@ -114,7 +115,10 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if v := cfg.PerHostParallelism; !v.IsNull() && !v.IsUnknown() {
 		perHost = v.ValueInt64() // at least 1: checked by its validator
 	}
-	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher(), composerRuns: newComposerSlots(int(perHost))}
+	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher(), composerRuns: newComposerSlots(int(perHost)), roots: p.roots}
+	if data.roots == nil {
+		data.roots = NewRootMemory()
+	}
 	ssh, known := sshBlock[sshProviderModel](ctx, cfg.SSH, &resp.Diagnostics)
 	switch {
 	case resp.Diagnostics.HasError():

@@ -25,22 +25,22 @@ type providerData struct {
 	composerRuns *composerSlots       // per_host_parallelism: Composer runs at once per SSH target
 	sshUnknown   bool                 // the provider's ssh settings are not known until apply
 	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
-	roots        rootMemory           // roots read per host in earlier runs: read ahead
+	roots        *RootMemory          // roots read per host in the last run: read ahead
 	sshBlocksMu  sync.Mutex
 	sshBlocks    map[string]*sshOverrideModel // a known ssh block's String() -> the block decoded (see overridesOf)
 }
 
 // readInstallation reads root on the host of c through run as runAs, batched with
 // concurrent reads of the same host and user; the first read of a host also reads the
-// roots it served in earlier runs.
-func (d *providerData) readInstallation(ctx context.Context, c remote.Config, run magento.Runner, runAs, root string) (magento.Installation, error) {
-	key, memory := fmt.Sprintf("%p|%s", run, runAs), rootMemoryFile(c, runAs)
+// roots it served in the last run. refresh says Read (not a create's plan) asks.
+func (d *providerData) readInstallation(ctx context.Context, c remote.Config, run magento.Runner, runAs, root string, refresh bool) (magento.Installation, error) {
+	key, memory := fmt.Sprintf("%p|%s", run, runAs), d.roots.file(ctx, c, runAs)
 	// Every read arms it, so whichever read comes first takes the roots along (a no-op
 	// once a command for key has gone).
 	d.reads.ReadAhead(key, d.roots.recall(memory))
 	inst, err := d.reads.Read(ctx, key, magento.RunAs(run, runAs), root)
 	if err == nil {
-		d.roots.note(memory, root)
+		d.roots.note(memory, root, refresh)
 	}
 	return inst, err
 }

@@ -79,6 +79,7 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 	// nothing runs on the host.
 	if !plan.Version.IsUnknown() && plan.Version.Equal(state.Version) {
 		if conn, known := plan.connection(ctx, r.data, &resp.Diagnostics); known {
+			plan.ID = types.StringValue(connectionID(conn, plan.MagentoRoot.ValueString())) // as planned: the connection's
 			setIdentity(ctx, resp.Identity, plan.identity(conn, r.data.base), &resp.Diagnostics)
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)

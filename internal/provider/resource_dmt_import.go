@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
 
 // importID is a parsed ssh://user@host:port/magento/root.
@@ -26,10 +28,7 @@ func parseImportID(id string) (importID, error) {
 		return importID{}, fmt.Errorf("%q is not an import ID: use ssh://user@host:port/path/to/magento, for example ssh://magento@shop1.example.com:22/var/www/magento "+
 			"(percent-encode a %% as %%25, # as %%23 and ? as %%3F in the path; the resource's id attribute shows the form)", id)
 	}
-	out := importID{host: u.Hostname(), root: strings.TrimSuffix(u.Path, "/")}
-	if out.root == "" {
-		out.root = "/"
-	}
+	out := importID{host: u.Hostname(), root: magento.CanonicalRoot(u.Path)}
 	if u.User != nil {
 		out.user = u.User.Username()
 	}
@@ -48,6 +47,9 @@ func importIDFromIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity,
 		return importID{}, false
 	}
 	id := importID{host: m.Host.ValueString(), root: m.MagentoRoot.ValueString(), user: m.User.ValueString(), port: int(m.Port.ValueInt64())}
+	if strings.HasPrefix(id.root, "/") {
+		id.root = magento.CanonicalRoot(id.root)
+	}
 	for _, problem := range []struct {
 		bad        bool
 		attr, what string

@@ -1,9 +1,16 @@
 package provider
 
 import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
 // Every absolute root a shop can have survives id -> import ID -> magento_root.
@@ -28,4 +35,37 @@ func TestImportIDRoundTrip(t *testing.T) {
 			t.Fatalf("%q: id %q parsed to %+v", root, id, got)
 		}
 	}
+}
+
+// magento_root is canonical: a trailing slash, // or /./ in the configuration is refused
+// at validate with the canonical form, and an import ID that has them imports the
+// canonical root, so the plan after it is empty (a replacement would remove the tool,
+// then require it again).
+func TestAccDataMigrationTool_canonicalRoot(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	config := r.plainConfig(root)
+	messy := filepath.Dir(root) + "//./" + filepath.Base(root) + "/"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: r.plainConfig(root + "/"), PlanOnly: true,
+				ExpectError: regexp.MustCompile(`Non-Canonical Path(.|\n)*` + regexp.QuoteMeta(strconv.Quote(root))),
+			},
+			{
+				Config: r.plainConfig(messy), PlanOnly: true,
+				ExpectError: regexp.MustCompile(`Non-Canonical Path(.|\n)*` + regexp.QuoteMeta(strconv.Quote(root))),
+			},
+			{Config: config},
+			{
+				Config: config, ResourceName: shop, ImportState: true, ImportStateId: fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, messy),
+				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
+			},
+			{
+				Config: config, ResourceName: shop, ImportState: true, ImportStateId: fmt.Sprintf("ssh://root@127.0.0.1:%d%s/", r.sshd.Port, root),
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+		},
+	})
 }

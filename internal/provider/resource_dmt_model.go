@@ -47,6 +47,28 @@ func (m *dataMigrationToolModel) connection(ctx context.Context, d *providerData
 	return c, known
 }
 
+// unknownExec names the settings of how php and composer run that are not known yet
+// (plan only): nothing may run with defaults in their place.
+func (m *dataMigrationToolModel) unknownExec() []string {
+	var names []string
+	for _, s := range []struct {
+		name string
+		v    types.String
+	}{{attrRunAs, m.RunAs}, {attrPHP, m.PHP}, {attrComposer, m.Composer}} {
+		if s.v.IsUnknown() {
+			names = append(names, s.name)
+		}
+	}
+	envUnknown := m.ComposerEnv.IsUnknown()
+	for _, v := range m.ComposerEnv.Elements() {
+		envUnknown = envUnknown || v.IsUnknown()
+	}
+	if envUnknown {
+		names = append(names, "composer_env")
+	}
+	return names
+}
+
 // exec is how php and composer run for this resource with the Composer credentials
 // auth (never from state: see composerAuth).
 func (m *dataMigrationToolModel) exec(ctx context.Context, auth string, diags *diag.Diagnostics) magento.Exec {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
@@ -50,6 +49,12 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 				" The plan cannot show the tool's version yet; the apply reads "+root.ValueString()+" first and installs the release Magento's version needs.")
 			return
 		}
+		if plan.RunAs.IsUnknown() {
+			resp.Diagnostics.AddAttributeWarning(path.Root(attrRunAs), "Host Read Deferred Until Apply", "run_as is not known until apply "+
+				"(a value built from a resource not created yet), and the plan does not read "+root.ValueString()+" as the SSH user in its place: "+
+				"the versions are known after apply, which reads the root as run_as first and installs the release Magento's version needs.")
+			return
+		}
 		inst, ok := r.readForPlan(ctx, &plan, resp)
 		if !ok {
 			return
@@ -64,6 +69,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		r.planID(ctx, req, resp, root.ValueString())
 	}
 
 	if pin.ValueString() != "" {
@@ -84,7 +90,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 			return
 		}
 		var ok bool
-		if version, ok = r.planTarget(ctx, &plan, req.Config, magentoVersion.ValueString(), installed, pin.ValueString(), req.State.Raw.IsNull(), resp); !ok {
+		if version, ok = r.planTarget(ctx, &plan, req, magentoVersion.ValueString(), installed, pin.ValueString(), resp); !ok {
 			return
 		}
 		if !version.Equal(installed) {
@@ -96,18 +102,46 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 	}
 }
 
+// planID plans the id of an update: the connection's (ssh { port, user } may have
+// changed: a host that moved), so the apply's id is the planned one. Settings not known
+// until apply leave it unknown when the configuration changed, and as it was otherwise.
+func (r *dataMigrationToolResource) planID(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, root string) {
+	var host types.String
+	var ssh types.Object
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(attrHost), &host)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(attrSSH), &ssh)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := types.StringUnknown()
+	if conn, _, known := r.data.connection(ctx, host.ValueString(), ssh, &resp.Diagnostics); known && !host.IsUnknown() {
+		id = types.StringValue(connectionID(conn, root))
+	} else if req.Plan.Raw.Equal(req.State.Raw) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attrID), id)...)
+}
+
 // planTarget resolves, for a drifted root, the exact release the apply will install:
 // the newest for Magento's base (or the pin, which must be published), listed once per
 // root per Terraform run. No release for Magento's version: with on_missing_release =
 // "warn" the plan keeps installed (no change) and warns; "error" fails. Settings not
 // known until apply: unknown, resolved then. ok is false when an error was added.
-func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMigrationToolModel, config tfsdk.Config, magentoVersion string, installed types.String,
-	pin string, create bool, resp *resource.ModifyPlanResponse) (types.String, bool) {
-	auth, authKnown := r.composerAuth(ctx, config, &resp.Diagnostics)
+func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMigrationToolModel, req resource.ModifyPlanRequest, magentoVersion string, installed types.String,
+	pin string, resp *resource.ModifyPlanResponse) (types.String, bool) {
+	create := req.State.Raw.IsNull()
+	auth, authKnown := r.composerAuth(ctx, req.Config, &resp.Diagnostics)
 	ctx = r.data.logContext(ctx, auth)
 	conn, known := plan.connection(ctx, r.data, &resp.Diagnostics)
 	if !known || !authKnown {
 		return types.StringUnknown(), !resp.Diagnostics.HasError()
+	}
+	if unknown := plan.unknownExec(); len(unknown) > 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root(attrVersion), "Release Resolved At Apply", fmt.Sprintf("%s not known until apply "+
+			"(a value built from a resource not created yet), and the plan does not list releases with defaults in their place: "+
+			"version is known after apply, which lists them as configured and installs the newest release for Magento %s (or the pin).",
+			strings.Join(unknown, ", "), magentoVersion))
+		return types.StringUnknown(), true
 	}
 	run := r.runner(ctx, plan, &resp.Diagnostics)
 	exec := plan.exec(ctx, auth, &resp.Diagnostics)
@@ -120,7 +154,11 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 	} else if create {
 		scope = reuseSameRun
 	}
-	releases, err := r.data.releases(ctx, conn, run, exec, plan.MagentoRoot.ValueString(), scope)
+	releases, ok := carried(ctx, req.Private, conn, exec, plan.MagentoRoot.ValueString())
+	var err error
+	if !ok {
+		releases, err = r.data.releases(ctx, conn, run, exec, plan.MagentoRoot.ValueString(), scope)
+	}
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Listing Data Migration Tool Releases Failed")
 		return types.StringUnknown(), false
@@ -156,7 +194,7 @@ func (r *dataMigrationToolResource) readForPlan(ctx context.Context, plan *dataM
 		return magento.Installation{}, false
 	}
 	conn, _ := plan.connection(ctx, r.data, &resp.Diagnostics) // known: the caller checked
-	inst, err := r.data.readInstallation(ctx, conn, run, plan.RunAs.ValueString(), plan.MagentoRoot.ValueString())
+	inst, err := r.data.readInstallation(ctx, conn, run, plan.RunAs.ValueString(), plan.MagentoRoot.ValueString(), false)
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return magento.Installation{}, false

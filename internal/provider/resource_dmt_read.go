@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
 
 // A fleet's plan reads every installation, so Read works on the raw state: the
@@ -48,7 +51,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	if run == nil {
 		return
 	}
-	inst, err := r.data.readInstallation(ctx, conn, run, prior.runAs, prior.root)
+	inst, err := r.data.readInstallation(ctx, conn, run, prior.runAs, prior.root, true)
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Reading the Magento Installation Failed")
 		return
@@ -62,6 +65,12 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		tflog.Info(ctx, "data migration tool is no longer installed; removing from state", map[string]any{"magento_root": inst.Root})
 		resp.State.RemoveResource(ctx)
 		return
+	}
+	if behind(inst) {
+		e, listable := prior.exec(r.data.composerAuth)
+		r.data.carryReleases(ctx, resp.Private, conn, run, inst, e, listable)
+	} else {
+		dropCarried(ctx, resp.Private)
 	}
 	resp.State.Raw = prior.with(map[string]string{attrVersion: inst.DMTVersion, attrMagentoVersion: inst.MagentoVersion,
 		attrMagentoEdition: inst.Edition, attrID: id})
@@ -100,6 +109,60 @@ func priorStateOf(ctx context.Context, state tfsdk.State) (priorState, error) {
 		return p, fmt.Errorf("%s is a %T, not an object", attrSSH, v)
 	}
 	return p, nil
+}
+
+// sameBase is magento.InSync without a pin, for the common case and without its
+// allocations (Read runs for every resource of a fleet): the first three parts of both
+// versions are equal. false also when InSync would say no or fail.
+func sameBase(installed, magentoVersion string) bool {
+	base := func(v string) string {
+		v, _, _ = strings.Cut(v, "-")
+		for i, dots := 0, 0; i < len(v); i++ {
+			if v[i] == '.' {
+				if dots++; dots == 3 {
+					return v[:i]
+				}
+			}
+		}
+		return v
+	}
+	return installed != "" && base(installed) == base(magentoVersion) && strings.Count(base(installed), ".") == 2
+}
+
+// behind says whether the tool is behind Magento (unpinned: a plan lists releases).
+func behind(inst magento.Installation) bool {
+	if sameBase(inst.DMTVersion, inst.MagentoVersion) {
+		return false
+	}
+	inSync, err := magento.InSync(inst.DMTVersion, inst.MagentoVersion, "")
+	return err == nil && !inSync
+}
+
+// exec is how Composer ran for the prior state, with auth (the provider's: Read has no
+// configuration). listable is false when the resource has credentials of its own
+// (composer_auth_wo, which only the configuration holds) or the state is unreadable.
+func (p priorState) exec(auth string) (e magento.Exec, listable bool) {
+	e = magento.Exec{RunAs: p.runAs, PHP: "php", Composer: "composer", Auth: auth}
+	for name, dst := range map[string]*string{attrPHP: &e.PHP, attrComposer: &e.Composer} {
+		if v := p.attrs[name]; v.IsKnown() && !v.IsNull() && v.As(dst) != nil {
+			return e, false
+		}
+	}
+	if v := p.attrs[attrComposerEnv]; v.IsKnown() && !v.IsNull() {
+		var env map[string]tftypes.Value
+		if v.As(&env) != nil {
+			return e, false
+		}
+		e.Env = make(map[string]string, len(env))
+		for k, ev := range env {
+			var s string
+			if ev.As(&s) != nil {
+				return e, false
+			}
+			e.Env[k] = s
+		}
+	}
+	return e, p.attrs[attrComposerAuthWOVersion].IsNull()
 }
 
 // with is the prior state with the string attributes in values set: the prior value

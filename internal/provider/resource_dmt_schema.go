@@ -41,6 +41,7 @@ const (
 	attrSSH                   = "ssh"
 	attrVersion               = "version"
 	attrID                    = "id"
+	attrComposerEnv           = "composer_env"
 	attrMagentoVersion        = "magento_version"
 	attrMagentoEdition        = "magento_edition"
 	attrLastBackup            = "last_backup"
@@ -70,7 +71,13 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"While files may differ from the backup, the lock's `changing` file names the archive; if the apply dies, the lock stays and the next apply on " +
 			"that host restores the archive first (only an archive of this provider for this root: a regular file in the backup directory, owned by the applying user).\n\n" +
 			"**The archives** are `<backup directory>/tf-magento-dmt-<root id>-<time>-<pid>.tar.gz` (`0600`): the tool's directory (with its `config.xml`, " +
-			"which holds both databases' passwords), `composer.json`, `composer.lock` and `vendor/composer/`.",
+			"which holds both databases' passwords), `composer.json`, `composer.lock` and `vendor/composer/`.\n\n" +
+			"**Saved plans** (`terraform plan -out`, applied by another job, maybe on another machine): the refresh of a root whose tool is behind " +
+			"Magento lists the releases (the one listing the plan needs) and keeps the list in the resource's private state, which the plan file " +
+			"carries, so an update applies the release the plan showed, also after upstream published a newer one, for 24 hours. A create has no " +
+			"state to carry it: its plan shows the newest release at plan time, and when upstream publishes a newer one before the apply, Terraform " +
+			"stops that apply before anything runs on the host (`Provider produced inconsistent final plan`, `.version: was ..., but now ...`); " +
+			"run `terraform plan` again. A create that finds the tool in step with Magento (adoption) lists nothing and always applies.",
 		Blocks: map[string]schema.Block{
 			attrSSH: resourceSSHBlock(),
 			"backup": schema.SingleNestedBlock{
@@ -102,9 +109,10 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			attrHost: schema.StringAttribute{Required: true, Validators: hostValidators,
 				MarkdownDescription: "Host name or IP address of the Magento server. Changing it replaces the resource.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
-			attrMagentoRoot: schema.StringAttribute{Required: true, Validators: []validator.String{absolutePath},
-				MarkdownDescription: "Absolute path of the Magento root on the host. Changing it replaces the resource.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			attrMagentoRoot: schema.StringAttribute{Required: true, Validators: []validator.String{canonicalRootPath},
+				MarkdownDescription: "Absolute path of the Magento root on the host, in canonical form: no trailing slash, `//` or `/./` " +
+					"(refused at validate with the canonical form; an import ID or identity that has them imports the canonical root). Changing it replaces the resource.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 
 			// Optional
 			attrVersion: schema.StringAttribute{Optional: true, Computed: true,
@@ -115,11 +123,13 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 					"In state: the installed version."},
 			attrRunAs: schema.StringAttribute{Optional: true, Validators: runAsValidators,
 				MarkdownDescription: "OS user that owns the Magento files and runs php and composer, through `sudo -n -u` " +
-					"(non-interactive: it never prompts, so the SSH user needs a passwordless sudo rule)."},
+					"(non-interactive: it never prompts, so the SSH user needs a passwordless sudo rule). Not known at plan (built from a resource " +
+					"created in the same apply): the plan reads nothing as another user in its place, and the versions are known after apply."},
 			attrPHP: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("php"),
 				Validators: commandValidators, MarkdownDescription: "PHP command on the host, e.g. `/opt/plesk/php/8.3/bin/php` where an older OS PHP comes first on `PATH`. " +
 					"When set, every PHP program the provider runs runs under it: `bin/magento`, and Composer too when Composer is a PHP program " +
-					"(a `.phar`, or a file whose first line is a `php` shebang or `<?php`), as `<php> <composer path>`; a shell wrapper runs as it is. Defaults to `php`."},
+					"(a `.phar`, or a file whose first line is a `php` shebang or `<?php`), as `<php> <composer path>`; a shell wrapper runs as it is. Defaults to `php`. " +
+					"Not known at plan: the release is resolved at apply (the default is never used in its place), as for `composer` and `composer_env`."},
 			attrComposer: schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("composer"),
 				Validators: commandValidators, MarkdownDescription: "Composer command on the host: a name looked up on `PATH` (`command -v`), or a path, which may name a " +
 					"`composer.phar`. The tool stays in the `composer.json` section it is in (`--dev` for `require-dev`). Defaults to `composer`."},
@@ -157,7 +167,8 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 
 			// Computed
 			attrID: schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-				MarkdownDescription: "`ssh://user@host:port/magento/root`; also the import ID."},
+				MarkdownDescription: "`ssh://user@host:port/magento/root`; also the import ID. It follows the connection: a change of `ssh { port }` or " +
+					"`user` plans the new id, and alone is an update that runs nothing on the host."},
 			"magento_version": computed("Magento's version as `bin/magento --version` prints it, e.g. `2.4.7-p3`."),
 			"magento_edition": computed("`community`, `enterprise` or `unknown`."),
 			"last_backup":     computed("Remote path of the newest backup archive this resource made."),

@@ -1,10 +1,10 @@
 package provider
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,85 +12,125 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
 
 // Terraform refreshes a fleet ten resources at a time, and across a network each read
 // command costs a round trip. So the roots read on a host are remembered on disk (paths
-// only), and the first read of the next run on that host reads them all at once
-// (magento.ReadBatcher.ReadAhead): Terraform's next reads find their answers.
+// only, in the user's private cache directory), and the first read of the next run on
+// that host reads them all at once (magento.ReadBatcher.ReadAhead): Terraform's next
+// reads find their answers. A memory older than rootMemoryTTL is not used.
 const rootMemoryTTL = 7 * 24 * time.Hour
 
-// rootMemory is the roots read per host and user: loaded once per process, written
-// when a root is new or was last noted more than a day ago.
-type rootMemory struct {
-	mu       sync.Mutex
-	files    map[string]map[string]time.Time // file -> root -> last read
-	recalled map[string][]string             // file -> what recall returns, worked out once
+// RootMemory is one provider process's memory of roots, per host and user: what the
+// last run read (recalled once), and what this run reads. Save writes it once, when the
+// process ends: the roots this run asked for and read, so a root that left the
+// configuration, or failed, is forgotten the first time.
+type RootMemory struct {
+	mu        sync.Mutex
+	dir       string // "" until resolved or when nothing is cached
+	resolved  bool
+	recalled  map[string][]string // file -> the last run's roots
+	read      map[string][]string // file -> the roots this run read, in order
+	refreshed map[string]bool     // file -> this run refreshed a root there
 }
 
-// rootMemoryFile names the memory of one host as one user (run_as), for the Terraform
+// rememberedRoots is a memory file.
+type rememberedRoots struct {
+	Written time.Time `json:"written"`
+	Roots   []string  `json:"roots"`
+}
+
+// NewRootMemory returns an empty memory; main saves it when the process ends.
+func NewRootMemory() *RootMemory { return &RootMemory{} }
+
+// file names the memory of one host as one user (run_as), for the Terraform
 // configuration in the working directory (Terraform starts providers there): shops of
-// one host that other configurations manage are not read ahead here.
-func rootMemoryFile(c remote.Config, runAs string) string {
-	wd, _ := os.Getwd()
-	sum := sha256.Sum256([]byte(strings.Join([]string{wd, c.Address(), c.User, runAs}, "\x00")))
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
+// one host that other configurations manage are not read ahead here. "" when the user
+// has no private cache directory (logged once per process), or for a nil memory: then
+// nothing is remembered.
+func (m *RootMemory) file(ctx context.Context, c remote.Config, runAs string) string {
+	if m == nil {
+		return ""
 	}
-	return filepath.Join(dir, "terraform-provider-magento", "roots", hex.EncodeToString(sum[:16])+".json")
-}
-
-// load returns file's roots; the caller holds mu.
-func (m *rootMemory) load(file string) map[string]time.Time {
-	if m.files == nil {
-		m.files = map[string]map[string]time.Time{}
-	}
-	roots, ok := m.files[file]
-	if !ok {
-		roots = map[string]time.Time{}
-		if b, err := os.ReadFile(file); err == nil {
-			_ = json.Unmarshal(b, &roots) // a memory: unreadable means empty
-		}
-		m.files[file] = roots
-	}
-	return roots
-}
-
-// recall returns the roots read from file's host within rootMemoryTTL, newest first,
-// as the file was when this process first asked (what this run reads ahead).
-func (m *rootMemory) recall(file string) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if recent, ok := m.recalled[file]; ok {
-		return recent
+	if !m.resolved {
+		m.resolved = true
+		dir, err := privateDir("roots")
+		if err != nil {
+			tflog.Warn(ctx, "roots are not remembered between runs (no read ahead): "+err.Error())
+		}
+		m.dir = dir
 	}
-	roots := m.load(file)
-	recent := slices.DeleteFunc(slices.Collect(maps.Keys(roots)), func(r string) bool { return time.Since(roots[r]) > rootMemoryTTL })
-	slices.SortFunc(recent, func(a, b string) int { return roots[b].Compare(roots[a]) })
+	if m.dir == "" {
+		return ""
+	}
+	wd, _ := os.Getwd()
+	sum := sha256.Sum256([]byte(strings.Join([]string{wd, c.Address(), c.User, runAs}, "\x00")))
+	return filepath.Join(m.dir, hex.EncodeToString(sum[:16])+".json")
+}
+
+// recall returns the roots the last run read from file's host, as the file was when
+// this process first asked (what this run reads ahead).
+func (m *RootMemory) recall(file string) []string {
+	if file == "" {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if roots, ok := m.recalled[file]; ok {
+		return roots
+	}
+	var last rememberedRoots
+	if b, err := readPrivate(file); err == nil {
+		_ = json.Unmarshal(b, &last) // a memory: unreadable means empty
+	}
+	if time.Since(last.Written) > rootMemoryTTL {
+		last.Roots = nil
+	}
 	if m.recalled == nil {
 		m.recalled = map[string][]string{}
 	}
-	m.recalled[file] = recent
-	return recent
+	m.recalled[file] = last.Roots
+	return last.Roots
 }
 
-// note records that root was read; only roots that are Magento installs are noted.
-func (m *rootMemory) note(file, root string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	roots := m.load(file)
-	if last, ok := roots[root]; ok && time.Since(last) < 24*time.Hour {
+// note records that this run asked for root and read it; refresh says a Read (not a
+// create's plan) asked.
+func (m *RootMemory) note(file, root string, refresh bool) {
+	if file == "" {
 		return
 	}
-	roots[root] = time.Now()
-	for r, last := range roots {
-		if time.Since(last) > rootMemoryTTL {
-			delete(roots, r)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.read == nil {
+		m.read, m.refreshed = map[string][]string{}, map[string]bool{}
+	}
+	if !slices.Contains(m.read[file], root) {
+		m.read[file] = append(m.read[file], root)
+	}
+	m.refreshed[file] = m.refreshed[file] || refresh
+}
+
+// Save writes, once per process, the memory of each host this run refreshed: the roots
+// it read. A process that only planned creates (the apply walk re-plans them) writes
+// only where nothing was remembered, so it never shrinks a fleet's memory to its creates.
+func (m *RootMemory) Save() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for file, roots := range m.read {
+		if !m.refreshed[file] && len(m.recalled[file]) > 0 {
+			continue
+		}
+		if b, err := json.Marshal(rememberedRoots{Written: time.Now(), Roots: roots}); err == nil {
+			_ = writePrivate(file, b) // a memory: failing to write it costs round trips, nothing else
 		}
 	}
-	if b, err := json.Marshal(roots); err == nil && os.MkdirAll(filepath.Dir(file), 0o700) == nil {
-		_ = os.WriteFile(file, b, 0o600) // a memory: failing to write it costs round trips, nothing else
-	}
+	m.read, m.refreshed = nil, nil
 }

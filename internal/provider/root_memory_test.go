@@ -1,28 +1,81 @@
 package provider
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
 
-// The roots read on a host are remembered across processes (runs), newest first, per
-// host and user.
+// The roots read on a host are remembered across processes (runs), per host and user:
+// the roots of the last run that read them, written once when the process ends. A root
+// the next run does not ask for (or cannot read) is forgotten then.
 func TestRootMemoryAcrossRuns(t *testing.T) {
+	ctx := context.Background()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	web1 := rootMemoryFile(remote.Config{Host: "web1", Port: 22, User: "deploy"}, "")
-	asMagento := rootMemoryFile(remote.Config{Host: "web1", Port: 22, User: "deploy"}, "magento")
-	first := &rootMemory{}
-	first.note(web1, "/var/www/a")
-	first.note(web1, "/var/www/b")
-	first.note(asMagento, "/var/www/c")
-
-	next := &rootMemory{} // the next run's provider process
-	if got := next.recall(web1); !slices.Equal(got, []string{"/var/www/b", "/var/www/a"}) {
-		t.Fatalf("recalled %q, want b then a", got)
+	host := remote.Config{Host: "web1", Port: 22, User: "deploy"}
+	first := NewRootMemory()
+	web1, asMagento := first.file(ctx, host, ""), first.file(ctx, host, "magento")
+	first.recall(web1)
+	first.note(web1, "/var/www/a", true)
+	first.note(web1, "/var/www/b", true)
+	first.note(asMagento, "/var/www/c", true)
+	if _, err := os.Stat(web1); err == nil {
+		t.Fatal("the memory was written before the run ended")
 	}
-	if got := next.recall(asMagento); !slices.Equal(got, []string{"/var/www/c"}) {
+	first.Save()
+
+	second := NewRootMemory() // the next run's provider process
+	if got := second.recall(web1); !slices.Equal(got, []string{"/var/www/a", "/var/www/b"}) {
+		t.Fatalf("recalled %q, want a and b", got)
+	}
+	if got := second.recall(second.file(ctx, host, "magento")); !slices.Equal(got, []string{"/var/www/c"}) {
 		t.Fatalf("recalled %q for run_as magento, want only c", got)
+	}
+	second.note(web1, "/var/www/b", true) // a left the configuration
+	second.Save()
+	if got := NewRootMemory().recall(web1); !slices.Equal(got, []string{"/var/www/b"}) {
+		t.Fatalf("after a run that read only b: %q", got)
+	}
+
+	apply := NewRootMemory() // an apply walk: it re-plans a create, refreshes nothing
+	apply.recall(web1)
+	apply.note(web1, "/var/www/new", false)
+	apply.Save()
+	if got := NewRootMemory().recall(web1); !slices.Equal(got, []string{"/var/www/b"}) {
+		t.Fatalf("an apply walk's create replaced the memory: %q", got)
+	}
+}
+
+// A memory is written to a new file renamed into place: a link planted where it goes
+// is replaced, and what it points to is left alone.
+func TestRootMemoryNeverWritesThroughALink(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	m := NewRootMemory()
+	file := m.file(ctx, remote.Config{Host: "web1", Port: 22, User: "deploy"}, "")
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, file); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.recall(file); got != nil {
+		t.Fatalf("read %q through a link", got)
+	}
+	m.note(file, "/var/www/a", true)
+	m.Save()
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Fatalf("the link's target was written: %q", b)
+	}
+	if fi, err := os.Lstat(file); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("want a regular 0600 file in place of the link, got %v, %v", fi, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(file)); len(entries) != 1 {
+		t.Fatalf("temporary files left: %v", entries)
 	}
 }

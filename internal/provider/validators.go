@@ -45,6 +45,20 @@ var absolutePath = stringRule{"an absolute path on the host, such as /var/www/ma
 	return "", ""
 }}
 
+// canonicalRootPath accepts what absolutePath accepts, in canonical form: a root is
+// the resource's identity (id, import ID, identity, lock and archive names), so
+// /var/www/magento/ must not be a second name for /var/www/magento.
+var canonicalRootPath = stringRule{"an absolute path on the host in canonical form (no trailing slash, `//` or `/./`), such as /var/www/magento", func(v string) (string, string) {
+	if summary, detail := absolutePath.check(v); summary != "" {
+		return summary, detail
+	}
+	if c := magento.CanonicalRoot(v); c != v {
+		return "Non-Canonical Path", fmt.Sprintf("%q names the same directory as %q, which is the form the resource's id, identity and import use: write %q "+
+			"(no trailing slash, // or /./).", v, c, c)
+	}
+	return "", ""
+}}
+
 // hostValidators reject an empty host, one with whitespace or slashes, and a pasted
 // "user@host", whose user belongs in the ssh block.
 var hostValidators = []validator.String{

@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
 
 func TestStringRules(t *testing.T) {
@@ -46,5 +48,39 @@ func TestStringRules(t *testing.T) {
 				t.Fatalf("got %q (%v), want %q", got, resp.Diagnostics, tc.summary)
 			}
 		})
+	}
+}
+
+// A trailing slash, // and /./ are dropped; ".." stays (behind a symlink it is not the
+// lexical parent).
+func TestCanonicalRoot(t *testing.T) {
+	for in, want := range map[string]string{
+		"/var/www/magento": "/var/www/magento", "/var/www/magento/": "/var/www/magento", "//var//www/./magento/.": "/var/www/magento",
+		"/": "/", "//": "/", "/srv/current/../magento": "/srv/current/../magento",
+	} {
+		if got := magento.CanonicalRoot(in); got != want {
+			t.Errorf("CanonicalRoot(%q) = %q, want %q", in, got, want)
+		}
+		if summary, _ := canonicalRootPath.check(in); (summary == "") != (in == want) {
+			t.Errorf("canonicalRootPath(%q): %q", in, summary)
+		}
+	}
+}
+
+// sameBase agrees with magento.InSync (no pin) wherever it says yes.
+func TestSameBase(t *testing.T) {
+	for _, tc := range []struct {
+		installed, magento string
+		want               bool
+	}{
+		{"2.4.7", "2.4.7-p3", true}, {"2.4.8.1", "2.4.8", true}, {"2.4.6", "2.4.7-p3", false}, {"", "2.4.7", false},
+		{"2.4", "2.4", false}, {"2.4.7.1", "2.4.7-p3", true}, {"2.4.8", "2.4.9", false},
+	} {
+		if got := sameBase(tc.installed, tc.magento); got != tc.want {
+			t.Errorf("sameBase(%q, %q) = %v", tc.installed, tc.magento, got)
+		}
+		if inSync, err := magento.InSync(tc.installed, tc.magento, ""); tc.want && (err != nil || !inSync) {
+			t.Errorf("sameBase(%q, %q) says in sync, InSync: %v, %v", tc.installed, tc.magento, inSync, err)
+		}
 	}
 }

@@ -41,7 +41,7 @@ type sharedShell struct {
 	in      io.WriteCloser
 	out     *bufio.Reader
 	marker  string
-	broken  bool
+	broken  atomic.Bool // set by close under mu, read by Host.sharedShellOf under the host's lock
 	client  *Client
 	pgid    atomic.Int64 // the loop's process group on the host; 0 = not known (yet)
 }
@@ -76,7 +76,7 @@ func startSharedShell(c *Client) (*sharedShell, error) {
 func (s *sharedShell) run(ctx context.Context, label, cmd string) (shell.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.broken {
+	if s.broken.Load() {
 		return shell.Result{}, errSharedShellBroken
 	}
 	if _, err := io.WriteString(s.in, strconv.Itoa(len(cmd))+"\n"+cmd); err != nil {
@@ -141,7 +141,9 @@ func (s *sharedShell) readUntilMarker(label string) (shell.Result, error) {
 }
 
 func (s *sharedShell) close() {
-	s.broken = true
+	if s.broken.Swap(true) {
+		return
+	}
 	_ = s.in.Close()
 	_ = s.session.Close()
 }
@@ -177,7 +179,7 @@ func (h *Host) RunShared(ctx context.Context, label, cmd string) (shell.Result, 
 func (h *Host) sharedShellOf(cn *hostConn) (*sharedShell, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if cn.shell != nil && !cn.shell.broken {
+	if cn.shell != nil && !cn.shell.broken.Load() {
 		return cn.shell, nil
 	}
 	if cn.shell != nil { // broken: its slot is free again

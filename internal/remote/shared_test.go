@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -48,5 +49,46 @@ func TestRunSharedRecoversFromCancelAndLostConnections(t *testing.T) {
 	h.conns[0].client.markClosed(errors.New("simulated drop"))
 	if res, err := h.RunShared(context.Background(), "after drop", "echo again"); err != nil || string(res.Stdout) != "again\n" {
 		t.Fatalf("after a dropped connection: %q, %v", res.Stdout, err)
+	}
+}
+
+// A cancel breaks the shared shell (under the shell's lock) while another read asks
+// the host for the connection's shell (under the host's lock): the broken flag is read
+// and written by both, so `go test -race` catches an unguarded one.
+func TestSharedShellBrokenFlagIsRaceFree(t *testing.T) {
+	h, _ := pooledHost(t)
+	if _, err := h.RunShared(context.Background(), "start", "true"); err != nil {
+		t.Fatal(err)
+	}
+	cn, err := h.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.release(cn)
+	first, err := h.sharedShellOf(cn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	running := filepath.Join(t.TempDir(), "running")
+	ran := make(chan error, 1)
+	go func() {
+		_, err := first.run(ctx, "slow", "touch "+shell.Quote(running)+"; sleep 30")
+		ran <- err
+	}()
+	go func() { waitForFileOrGiveUp(running); cancel() }()
+	for { // asks, as a concurrent read does, until the cancel has broken the shell
+		sh, err := h.sharedShellOf(cn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sh != first {
+			break
+		}
+		runtime.Gosched()
+	}
+	if err := <-ran; !errors.Is(err, context.Canceled) {
+		t.Fatalf("want the cancellation, got %v", err)
 	}
 }

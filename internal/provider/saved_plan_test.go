@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// A plan saved by one CI job and applied by another on another machine (another
+// release cache: none), after upstream published a release in between. An update
+// applies what the plan showed: the release list travels in the resource's private
+// state from the refresh. A create has no state to carry it: its saved plan stops
+// before anything runs on the host, and a new plan applies.
+func TestAccDataMigrationTool_savedPlanAcrossMachines(t *testing.T) {
+	r := newRig(t)
+	repo := testenv.NewRepo(t) // this test publishes releases: not in the shared repository
+	updated := repo.NewRoot(t, filepath.Join(t.TempDir(), "updated"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	created := repo.NewRoot(t, filepath.Join(t.TempDir(), "created"), testenv.RootSpec{Magento: "2.4.7-p3"})
+	shopHCL := func(name, root string) string {
+		return fmt.Sprintf("\nresource \"magento_data_migration_tool\" %q {\n  host         = \"127.0.0.1\"\n  magento_root = %q\n  composer_env = %s\n}\n",
+			name, root, repo.ComposerEnvHCL())
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the planning machine's cache
+	w := newCLIWorkspace(t, map[string]string{"main.tf": requireProvider + r.providerConfig() + shopHCL("updated", updated)})
+	w.must("apply", "-auto-approve", "-no-color") // adopts: in sync
+	flat := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	other := func() { w.env = append(w.env, "XDG_CACHE_HOME="+t.TempDir()) } // the applying machine
+
+	// Update: the tool fell behind; the plan resolves 2.4.7, then 2.4.7.1 is published.
+	r.composer(t, updated, "require", "magento/data-migration-tool:2.4.6")
+	if out := flat(w.must("plan", "-no-color", "-out=tfplan")); !strings.Contains(out, `~ version = "2.4.6" -> "2.4.7"`) {
+		t.Fatalf("the plan does not install 2.4.7:\n%s", out)
+	}
+	repo.AddRelease(t, "2.4.7.1")
+	other()
+	w.must("apply", "-no-color", "tfplan")
+	if err := requires(updated, "2.4.7")(nil); err != nil {
+		t.Fatalf("the saved plan's apply did not install the planned release: %v", err)
+	}
+
+	// Create: the plan resolves 2.4.7.1, then 2.4.7.2 is published.
+	w.write("main.tf", requireProvider+r.providerConfig()+shopHCL("updated", updated)+shopHCL("created", created))
+	if out := flat(w.must("plan", "-no-color", "-out=tfplan")); !strings.Contains(out, `+ version = "2.4.7.1"`) {
+		t.Fatalf("the plan does not create with 2.4.7.1:\n%s", out)
+	}
+	repo.AddRelease(t, "2.4.7.2")
+	before := testenv.Digest(t, created, guardedPaths...)
+	other()
+	if out, err := w.run("apply", "-no-color", "tfplan"); err == nil || !strings.Contains(flat(out), `.version: was cty.StringVal("2.4.7.1"), but now cty.StringVal("2.4.7.2")`) {
+		t.Fatalf("a saved create whose release was overtaken must stop (run terraform plan again): %v\n%s", err, out)
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, created, guardedPaths...)); diff != "" {
+		t.Fatalf("the stopped apply changed the host:\n%s", diff)
+	}
+	w.must("plan", "-no-color", "-out=tfplan")
+	w.must("apply", "-no-color", "tfplan")
+	if err := requires(created, "2.4.7.2")(nil); err != nil {
+		t.Fatal(err)
+	}
+}
