@@ -257,3 +257,49 @@ func TestAccDataMigrationTool_deployerReleaseSymlinks(t *testing.T) {
 		},
 	})
 }
+
+// A fleet on Magento 2.4.9, for which no tool release exists yet: a tool-less root is
+// created with nothing installed and stays in state while it waits, so a nightly
+// `plan -detailed-exitcode` comes back clean; once the release appears, the plan shows
+// both roots' updates and the apply installs it.
+func TestAccDataMigrationTool_waitingForAReleaseConverges(t *testing.T) {
+	r := newRig(t)
+	r.repo = testenv.NewRepo(t) // this test publishes a release: not in the shared repository
+	bare := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "bare"), testenv.RootSpec{Magento: "2.4.9"})
+	older := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "older"), testenv.RootSpec{Magento: "2.4.9", DMT: "2.4.8.1"})
+	config := requireProvider + r.providerConfig() + fmt.Sprintf(`
+resource "magento_data_migration_tool" "bare" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer_env = %s
+}
+
+resource "magento_data_migration_tool" "older" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer_env = %s
+}
+`, bare, r.composerEnvHCL(), older, r.composerEnvHCL())
+	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
+	w.must("apply", "-auto-approve", "-no-color")
+	if out, err := w.run("plan", "-detailed-exitcode", "-no-color"); err != nil {
+		t.Fatalf("while waiting for the release, the plan must be clean (exit 0): %v\n%s", err, out)
+	} else if !strings.Contains(out, "No Data Migration Tool Release Yet") {
+		t.Fatalf("the plan must still say it waits:\n%s", out)
+	}
+	r.repo.AddRelease(t, "2.4.9")
+	out, err := w.run("plan", "-detailed-exitcode", "-no-color")
+	if err == nil || !strings.Contains(out, "2 to change") || !regexp.MustCompile(`version\s+=\s+"2\.4\.8\.1"\s+->\s+"2\.4\.9"`).MatchString(out) ||
+		!regexp.MustCompile(`\+\s+version\s+=\s+"2\.4\.9"`).MatchString(out) {
+		t.Fatalf("once the release appears, the plan must show both updates: %v\n%s", err, out)
+	}
+	w.must("apply", "-auto-approve", "-no-color")
+	for _, root := range []string{bare, older} {
+		if err := requires(root, "2.4.9")(nil); err != nil {
+			t.Error(err)
+		}
+	}
+	if out, err := w.run("plan", "-detailed-exitcode", "-no-color"); err != nil {
+		t.Fatalf("after the apply, the plan must be clean: %v\n%s", err, out)
+	}
+}

@@ -61,7 +61,10 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	// The identity goes back even when the resource leaves state: the framework checks it
 	// on every read, and a CLI without identities (Terraform < 1.12) sends none to keep.
 	setIdentity(ctx, resp.Identity, identityFor(conn, r.data.base, prior.host, prior.root), &resp.Diagnostics)
-	if inst.DMTVersion == "" {
+	// Absent while the state records a version: removed by hand, so the plan creates it
+	// again. Absent while the state records none: a root waiting for a release that does
+	// not exist yet (created with nothing installed); it stays, and the plan stays empty.
+	if inst.DMTVersion == "" && !prior.attrs[attrVersion].IsNull() {
 		tflog.Info(ctx, "data migration tool is no longer installed; removing from state", map[string]any{"magento_root": inst.Root})
 		resp.State.RemoveResource(ctx)
 		return
@@ -72,8 +75,11 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	} else {
 		dropCarried(ctx, resp.Private)
 	}
-	resp.State.Raw = prior.with(map[string]string{attrVersion: inst.DMTVersion, attrMagentoVersion: inst.MagentoVersion,
-		attrMagentoEdition: inst.Edition, attrID: id})
+	values := map[string]string{attrMagentoVersion: inst.MagentoVersion, attrMagentoEdition: inst.Edition, attrID: id}
+	if inst.DMTVersion != "" {
+		values[attrVersion] = inst.DMTVersion // waiting for a release: stays null
+	}
+	resp.State.Raw = prior.with(values)
 }
 
 // priorState is what Read needs of the state, and the raw attributes it rewrites.
