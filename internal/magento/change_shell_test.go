@@ -736,13 +736,13 @@ func waitFor[R any](t *testing.T, pipe namedPipe, done chan R, what string) {
 	}
 }
 
-// pauseShim writes a shim for tool (real: the host's) that, the first time when holds
+// pauseShim writes a shim for tool (realTool: the host's) that, the first time when holds
 // (a shell condition on "$@"), runs first, reports on arrive and waits for goOn.
-func pauseShim(t *testing.T, path, real, when, first string, arrive, goOn namedPipe) {
+func pauseShim(t *testing.T, path, realTool, when, first string, arrive, goOn namedPipe) {
 	t.Helper()
 	writeShim(t, path, "if "+when+" && ( set -C; : > "+shell.Quote(arrive.path+".once")+" ) 2>/dev/null; then\n"+
 		"  "+first+"\n  echo here > "+shell.Quote(arrive.path)+"; read -r go < "+shell.Quote(goOn.path)+"\nfi\n"+
-		"exec "+shell.Quote(real)+` "$@"`)
+		"exec "+shell.Quote(realTool)+` "$@"`)
 }
 
 // receive waits for an apply's result, failing after 60 s instead of hanging.
