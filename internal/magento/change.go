@@ -40,20 +40,22 @@ type ChangeResult struct {
 // (setup:backup). None of them: the restore failed, and RestoreFailure says how the
 // root was left. Output is Composer's (or Magento's) last lines.
 type ChangeError struct {
-	Step           string // lock, backup, setup-backup, composer, verify, interrupted, ...
-	Detail         string
-	Archive        string
-	Restored       bool
-	Unchanged      bool
-	FilesUnchanged bool
-	RestoreFailure string
-	Maintenance    string // after an interrupted setup:backup: "off" (turned off again) or "left-on"
-	Differs        []string
-	Output         string
-	Cause          string
-	Mode           string
-	Target         string
-	Err            error // the transport's error (cancelled, timed out, connection lost), if any
+	Step            string // lock, backup, setup-backup, composer, verify, interrupted, ...
+	Detail          string
+	Archive         string
+	Restored        bool
+	Unchanged       bool
+	FilesUnchanged  bool
+	RestoreFailure  string
+	Maintenance     string // after an interrupted setup:backup: "off" (turned off again) or "left-on"
+	Differs         []string
+	LivenessGuessed bool   // the holder was judged alive by its PID alone (no boot id)
+	Owed            string // the archive a lock this apply could not take says a restore is owed from
+	Output          string
+	Cause           string
+	Mode            string
+	Target          string
+	Err             error // the transport's error (cancelled, timed out, connection lost), if any
 }
 
 func (e *ChangeError) Unwrap() error { return e.Err }
@@ -68,6 +70,10 @@ func (e *ChangeError) Error() string {
 			fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s. Wait for it to finish", lock)
 		} else {
 			fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s (PID, host, start time), lock %s. Wait for it to finish", holder, lock)
+			if e.LivenessGuessed {
+				fmt.Fprintf(&b, ". This host (or that apply) records no boot id, so a process with that PID may be another one: "+
+					"once you have checked that no apply is running, remove the lock with: %s", clearLock)
+			}
 		}
 	case "taking-over":
 		fmt.Fprintf(&b, "another apply (%s: PID, host, start time) is taking over the lock %s. Wait for it to finish", holder, lock)
@@ -101,6 +107,11 @@ func (e *ChangeError) Error() string {
 			"nothing was extracted. Check the root, restore by hand if needed, then remove the lock with: rm -rf %s", lock, archive, shell.Quote(lock))
 	case "restore-owed":
 		fmt.Fprintf(&b, "restoring %s, left by an interrupted apply, failed: %s. The lock stays, so the next apply tries again", e.Detail, e.RestoreFailure)
+	case "check-failed":
+		fmt.Fprintf(&b, "a restore is owed from an interrupted apply, but checking whether the Magento root has moved on since could not run: %s. "+
+			"Nothing was changed and the lock stays; fix the cause, then apply again", e.Detail)
+	case "section":
+		fmt.Fprintf(&b, "%s. Nothing was changed; set php to the shop's PHP", e.Detail)
 	case "setup-backup-disabled":
 		b.WriteString("magento_setup_backup is set but Magento's backup functionality is disabled (\"Backup functionality is currently disabled\"). " +
 			"Enable it with `bin/magento config:set system/backup/functionality_enabled 1`, or remove magento_setup_backup")
@@ -121,6 +132,10 @@ func (e *ChangeError) Error() string {
 		}
 	default:
 		fmt.Fprintf(&b, "%s failed: %s", e.Step, e.Detail)
+	}
+	if e.Owed != "" {
+		fmt.Fprintf(&b, ". The lock's marker says a restore is owed from %s (an apply was interrupted after Composer changed files): "+
+			"before removing the lock, check the root and restore by hand if needed with: tar -xzf %s -C <magento_root>", e.Owed, e.Owed)
 	}
 	if e.Cause != "" {
 		b.WriteString(". " + e.Cause)
@@ -255,6 +270,8 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 		maintenance string
 		differs     []string
 		carried     []string
+		owed        string
+		guessed     bool
 	)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -280,7 +297,11 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 		case "@restored":
 			restored = true // the restore after a failure succeeded
 		case "@restore-failed":
-			restoreErr = rest
+			restoreErr, restored = rest, false // a later restore failed: an earlier one does not count
+		case "@owed":
+			owed = rest
+		case "@liveness-guessed":
+			guessed = true
 		case "@files-unchanged":
 			filesSame = true // setup:backup ran, composer did not
 		case "@maintenance":
@@ -304,7 +325,8 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 		failed.Mode = "remove"
 	}
 	failed.Archive, failed.Restored, failed.Unchanged, failed.FilesUnchanged = res.Archive, restored, unchanged, filesSame
-	failed.RestoreFailure, failed.Maintenance, failed.Differs = restoreErr, maintenance, differs
+	failed.RestoreFailure, failed.Maintenance, failed.Differs, failed.Owed = restoreErr, maintenance, differs, owed
+	failed.LivenessGuessed = guessed
 	failed.Output = strings.Join(output, "\n")
 	failed.Cause = causeFor(failed.Output)
 	return res, failed

@@ -41,7 +41,7 @@ pidns=$(readlink /proc/self/ns/pid 2>/dev/null | tr -dc '0-9') || pidns=""
 [ -n "$pidns" ] || pidns=-
 # phase: before (nothing touched), setup-backup (bin/magento setup:backup running),
 # changing (files may differ from the archive), installed (pruning).
-phase=before; owned=0; archive=""; members=""; log=""; old_files=""; maintenance_before=1
+phase=before; owned=0; archive=""; archive_src=""; members=""; log=""; old_files=""; maintenance_before=1
 
 # start_of PID: the process's start time in clock ticks since boot (field 22 of
 # /proc/PID/stat; the command name before it may hold spaces and parentheses).
@@ -49,13 +49,15 @@ start_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; 
 mystart=$(start_of $$); [ -n "$mystart" ] || mystart=-
 
 # alive PID BOOT START: is this host's lock holder still running? PIDs repeat after a
-# reboot (boot id) and are reused (start time). A /proc entry hidden by hidepid counts
-# as alive. Without a boot id (BusyBox without procfs) or for a holder that recorded
-# none (an older provider): alive while /proc/PID exists.
+# reboot (boot id) and are reused (start time). hidepid hides other users' processes
+# only, and a trusted lock's holder ran as this user: a missing /proc entry is a dead
+# holder, a stat that cannot be read counts as alive. Without a boot id (BusyBox
+# without procfs) or for a holder that recorded none (an older provider): alive while
+# /proc/PID exists.
 alive() {
   if [ "$boot" = - ] || [ -z "$2" ] || [ "$2" = - ]; then [ -d "/proc/$1" ]; return; fi
   [ "$2" = "$boot" ] || return 1
-  if [ ! -d "/proc/$1" ]; then [ -d /proc/1 ] || return 0; return 1; fi
+  [ -d "/proc/$1" ] || return 1
   [ -z "$3" ] || [ "$3" = - ] && return 0
   ticks=$(start_of "$1")
   [ -z "$ticks" ] || [ "$ticks" = "$3" ]
@@ -95,7 +97,8 @@ cleanup() {
   [ "$owned" = 1 ] && [ ! -f "$lock/changing" ] && release "$lock"
 }
 
-# restore ARCHIVE MEMBERS: extract into a private directory inside the root, check that
+# restore SOURCE MEMBERS ARCHIVE: extract SOURCE (the archive, read through the file
+# descriptor this apply holds on it) into a private directory inside the root, check that
 # every member arrived, then swap each backed-up path (the current one moved aside, the
 # archived one moved in); a path the archive does not hold did not exist before and is
 # removed. "@restored" only after the swap; otherwise the root is put back as it was.
@@ -103,10 +106,10 @@ restore() {
   work=$(mktemp -d "$root/.tf-magento-dmt-restore.XXXXXX") || { say "@restore-failed cannot create a directory in $root; the root is as the failed apply left it"; return 1; }
   mkdir "$work/new" "$work/old" || { rm -rf "$work"; say "@restore-failed cannot create a directory in $work; the root is as the failed apply left it"; return 1; }
   if ! err=$(tar -xzf "$1" -C "$work/new" 2>&1); then
-    rm -rf "$work"; say "@restore-failed extracting $1 failed ($(printf '%s\n' "$err" | tail -n 1)); the root is as the failed apply left it"; return 1
+    rm -rf "$work"; say "@restore-failed extracting $3 failed ($(printf '%s\n' "$err" | tail -n 1)); the root is as the failed apply left it"; return 1
   fi
   for path in $2; do
-    [ -e "$work/new/$path" ] || [ -L "$work/new/$path" ] || { rm -rf "$work"; say "@restore-failed $1 lacks $path; the root is as the failed apply left it"; return 1; }
+    [ -e "$work/new/$path" ] || [ -L "$work/new/$path" ] || { rm -rf "$work"; say "@restore-failed $3 lacks $path; the root is as the failed apply left it"; return 1; }
   done
   aside=""; placed=""; broke=""
   for path in $backed_up; do
@@ -131,7 +134,7 @@ restore() {
   fi
   rm -rf "$work"
   rm -f "$lock/changing"
-  say "@restored $1"
+  say "@restored $3"
 }
 
 # maintenance_back: setup:backup runs inside maintenance mode and leaves it on when it
@@ -148,7 +151,7 @@ maintenance_back() {
 fail() {
   trap '' INT TERM HUP
   case "$phase" in
-    changing) phase=before; restore "$archive" "$members" ;;
+    changing) phase=before; restore "$archive_src" "$members" "$archive" ;;
     setup-backup) maintenance_back; say "@files-unchanged" ;;
     before) say "@unchanged" ;;
   esac
@@ -201,6 +204,16 @@ room() {
   [ "$avail" -ge "$2" ] || fail disk-full "$2 $avail $3 $1"
 }
 
+# same_file A B: do A and B (links followed) name one file? test -ef is not POSIX.
+same_file() {
+  [ -r "$1" ] && [ -r "$2" ] || return 1
+  # shellcheck disable=SC2012
+  a=$(ls -Ldi "$1" 2>/dev/null | awk '{ print $1 }')
+  # shellcheck disable=SC2012
+  b=$(ls -Ldi "$2" 2>/dev/null | awk '{ print $1 }')
+  [ -n "$a" ] && [ "$a" = "$b" ]
+}
+
 # why ERR: the line of tar's (or gzip's) complaint that says what went wrong.
 why() { printf '%s\n' "$1" | grep -i -m 1 -e 'space' -e 'cannot' -e 'denied' -e 'error' || printf '%s\n' "$1" | head -n 1; }
 
@@ -221,14 +234,24 @@ backup() {
   # shellcheck disable=SC2086
   need=$(cd "$root" && du -sk $members 2>/dev/null | awk '{ s += $1 } END { print int(s * 1.1) + 64 }')
   room "$backup_dir" "$need" archive
-  # noclobber: the archive is a new file (O_EXCL).
+  # noclobber: the archive is a new file (O_EXCL, never through a link), written through
+  # fd 5, which this apply keeps: every later read goes through /proc/$$/fd/5, the file
+  # this apply wrote, even if a directory above it is renamed and replaced (var/ is the
+  # web server's user's). `command` keeps a failed exec from ending the shell.
+  old_umask=$(umask); umask 077; set -C
+  command exec 5>"$part" 2>/dev/null || { set +C; umask "$old_umask"; fail backup "cannot create $part (or it exists already)"; }
+  set +C; umask "$old_umask"
+  archive_src=$part
+  same_file "/proc/$$/fd/5" "$part" && archive_src=/proc/$$/fd/5
+  # $members: one word per path, split on purpose.
   # shellcheck disable=SC2086
-  if ! err=$( (umask 077 && set -C && tar -czf - -C "$root" $members > "$part") 2>&1); then
+  if ! err=$(tar -czf - -C "$root" $members 2>&1 >&5); then
     [ -f "$part" ] && [ ! -L "$part" ] && [ -O "$part" ] && rm -f "$part"
     fail backup "tar could not write $archive: $(why "$err")"
   fi
-  tar -tzf "$part" >/dev/null 2>&1 || { rm -f "$part"; fail backup "$archive is not readable after writing it"; }
+  tar -tzf "$archive_src" >/dev/null 2>&1 || { rm -f "$part"; fail backup "$archive is not readable after writing it"; }
   mv "$part" "$archive" || { rm -f "$part"; fail backup "cannot rename $part to $archive"; }
+  [ "$archive_src" != "$part" ] || archive_src=$archive
 }
 
 # owner_line: who holds the lock: PID, host name, start, then what tells this running
@@ -241,7 +264,7 @@ owner_line() { printf '%s %s %s %s %s %s %s\n' "$$" "$me" "$started" "$boot" "$m
 claim() {
   [ ! -L "$1" ] || trusted "$1" || return 1
   new=$(mktemp -d "$1.XXXXXX") || fail lock "cannot create a directory next to $1"
-  owner_line > "$new/owner" || { rm -rf "$new"; fail lock "cannot write $new/owner"; }
+  (set -C; owner_line > "$new/owner") 2>/dev/null || { rm -rf "$new"; fail lock "cannot write $new/owner"; }
   if [ ! -e "$1" ] && mv "$new" "$1" 2>/dev/null && [ ! -e "$1/${new##*/}" ]; then return 0; fi
   rm -rf "$new" "${1:?}/${new##*/}" 2>/dev/null
   return 1
@@ -271,9 +294,14 @@ acquire() {
   # $holder: PID HOST START [BOOT PSTART MACHINE PIDNS], split on purpose.
   # shellcheck disable=SC2086
   set -- $holder
-  case "$1" in ''|*[!0-9]*) say "@fail lock-unknown $lock"; exit 1 ;; esac
+  case "$1" in ''|*[!0-9]*) owed_note; say "@fail lock-unknown $lock"; exit 1 ;; esac
+  owed_note
   ! foreign "$2" "$4" "$6" "$7" || { say "@fail lock-foreign $1 $2 $3 $lock"; exit 1; }
-  ! alive "$1" "$4" "$5" || { say "@fail locked $1 $2 $3 $lock"; exit 1; }
+  if alive "$1" "$4" "$5"; then
+    # Without boot ids, a PID that exists may be another process's: say how to clear it.
+    if [ "$boot" = - ] || [ -z "$4" ] || [ "$4" = - ]; then say "@liveness-guessed"; fi
+    say "@fail locked $1 $2 $3 $lock"; exit 1
+  fi
   dead="$1 $2 $3"; dead_started=$3
   if [ -e "$lock/changing" ] || [ -L "$lock/changing" ]; then trusted "$lock/changing" || { say "@fail locked - - - $lock"; exit 1; }; fi
   # "takeover" admits one apply; one left by a takeover that was killed is cleared by hand.
@@ -287,15 +315,24 @@ acquire() {
     say "@fail taking-over $1 $2 $3 $lock"; exit 1
   fi
   if [ "$(cat "$lock/owner" 2>/dev/null)" != "$holder" ]; then release "$lock/takeover"; say "@fail locked - - - $lock"; exit 1; fi
-  { owner_line > "$lock/owner.new" && mv -f "$lock/owner.new" "$lock/owner"; } || fail lock "cannot write $lock/owner"
+  # A new file (never through a link planted there), renamed over the owner.
+  { (set -C; owner_line > "$lock/owner.$$") 2>/dev/null && mv -f "$lock/owner.$$" "$lock/owner"; } || { rm -f "$lock/owner.$$"; fail lock "cannot write $lock/owner"; }
   owned=1
   release "$lock/takeover"
   say "@warning took over the lock $lock left by a process that is gone ($dead)"
   [ -e "$lock/changing" ] || [ -L "$lock/changing" ] || return 0
   { IFS= read -r owed; IFS= read -r owed_started; IFS= read -r owed_members; } < "$lock/changing"
   [ -n "$owed_started" ] || owed_started=$dead_started
-  if ! ours "$owed"; then say "@fail marker $lock/changing names $owed"; exit 1; fi
-  differs=$(moved_on "$owed")
+  # Read through fd 6 from here: the file checked is the file extracted, even if a
+  # directory above it is swapped.
+  owed_src=$owed
+  if ours "$owed" && command exec 6<"$owed" 2>/dev/null; then
+    [ -r "/proc/$$/fd/6" ] && owed_src=/proc/$$/fd/6
+  fi
+  if ! ours "$owed" || [ -L "$owed" ] || ! same_file "$owed" "$owed_src" || ! [ -f "$owed_src" ] || ! [ -O "$owed_src" ]; then
+    say "@fail marker $lock/changing names $owed"; exit 1
+  fi
+  moved_on "$owed_src"
   if [ -n "$differs" ]; then
     printf '%s\n' "$differs" | head -n 20 | sed 's/^/@differs /' >&4
     say "@fail moved-on $owed_started $lock"; exit 1
@@ -305,23 +342,39 @@ acquire() {
   backup
   say "@warning archived what the interrupted apply left in $archive before restoring"
   trap '' INT TERM HUP
-  if ! restore "$owed" "$owed_members"; then say "@fail restore-owed $owed"; exit 1; fi
+  if ! restore "$owed_src" "$owed_members" "$owed"; then say "@fail restore-owed $owed"; exit 1; fi
+  say "@owed-restored $owed"
   trap on_signal INT TERM HUP
   say "@warning restored $owed, left by the interrupted apply of $owed_started"
   # The root is now what $owed holds: it is this apply's backup too.
-  archive=$owed; members=$owed_members
+  archive=$owed; archive_src=$owed_src; members=$owed_members
 }
 
-# moved_on OWED: has the root moved on since the interrupted apply? Prints what differs
-# between composer.json/composer.lock now and in the archive, apart from the tool's own
-# entries (nothing when they match, or when a killed Composer left them missing or
-# unparsable). Timestamps cannot tell: the interrupted Composer wrote after the marker.
+# owed_note: a lock this apply cannot take may owe a restore: name the archive, for the
+# operator who clears the lock by hand.
+owed_note() {
+  [ -f "$lock/changing" ] && [ ! -L "$lock/changing" ] || return 0
+  IFS= read -r note < "$lock/changing" && [ -n "$note" ] && say "@owed $note"
+}
+
+# moved_on SOURCE: has the root moved on since the interrupted apply? Sets differs to
+# what differs between composer.json/composer.lock now and in the archive, apart from
+# the tool's own entries (empty when they match, or when a killed Composer left them
+# missing or unparsable). Timestamps cannot tell: the interrupted Composer wrote after
+# the marker. A check that cannot run fails the apply (it is not a difference).
 moved_on() {
-  check=$(mktemp -d "$root/.tf-magento-dmt-check.XXXXXX") || { echo "cannot create a directory in $root"; return; }
-  tar -xzf "$1" -C "$check" composer.json composer.lock >/dev/null 2>&1
-  out=$("$php" -r "$moved_on_php" "$check" "$root" "$package" 2>&1 </dev/null) || out="php could not compare them: $(printf '%s\n' "$out" | tail -n 1)"
+  differs=""
+  check=$(mktemp -d "$root/.tf-magento-dmt-check.XXXXXX") || { say "@fail check-failed cannot create a directory in $root (a full disk?)"; exit 1; }
+  for file in composer.json composer.lock; do
+    if tar -tzf "$1" 2>/dev/null | grep -qx "$file"; then
+      err=$(tar -xzf "$1" -C "$check" "$file" 2>&1) || { rm -rf "$check"; say "@fail check-failed extracting $file from the archive failed: $(why "$err")"; exit 1; }
+    fi
+  done
+  # Only tagged lines count: PHP's warnings (stdout or stderr) are not differences.
+  out=$("$php" -r "$moved_on_php" "$check" "$root" "$package" 2>/dev/null </dev/null)
   rm -rf "$check"
-  printf '%s' "$out"
+  case "$out" in *@checked*) ;; *) say "@fail check-failed php ($php) could not compare composer.json and composer.lock with the archive's"; exit 1 ;; esac
+  differs=$(printf '%s\n' "$out" | sed -n 's/^@differs //p')
 }
 
 acquire
@@ -353,7 +406,11 @@ fi
 # The tool stays in the section composer.json has it in: without --dev, a
 # non-interactive composer require moves it from require-dev to require.
 dev=""
-sections=$("$php" -r "$section_php" "$root" "$package" 2>/dev/null </dev/null)
+sections=$("$php" -r "$section_php" "$root" "$package" 2>/dev/null </dev/null | sed -n 's/^@section //p')
+case "$sections" in
+  "require"*|"none"*) ;;
+  *) fail section "php ($php) could not read composer.json and composer.lock to tell require from require-dev" ;;
+esac
 case "$sections" in
   "require-dev packages") dev=--dev; say "@warning composer.json has $package in require-dev, but composer.lock lists it under packages (not packages-dev); the apply keeps it in require-dev. Run composer update --lock to bring the lock in line." ;;
   "require packages-dev") say "@warning composer.json has $package in require, but composer.lock lists it under packages-dev; the apply keeps it in require. Run composer update --lock to bring the lock in line." ;;
@@ -368,7 +425,11 @@ if [ "$carry" = 1 ] && [ "$mode" = require ] && [ -d "$root/$tool_dir" ]; then
   (cd "$root/$tool_dir" && find . \( -type f -o -type l \)) > "$old_files" || fail backup "cannot list the tool's files"
 fi
 # The marker: the archive, when this apply started, and what the archive holds.
-printf '%s\n%s\n%s\n' "$archive" "$started" "$members" > "$lock/changing" || fail lock "cannot write $lock/changing"
+# A new file renamed into place: never written through a link, never left half-written
+# (a full var/), so a marker either names the archive whole or is not there.
+if ! { (set -C; printf '%s\n%s\n%s\n' "$archive" "$started" "$members" > "$lock/changing.$$") 2>/dev/null && mv -f "$lock/changing.$$" "$lock/changing"; }; then
+  rm -f "$lock/changing.$$"; fail lock "cannot write $lock/changing"
+fi
 phase=changing
 if [ "$mode" = require ]; then
   # $dev: --dev or nothing, split on purpose.
@@ -390,12 +451,12 @@ if [ -n "$old_files" ]; then
   while IFS= read -r file; do
     file=${file#./}
     [ -e "$root/$tool_dir/$file" ] || [ -L "$root/$tool_dir/$file" ] && continue
-    tar -xzf "$archive" -C "$root" "$tool_dir/$file" || fail carry "$file"
+    tar -xzf "$archive_src" -C "$root" "$tool_dir/$file" || fail carry "$file"
     say "@carried $file"
   done < "$old_files"
 fi
 for path in "$@"; do
-  tar -xzf "$archive" -C "$root" "$tool_dir/$path" 2>/dev/null || say "@warning preserve_paths entry $path is not in the backup; nothing copied"
+  tar -xzf "$archive_src" -C "$root" "$tool_dir/$path" 2>/dev/null || say "@warning preserve_paths entry $path is not in the backup; nothing copied"
 done
 # Installed: from here a signal changes nothing, pruning is short and finishes.
 trap '' INT TERM HUP

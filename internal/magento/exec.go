@@ -99,7 +99,7 @@ func (e Exec) composerFunction(root string) string {
 	}
 	// fd 4 is the apply script's report channel: composer does not need it.
 	return composerLauncher(e.PHP, e.Composer) +
-		`run_composer() { ( exec 4>&-; if [ -n "$auth" ]; then COMPOSER_AUTH=$auth; export COMPOSER_AUTH; fi; ` +
+		`run_composer() { ( exec 4>&- 5>&- 6<&-; if [ -n "$auth" ]; then COMPOSER_AUTH=$auth; export COMPOSER_AUTH; fi; ` +
 		exports.String() + `cd ` + shell.Quote(root) + ` && composer_exec "$@" ); }` + "\n"
 }
 

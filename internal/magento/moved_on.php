@@ -1,8 +1,9 @@
 // Has a Magento root moved on since an interrupted apply? Run as
-// `php -r CODE ARCHIVED_DIR ROOT PACKAGE`: prints what differs between the archived
-// composer.json/composer.lock and the root's, apart from the tool's own entries (its
-// requirement, its lock entry and the packages it requires, the content hash), one
-// line each; nothing when they match. A current file that is missing or unparsable is
+// `php -r CODE ARCHIVED_DIR ROOT PACKAGE`: prints "@differs WHAT" for each difference
+// between the archived composer.json/composer.lock and the root's, apart from the
+// tool's own entries (its requirement, its lock entry, the content hash, and packages
+// only one side has that that side's tool requires), then "@checked". Versions and
+// source/dist references are compared. A current file that is missing or unparsable is
 // what a killed Composer can leave: it counts as matching.
 [, $archived, $root, $package] = $argv;
 
@@ -36,18 +37,16 @@ function toolRequires(?array $lock, string $package): array {
     return $names;
 }
 
-function locked(array $lock, array $skip): array {
-    $versions = [];
+function locked(array $lock): array {
+    $packages = [];
     foreach (['packages', 'packages-dev'] as $section) {
         foreach ($lock[$section] ?? [] as $p) {
             $name = (string) ($p['name'] ?? '');
-            if (!isset($skip[$name])) {
-                $versions[$name] = (string) ($p['version'] ?? '');
-            }
+            $packages[$name] = trim(($p['version'] ?? '') . ' ' . ($p['source']['reference'] ?? '') . ' ' . ($p['dist']['reference'] ?? ''));
         }
     }
-    ksort($versions);
-    return $versions;
+    ksort($packages);
+    return $packages;
 }
 
 $out = [];
@@ -72,10 +71,18 @@ if ($newLock !== null) {
     if ($oldLock === null) {
         $out[] = "composer.lock: the archive has none that can be read";
     } else {
-        $skip = [$package => true] + toolRequires($oldLock, $package) + toolRequires($newLock, $package);
-        $old = locked($oldLock, $skip);
-        $new = locked($newLock, $skip);
+        $old = locked($oldLock);
+        $new = locked($newLock);
+        $oldTool = toolRequires($oldLock, $package);
+        $newTool = toolRequires($newLock, $package);
         foreach (array_unique(array_merge(array_keys($old), array_keys($new))) as $name) {
+            if ($name === $package) {
+                continue;
+            }
+            // A dependency the new tool brought, or one the old tool alone needed.
+            if ((!isset($old[$name]) && isset($newTool[$name])) || (!isset($new[$name]) && isset($oldTool[$name]))) {
+                continue;
+            }
             $was = $old[$name] ?? 'absent';
             $now = $new[$name] ?? 'absent';
             if ($was !== $now) {
@@ -88,5 +95,6 @@ if ($newLock !== null) {
     }
 }
 foreach ($out as $line) {
-    echo $line, "\n";
+    echo "@differs ", str_replace("\n", " ", $line), "\n";
 }
+echo "@checked\n";

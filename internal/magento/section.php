@@ -1,6 +1,7 @@
 // Where a root requires and locks a package. Run as `php -r CODE ROOT PACKAGE`: prints
-// the composer.json section (require, require-dev or none) and the composer.lock one
-// (packages, packages-dev or none), space-separated.
+// "@section" and the composer.json section (require, require-dev or none) and the
+// composer.lock one (packages, packages-dev or none): only that line is read, so a
+// warning PHP prints cannot pass for an answer.
 [, $root, $package] = $argv;
 $json = json_decode((string) @file_get_contents("$root/composer.json"), true);
 $lock = json_decode((string) @file_get_contents("$root/composer.lock"), true);
@@ -20,4 +21,4 @@ foreach (['packages', 'packages-dev'] as $section) {
         }
     }
 }
-echo "$required $locked\n";
+echo "@section $required $locked\n";
