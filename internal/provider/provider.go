@@ -128,10 +128,17 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 			return
 		}
 		ssh.applyTo(&data.base)
+		data.written = ssh.written()
+		if v := ssh.ConfigFile; !v.IsNull() {
+			data.configFile = expandHome(v.ValueString())
+		}
 		warnInsecure(&resp.Diagnostics, path.Root(attrSSH), ssh.InsecureIgnoreHostKey)
 	}
 	if v := cfg.ComposerAuth; !v.IsNull() && !v.IsUnknown() {
 		data.composerAuth = v.ValueString() // JSON: checked by its validator
+	}
+	if known {
+		applyEnvironment(data, cfg.ComposerAuth.IsNull(), &resp.Diagnostics)
 	}
 	resp.DataSourceData = data
 	resp.ResourceData = data

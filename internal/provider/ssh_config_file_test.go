@@ -1,0 +1,238 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// sshConfigFile writes an OpenSSH client config file for a test.
+func sshConfigFile(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ssh_config")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// recordingProxy is a ProxyCommand that appends its pid to the returned file, then
+// carries the connection with OpenSSH's own client (ssh -W) through jump.
+func recordingProxy(t *testing.T, jump *testenv.SSHD) (command, pids string) {
+	t.Helper()
+	dir := t.TempDir()
+	command, pids = filepath.Join(dir, "proxy"), filepath.Join(dir, "pids")
+	script := fmt.Sprintf("#!/bin/sh\necho $$ >> '%s'\nexec ssh -F /dev/null -o BatchMode=yes -o UserKnownHostsFile='%s' -i '%s' -p %d root@127.0.0.1 -W \"$1\"\n",
+		pids, jump.KnownHosts, jump.ClientKey, jump.Port)
+	if err := os.WriteFile(command, []byte(script), 0o755); err != nil { //nolint:gosec // an executable test shim
+		t.Fatal(err)
+	}
+	return command, pids
+}
+
+func recordedPids(path string) []int {
+	b, _ := os.ReadFile(path)
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, n)
+		}
+	}
+	return pids
+}
+
+// A Host alias with HostName, Port, User, IdentityFile, UserKnownHostsFile and a
+// ProxyCommand (ssh -W through a second sshd): plans and applies; the ProxyCommand
+// carries the connection, once per pooled connection, for three resources; the id
+// names the alias, and an import of that id writes no ssh override into state.
+func TestAccDataMigrationTool_sshConfigFileProxyCommand(t *testing.T) {
+	r := newRig(t)
+	jump := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
+	proxy, pids := recordingProxy(t, jump)
+	file := sshConfigFile(t, fmt.Sprintf(`Host shop-behind-ssm
+  HostName 127.0.0.1
+  Port %d
+  User root
+  IdentityFile %s
+  UserKnownHostsFile %s
+  StrictHostKeyChecking no
+  ProxyCommand %s %%h:%%p
+`, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts, proxy))
+	var roots []string
+	for range 3 {
+		roots = append(roots, r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"}))
+	}
+	pool := remote.NewPool()
+	t.Cleanup(pool.Close)
+	shared := map[string]func() (tfprotov6.ProviderServer, error){
+		"magento": func() (tfprotov6.ProviderServer, error) {
+			return providerserver.NewProtocol6(&magentoProvider{version: "test", connector: poolConnector{pool}})(), nil
+		},
+	}
+	providerBlock := fmt.Sprintf("provider \"magento\" {\n  ssh {\n    config_file = %q\n    agent       = false\n  }\n}\n", file)
+	config := providerBlock + fmt.Sprintf(`
+locals {
+  roots = %s
+}
+
+resource "magento_data_migration_tool" "shop" {
+  host         = "shop-behind-ssm"
+  magento_root = local.roots[0]
+  composer_env = %s
+}
+
+resource "magento_data_migration_tool" "more" {
+  count        = 2
+  host         = "shop-behind-ssm"
+  magento_root = local.roots[count.index + 1]
+  composer_env = %s
+}
+`, hclList(roots), r.composerEnvHCL(), r.composerEnvHCL())
+	id := fmt.Sprintf("ssh://root@shop-behind-ssm:%d%s", r.sshd.Port, roots[0])
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: shared,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					expect("version", knownvalue.StringExact("2.4.7")),
+					expect("id", knownvalue.StringExact(id)),
+					expect("ssh", knownvalue.Null()),
+				},
+				Check: func(*terraformState) error {
+					if n := len(recordedPids(pids)); n != 1 {
+						return fmt.Errorf("the ProxyCommand ran %d times for 3 resources on one pooled connection, want 1", n)
+					}
+					if want := fmt.Sprintf("target 127.0.0.1 port %d", r.sshd.Port); !strings.Contains(jump.Log(), want) {
+						return fmt.Errorf("the ProxyCommand's ssh -W did not carry the connection; the jump host's log:\n%s", jump.Log())
+					}
+					return nil
+				},
+			},
+			{
+				ResourceName:      shop,
+				ImportState:       true,
+				ImportStateId:     id,
+				ImportStateVerify: true,
+				// Settings that live only in configuration, as after any import.
+				ImportStateVerifyIgnore: []string{"composer_env", "last_backup"},
+			},
+		},
+	})
+	pool.Close()
+	for _, pid := range recordedPids(pids) {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("ProxyCommand %d still runs after its connection closed", pid)
+		}
+	}
+}
+
+// ProxyJump in the file reaches a host behind a jump host, itself an alias of the file.
+func TestAccInstallation_sshConfigFileProxyJump(t *testing.T) {
+	r := newRig(t)
+	jump := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
+	jump.AuthorizeKey(t, r.sshd.ClientKeyPub)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8.1"})
+	file := sshConfigFile(t, fmt.Sprintf(`Host inner
+  HostName 127.0.0.1
+  Port %d
+  ProxyJump root@gateway
+  UserKnownHostsFile %s
+
+Host gateway
+  HostName 127.0.0.1
+  Port %d
+  UserKnownHostsFile %s
+
+Host *
+  User root
+  IdentityFile %s
+`, r.sshd.Port, r.sshd.KnownHosts, jump.Port, jump.KnownHosts, r.sshd.ClientKey))
+	config := fmt.Sprintf(`provider "magento" {
+  ssh {
+    agent = false
+  }
+}
+
+data "magento_installation" "shop" {
+  host         = "inner"
+  magento_root = %q
+  ssh {
+    config_file = %q
+  }
+}
+`, root, file)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.magento_installation.shop",
+				tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1"))},
+			Check: func(*terraformState) error {
+				if want := fmt.Sprintf("target 127.0.0.1 port %d", r.sshd.Port); !strings.Contains(jump.Log(), want) {
+					return fmt.Errorf("the jump host did not forward to the target; its log:\n%s", jump.Log())
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// StrictHostKeyChecking no (or accept-new) in the file never turns checking off nor
+// writes known_hosts: an unknown key fails with its fingerprint, naming the alias.
+func TestAccInstallation_sshConfigFileStrictHostKeyCheckingNo(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8.1"})
+	empty := filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := sshConfigFile(t, fmt.Sprintf(`Host unknown-key
+  HostName 127.0.0.1
+  Port %d
+  User root
+  IdentityFile %s
+  UserKnownHostsFile %s
+  StrictHostKeyChecking no
+Host other
+  StrictHostKeyChecking accept-new
+`, r.sshd.Port, r.sshd.ClientKey, empty))
+	config := fmt.Sprintf(`provider "magento" {
+  ssh {
+    config_file = %q
+    agent       = false
+  }
+}
+
+data "magento_installation" "shop" {
+  host         = "unknown-key"
+  magento_root = %q
+}
+`, file, root)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: regexp.MustCompile(`(?s)host key for 127\.0\.0\.1:\d+\s+is\s+not\s+in\s+known_hosts.*UserKnownHostsFile.*line\s+6.*Host\s+unknown-key.*SHA256:`),
+		}},
+	})
+	if b, _ := os.ReadFile(empty); len(b) != 0 {
+		t.Fatalf("the known_hosts file was written to:\n%s", b)
+	}
+}
+
