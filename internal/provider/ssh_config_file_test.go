@@ -3,12 +3,14 @@ package provider
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -236,3 +238,62 @@ data "magento_installation" "shop" {
 	}
 }
 
+// Ctrl-C during an apply over a ProxyCommand: Terraform stops, and the ProxyCommand is
+// gone with the provider's connection.
+func TestAccDataMigrationTool_sshConfigFileProxyCommandGoneAfterInterrupt(t *testing.T) {
+	r := newRig(t)
+	jump := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	proxy, pids := recordingProxy(t, jump)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	marker := filepath.Join(t.TempDir(), "wrote")
+	composer := slowComposer(t, marker, "3603.75")
+	file := sshConfigFile(t, fmt.Sprintf("Host behind-proxy\n  HostName 127.0.0.1\n  Port %d\n  User root\n  IdentityFile %s\n  UserKnownHostsFile %s\n  ProxyCommand %s %%h:%%p\n",
+		r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts, proxy))
+	config := requireProvider + fmt.Sprintf(`
+provider "magento" {
+  ssh {
+    config_file = %q
+    agent       = false
+  }
+}
+
+resource "magento_data_migration_tool" "shop" {
+  host         = "behind-proxy"
+  magento_root = %q
+  composer     = %q
+  composer_env = %s
+}
+`, file, root, composer, r.composerEnvHCL())
+	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
+	cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "apply", "-auto-approve", "-no-color") //nolint:gosec // the test's own CLI
+	cmd.Dir, cmd.Env = w.dir, w.env
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "composer to start over the ProxyCommand", func() bool { _, err := os.Stat(marker); return err == nil })
+	running := recordedPids(pids)
+	if len(running) == 0 {
+		t.Fatal("the apply did not go through the ProxyCommand")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(90 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("terraform did not stop after Ctrl-C:\n%s", out.String())
+	}
+	for _, pid := range running {
+		for deadline := time.Now().Add(10 * time.Second); syscall.Kill(pid, 0) == nil; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("ProxyCommand %d still runs after Ctrl-C; terraform printed:\n%s", pid, out.String())
+			}
+		}
+	}
+	gone(t, "sleep 3603.75")
+}
