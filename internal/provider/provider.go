@@ -86,7 +86,8 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Validators: []validator.String{composerAuthJSON},
 				MarkdownDescription: "JSON for Composer's `COMPOSER_AUTH`, usually the repo.magento.com keys: " +
 					"`{\"http-basic\":{\"repo.magento.com\":{\"username\":\"<public key>\",\"password\":\"<private key>\"}}}`. " +
-					"It reaches the host on the SSH session's standard input, never in a command line, environment request, log or state.",
+					"It reaches the host on the SSH session's standard input, never in a command line, environment request, log or state. " +
+					"Defaults to the environment variable `MAGENTO_COMPOSER_AUTH`; the local `COMPOSER_AUTH` is never forwarded to hosts.",
 			},
 			"per_host_parallelism": pschema.Int64Attribute{
 				Optional:   true,

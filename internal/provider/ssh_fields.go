@@ -95,7 +95,8 @@ func (f sshField) stringValidators() []validator.String {
 var portValidators = []validator.Int64{int64validator.Between(1, 65535)}
 
 const (
-	providerSSHDesc = "SSH connection defaults for every resource and data source. Resources and data sources may override the non-secret settings in their own `ssh` block."
+	providerSSHDesc = "SSH connection defaults for every resource and data source. Resources and data sources may override the non-secret settings in their own `ssh` block. " +
+		"Where this block does not set them, `private_key`, `user` and `config_file` are read from the environment variables `MAGENTO_SSH_PRIVATE_KEY`, `MAGENTO_SSH_USER` and `MAGENTO_SSH_CONFIG_FILE` (for CI systems that pass secrets that way)."
 	overrideSSHDesc = "Overrides of the provider's non-secret `ssh` settings for this host; what is not written here comes from the provider. Secrets stay in the provider block."
 )
 
