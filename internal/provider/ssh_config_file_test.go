@@ -63,7 +63,12 @@ func recordedPids(path string) []int {
 // carries the connection, once per pooled connection, for three resources; the id
 // names the alias, and an import of that id writes no ssh override into state.
 func TestAccDataMigrationTool_sshConfigFileProxyCommand(t *testing.T) {
-	r := newRig(t)
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (make testacc)")
+	}
+	// Composer's offline environment comes from sshd, so the configuration holds only
+	// what an import gives back.
+	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{testenv.SharedRepo(t).SSHDSetEnv()}})
 	jump := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
 	proxy, pids := recordingProxy(t, jump)
 	file := sshConfigFile(t, fmt.Sprintf(`Host shop-behind-ssm
@@ -95,16 +100,14 @@ locals {
 resource "magento_data_migration_tool" "shop" {
   host         = "shop-behind-ssm"
   magento_root = local.roots[0]
-  composer_env = %s
 }
 
 resource "magento_data_migration_tool" "more" {
   count        = 2
   host         = "shop-behind-ssm"
   magento_root = local.roots[count.index + 1]
-  composer_env = %s
 }
-`, hclList(roots), r.composerEnvHCL(), r.composerEnvHCL())
+`, hclList(roots))
 	id := fmt.Sprintf("ssh://root@shop-behind-ssm:%d%s", r.sshd.Port, roots[0])
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: shared,
@@ -115,6 +118,11 @@ resource "magento_data_migration_tool" "more" {
 					expect("version", knownvalue.StringExact("2.4.7")),
 					expect("id", knownvalue.StringExact(id)),
 					expect("ssh", knownvalue.Null()),
+					// The identity is the alias and root: port and user come from the file.
+					statecheck.ExpectIdentity(shop, map[string]knownvalue.Check{
+						"host": knownvalue.StringExact("shop-behind-ssm"), "magento_root": knownvalue.StringExact(roots[0]),
+						"user": knownvalue.Null(), "port": knownvalue.Null(),
+					}),
 				},
 				Check: func(*terraformState) error {
 					if n := len(recordedPids(pids)); n != 1 {
@@ -132,7 +140,14 @@ resource "magento_data_migration_tool" "more" {
 				ImportStateId:     id,
 				ImportStateVerify: true,
 				// Settings that live only in configuration, as after any import.
-				ImportStateVerifyIgnore: []string{"composer_env", "last_backup"},
+				ImportStateVerifyIgnore: []string{"last_backup"},
+			},
+			{
+				// An import block naming the identity (alias and root): the plan imports the
+				// shop with the file's port and user and changes nothing.
+				ResourceName:    shop,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
 			},
 		},
 	})

@@ -165,9 +165,11 @@ func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser stri
 			return fmt.Errorf("Port %q (%s) is not a TCP port", s.Port.Value, s.Port.Source)
 		}
 		c.Port = p
+		c.sources = c.sources.with("port", s.Port.Source)
 	}
 	if s.User.Value != "" && !written.User {
 		c.User = s.User.Value
+		c.sources = c.sources.with("user", s.User.Source)
 	}
 	tok := Tokens{Host: c.dialHost(), Port: c.port(), User: c.User, Alias: c.Host, LocalUser: localUser}
 	if len(s.IdentityFiles) > 0 && !written.PrivateKey {
@@ -334,6 +336,13 @@ func (s sources) with(field, source string) sources {
 		}
 	}
 	return out
+}
+
+// SetByFile reports whether the config file gave this setting ("port", "user",
+// "known_hosts_file", "certificate_file") rather than Terraform or a default.
+func (c Config) SetByFile(field string) bool {
+	_, ok := c.sources[field]
+	return ok
 }
 
 // fromFile wraps err with the config file line that set field, when it did.
