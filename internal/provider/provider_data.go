@@ -183,8 +183,9 @@ const unknownSSHDetail = "Some ssh settings for this host (in the provider block
 
 // connect returns a Runner on the pooled connection for c.
 func (d *providerData) connect(ctx context.Context, c remote.Config) (magento.Runner, error) {
-	tflog.Debug(ctx, "ssh connect", map[string]any{"address": c.Address(), "user": c.User,
-		"known_hosts_file": c.KnownHostsFile, "pinned_host_key": c.HostKey != "", "insecure": c.InsecureIgnoreHostKey})
+	tflog.Debug(ctx, "ssh connect", map[string]any{"address": c.Address(), "dial": c.DialAddress(), "user": c.User,
+		"known_hosts_file": c.KnownHostsFile, "pinned_host_key": c.HostKey != "", "insecure": c.InsecureIgnoreHostKey,
+		"config_file": c.ConfigFile, "proxy_command": c.ProxyCommand.Value != "", "bastions": len(c.Bastions)})
 	r, err := d.connector.Connect(ctx, c)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s as %s: %w", c.Address(), c.User, err)

@@ -162,7 +162,7 @@ func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser stri
 	if s.Port.Value != "" && !written.Port {
 		p, err := strconv.Atoi(s.Port.Value)
 		if err != nil || p < 1 || p > 65535 {
-			return fmt.Errorf("Port %q (%s) is not a TCP port", s.Port.Value, s.Port.Source)
+			return fmt.Errorf("ssh config file: Port %q (%s) is not a TCP port", s.Port.Value, s.Port.Source)
 		}
 		c.Port = p
 		c.sources = c.sources.with("port", s.Port.Source)
@@ -222,14 +222,14 @@ func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser stri
 	if s.ConnectTimeout.Value != "" && !written.ConnectTimeout {
 		n, err := strconv.Atoi(s.ConnectTimeout.Value)
 		if err != nil || n < 1 {
-			return fmt.Errorf("ConnectTimeout %q (%s) is not a number of seconds", s.ConnectTimeout.Value, s.ConnectTimeout.Source)
+			return fmt.Errorf("ssh config file: ConnectTimeout %q (%s) is not a number of seconds", s.ConnectTimeout.Value, s.ConnectTimeout.Source)
 		}
 		c.ConnectTimeout = time.Duration(n) * time.Second
 	}
 	if s.ServerAliveInterval.Value != "" && !written.Keepalive {
 		n, err := strconv.Atoi(s.ServerAliveInterval.Value)
 		if err != nil || n < 0 {
-			return fmt.Errorf("ServerAliveInterval %q (%s) is not a number of seconds", s.ServerAliveInterval.Value, s.ServerAliveInterval.Source)
+			return fmt.Errorf("ssh config file: ServerAliveInterval %q (%s) is not a number of seconds", s.ServerAliveInterval.Value, s.ServerAliveInterval.Source)
 		}
 		c.KeepaliveInterval = time.Duration(n) * time.Second
 		if n == 0 {
@@ -239,7 +239,7 @@ func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser stri
 	if s.ServerAliveCountMax.Value != "" && !written.Keepalive {
 		n, err := strconv.Atoi(s.ServerAliveCountMax.Value)
 		if err != nil || n < 1 {
-			return fmt.Errorf("ServerAliveCountMax %q (%s) is not a positive number", s.ServerAliveCountMax.Value, s.ServerAliveCountMax.Source)
+			return fmt.Errorf("ssh config file: ServerAliveCountMax %q (%s) is not a positive number", s.ServerAliveCountMax.Value, s.ServerAliveCountMax.Source)
 		}
 		c.KeepaliveCountMax = n
 	}
@@ -259,13 +259,13 @@ func parseProxyJump(s Setting) ([]Bastion, error) {
 		if i := strings.LastIndex(hop, ":"); i >= 0 && !strings.Contains(hop[:i], ":") {
 			p, err := strconv.Atoi(hop[i+1:])
 			if err != nil || p < 1 || p > 65535 {
-				return nil, fmt.Errorf("ProxyJump %q (%s): %q is not a TCP port", s.Value, s.Source, hop[i+1:])
+				return nil, fmt.Errorf("ssh config file: ProxyJump %q (%s): %q is not a TCP port", s.Value, s.Source, hop[i+1:])
 			}
 			b.Host, b.Port = hop[:i], p
 		}
 		b.Host = strings.Trim(b.Host, "[]")
 		if b.Host == "" {
-			return nil, fmt.Errorf("ProxyJump %q (%s) names an empty host", s.Value, s.Source)
+			return nil, fmt.Errorf("ssh config file: ProxyJump %q (%s) names an empty host", s.Value, s.Source)
 		}
 		out = append(out, b)
 	}
