@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,31 +32,6 @@ func sshConfigFile(t *testing.T, text string) string {
 	return path
 }
 
-// recordingProxy is a ProxyCommand that appends its pid to the returned file, then
-// carries the connection with OpenSSH's own client (ssh -W) through jump.
-func recordingProxy(t *testing.T, jump *testenv.SSHD) (command, pids string) {
-	t.Helper()
-	dir := t.TempDir()
-	command, pids = filepath.Join(dir, "proxy"), filepath.Join(dir, "pids")
-	script := fmt.Sprintf("#!/bin/sh\necho $$ >> '%s'\nexec ssh -F /dev/null -o BatchMode=yes -o UserKnownHostsFile='%s' -i '%s' -p %d root@127.0.0.1 -W \"$1\"\n",
-		pids, jump.KnownHosts, jump.ClientKey, jump.Port)
-	if err := os.WriteFile(command, []byte(script), 0o755); err != nil { //nolint:gosec // an executable test shim
-		t.Fatal(err)
-	}
-	return command, pids
-}
-
-func recordedPids(path string) []int {
-	b, _ := os.ReadFile(path)
-	var pids []int
-	for _, f := range strings.Fields(string(b)) {
-		if n, err := strconv.Atoi(f); err == nil {
-			pids = append(pids, n)
-		}
-	}
-	return pids
-}
-
 // A Host alias with HostName, Port, User, IdentityFile, UserKnownHostsFile and a
 // ProxyCommand (ssh -W through a second sshd): plans and applies; the ProxyCommand
 // carries the connection, once per pooled connection, for three resources; the id
@@ -70,16 +44,8 @@ func TestAccDataMigrationTool_sshConfigFileProxyCommand(t *testing.T) {
 	// what an import gives back.
 	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{testenv.SharedRepo(t).SSHDSetEnv()}})
 	jump := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
-	proxy, pids := recordingProxy(t, jump)
-	file := sshConfigFile(t, fmt.Sprintf(`Host shop-behind-ssm
-  HostName 127.0.0.1
-  Port %d
-  User root
-  IdentityFile %s
-  UserKnownHostsFile %s
-  StrictHostKeyChecking no
-  ProxyCommand %s %%h:%%p
-`, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts, proxy))
+	proxy, pids := jump.RecordingProxyCommand(t)
+	file := sshConfigFile(t, r.sshd.SSHConfigHost("shop-behind-ssm", "StrictHostKeyChecking no", "ProxyCommand "+proxy))
 	var roots []string
 	for range 3 {
 		roots = append(roots, r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"}))
@@ -125,7 +91,7 @@ resource "magento_data_migration_tool" "more" {
 					}),
 				},
 				Check: func(*terraformState) error {
-					if n := len(recordedPids(pids)); n != 1 {
+					if n := len(testenv.RecordedPids(pids)); n != 1 {
 						return fmt.Errorf("the ProxyCommand ran %d times for 3 resources on one pooled connection, want 1", n)
 					}
 					if want := fmt.Sprintf("target 127.0.0.1 port %d", r.sshd.Port); !strings.Contains(jump.Log(), want) {
@@ -152,7 +118,7 @@ resource "magento_data_migration_tool" "more" {
 		},
 	})
 	pool.Close()
-	for _, pid := range recordedPids(pids) {
+	for _, pid := range testenv.RecordedPids(pids) {
 		if syscall.Kill(pid, 0) == nil {
 			t.Errorf("ProxyCommand %d still runs after its connection closed", pid)
 		}
@@ -219,16 +185,8 @@ func TestAccInstallation_sshConfigFileStrictHostKeyCheckingNo(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	file := sshConfigFile(t, fmt.Sprintf(`Host unknown-key
-  HostName 127.0.0.1
-  Port %d
-  User root
-  IdentityFile %s
-  UserKnownHostsFile %s
-  StrictHostKeyChecking no
-Host other
-  StrictHostKeyChecking accept-new
-`, r.sshd.Port, r.sshd.ClientKey, empty))
+	file := sshConfigFile(t, r.sshd.SSHConfigHost("unknown-key", "UserKnownHostsFile "+empty, "StrictHostKeyChecking no")+
+		"Host other\n  StrictHostKeyChecking accept-new\n")
 	config := fmt.Sprintf(`provider "magento" {
   ssh {
     config_file = %q
@@ -245,7 +203,7 @@ data "magento_installation" "shop" {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
 			Config:      config,
-			ExpectError: regexp.MustCompile(`(?s)host key for 127\.0\.0\.1:\d+\s+is\s+not\s+in\s+known_hosts.*UserKnownHostsFile.*line\s+6.*Host\s+unknown-key.*SHA256:`),
+			ExpectError: regexp.MustCompile(`(?s)host key for 127\.0\.0\.1:\d+\s+is\s+not\s+in\s+known_hosts.*UserKnownHostsFile.*line\s+2.*Host\s+unknown-key.*SHA256:`),
 		}},
 	})
 	if b, _ := os.ReadFile(empty); len(b) != 0 {
@@ -258,12 +216,11 @@ data "magento_installation" "shop" {
 func TestAccDataMigrationTool_sshConfigFileProxyCommandGoneAfterInterrupt(t *testing.T) {
 	r := newRig(t)
 	jump := testenv.StartSSHD(t, testenv.SSHDOptions{})
-	proxy, pids := recordingProxy(t, jump)
+	proxy, pids := jump.RecordingProxyCommand(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	marker := filepath.Join(t.TempDir(), "wrote")
 	composer := slowComposer(t, marker, "3603.75")
-	file := sshConfigFile(t, fmt.Sprintf("Host behind-proxy\n  HostName 127.0.0.1\n  Port %d\n  User root\n  IdentityFile %s\n  UserKnownHostsFile %s\n  ProxyCommand %s %%h:%%p\n",
-		r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts, proxy))
+	file := sshConfigFile(t, r.sshd.SSHConfigHost("behind-proxy", "ProxyCommand "+proxy))
 	config := requireProvider + fmt.Sprintf(`
 provider "magento" {
   ssh {
@@ -288,7 +245,7 @@ resource "magento_data_migration_tool" "shop" {
 		t.Fatal(err)
 	}
 	waitFor(t, "composer to start over the ProxyCommand", func() bool { _, err := os.Stat(marker); return err == nil })
-	running := recordedPids(pids)
+	running := testenv.RecordedPids(pids)
 	if len(running) == 0 {
 		t.Fatal("the apply did not go through the ProxyCommand")
 	}

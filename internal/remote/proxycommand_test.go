@@ -16,44 +16,13 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-// proxyThroughSSHD is a ProxyCommand that records its pid in dir/pids, then reaches
-// %h:%p with OpenSSH's own client through s (s forwards to itself).
-func proxyThroughSSHD(t *testing.T, s *testenv.SSHD, dir string) string {
-	t.Helper()
-	wrapper := filepath.Join(dir, "proxy")
-	script := fmt.Sprintf("#!/bin/sh\necho $$ >> '%s/pids'\necho 'proxy: starting' >&2\nexec ssh -F /dev/null -o BatchMode=yes -o UserKnownHostsFile='%s' -i '%s' -p %d root@127.0.0.1 -W \"$1\"\n",
-		dir, s.KnownHosts, s.ClientKey, s.Port)
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return wrapper + " %h:%p"
-}
-
-func pidsIn(t *testing.T, file string) []int {
-	t.Helper()
-	b, _ := os.ReadFile(file)
-	var pids []int
-	for _, f := range strings.Fields(string(b)) {
-		n, _ := strconv.Atoi(f)
-		pids = append(pids, n)
-	}
-	return pids
-}
-
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
 func TestProxyCommandFromConfigFile(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	dir := t.TempDir()
-	f := writeSSHConfig(t, fmt.Sprintf(`Host shop
-  HostName 127.0.0.1
-  Port %d
-  User root
-  IdentityFile %s
-  UserKnownHostsFile %s
-  StrictHostKeyChecking no
-  ProxyCommand %s
-`, s.Port, s.ClientKey, s.KnownHosts, proxyThroughSSHD(t, s, dir)))
+	proxy, pidFile := s.RecordingProxyCommand(t)
+	f := writeSSHConfig(t, s.SSHConfigHost("shop", "StrictHostKeyChecking no", "ProxyCommand "+proxy))
 	c := Config{Host: "shop", User: "nobody", KnownHostsFile: "/nonexistent", ConnectTimeout: time.Minute}
 	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
 		t.Fatal(err)
@@ -61,7 +30,7 @@ func TestProxyCommandFromConfigFile(t *testing.T) {
 	if user, err := runEcho(t, c); err != nil || user != "root" {
 		t.Fatalf("through the ProxyCommand: %q, %v", user, err)
 	}
-	pids := pidsIn(t, filepath.Join(dir, "pids"))
+	pids := testenv.RecordedPids(pidFile)
 	if len(pids) != 1 {
 		t.Fatalf("ProxyCommand ran %d times, want once", len(pids))
 	}
@@ -140,7 +109,7 @@ func TestProxyCommandEndsOnCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for len(pidsIn(t, pidFile)) == 0 {
+		for len(testenv.RecordedPids(pidFile)) == 0 {
 			time.Sleep(20 * time.Millisecond)
 		}
 		cancel()
@@ -148,7 +117,7 @@ func TestProxyCommandEndsOnCancel(t *testing.T) {
 	if _, err := Dial(ctx, c); err == nil {
 		t.Fatal("a hanging ProxyCommand connected")
 	}
-	pid := pidsIn(t, pidFile)[0]
+	pid := testenv.RecordedPids(pidFile)[0]
 	for deadline := time.Now().Add(5 * time.Second); alive(pid); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			out, _ := exec.Command("ps", "-o", "pid,args", "-p", strconv.Itoa(pid)).CombinedOutput()
