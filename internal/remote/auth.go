@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -156,11 +157,21 @@ func withCertificate(c Config, key ssh.Signer) (ssh.Signer, error) {
 	return signer, nil
 }
 
-// identityFileSigners loads every IdentityFile a config file names, in order, each
-// with the certificate when it belongs to that key. Errors name the file's line.
+// identityFileSigners loads the IdentityFiles a config file names, in order, each with
+// the certificate when it belongs to that key. As in OpenSSH, a file that does not exist
+// is skipped (a "Host *" block often lists keys for other hosts), unless none exists and
+// no agent or password could stand in: then the error names each with its line. A key
+// that exists but cannot be used is an error naming its line.
 func identityFileSigners(c Config) ([]ssh.Signer, error) {
-	var signers []ssh.Signer
+	var (
+		signers []ssh.Signer
+		missing []string
+	)
 	for _, id := range c.IdentityFiles {
+		if _, err := os.Stat(id.Value); errors.Is(err, os.ErrNotExist) {
+			missing = append(missing, fmt.Sprintf("IdentityFile %s (set by %s) does not exist", id.Value, id.Source))
+			continue
+		}
 		k := c
 		k.PrivateKey, k.PrivateKeyFile = "", id.Value
 		key, err := loadPrivateKey(k)
@@ -173,6 +184,9 @@ func identityFileSigners(c Config) ([]ssh.Signer, error) {
 			return nil, c.fromFile("certificate_file", err)
 		}
 		signers = append(signers, key)
+	}
+	if len(signers) == 0 && !(c.Agent && c.AgentSocket != "") && c.Password == "" {
+		return nil, errors.New(strings.Join(missing, "; "))
 	}
 	return signers, nil
 }

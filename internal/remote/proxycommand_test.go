@@ -93,8 +93,13 @@ func TestProxyCommandFailures(t *testing.T) {
 	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Dial(context.Background(), c); err == nil || !strings.Contains(err.Error(), "IdentityFile /nonexistent/id_ed25519 (set by "+f.Path+" line 6)") {
+	if _, err := Dial(context.Background(), c); err == nil || !strings.Contains(err.Error(), "IdentityFile /nonexistent/id_ed25519 (set by "+f.Path+" line 6) does not exist") {
 		t.Fatalf("want the missing IdentityFile named with its line, got %v", err)
+	}
+	// A missing IdentityFile next to one that exists is skipped, as in OpenSSH.
+	c.IdentityFiles = append(c.IdentityFiles, Setting{Value: s.ClientKey, Source: "test"})
+	if user, err := runEcho(t, c); err != nil || user != "root" {
+		t.Fatalf("with one IdentityFile missing and one present: %q, %v", user, err)
 	}
 }
 
