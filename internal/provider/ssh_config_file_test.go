@@ -269,3 +269,33 @@ resource "magento_data_migration_tool" "shop" {
 	}
 	gone(t, "sleep 3603.75")
 }
+
+// A ProxyCommand that exits at once is reported at once: the file and line that set it,
+// its exit status and its last stderr lines.
+func TestAccInstallation_sshConfigFileProxyCommandExits(t *testing.T) {
+	r := newRig(t)
+	file := sshConfigFile(t, r.sshd.SSHConfigHost("no-tunnel", "ProxyCommand sh -c 'echo SessionManagerPlugin is not found >&2; exit 7'"))
+	config := fmt.Sprintf(`provider "magento" {
+  ssh {
+    config_file = %q
+    agent       = false
+  }
+}
+
+data "magento_installation" "shop" {
+  host         = "no-tunnel"
+  magento_root = "/var/www/magento"
+}
+`, file)
+	started := time.Now()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: regexp.MustCompile(`(?s)ProxyCommand.*line\s+2.*exit\s+status\s+7.*SessionManagerPlugin\s+is\s+not\s+found`),
+		}},
+	})
+	if took := time.Since(started); took > 20*time.Second {
+		t.Errorf("the failing ProxyCommand was retried for %s", took)
+	}
+}
