@@ -103,30 +103,44 @@ func TestProxyCommandFailures(t *testing.T) {
 	}
 }
 
-// A cancelled connect ends the ProxyCommand.
-func TestProxyCommandEndsOnCancel(t *testing.T) {
-	dir := t.TempDir()
-	pidFile := filepath.Join(dir, "pids")
-	f := writeSSHConfig(t, fmt.Sprintf("Host hang\n  ProxyCommand sh -c 'echo $$ >> %s; exec sleep 3607'\n", pidFile))
-	c := Config{Host: "hang", User: "root", Password: "x", KnownHostsFile: "/nonexistent", ConnectTimeout: time.Minute}
-	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for len(testenv.RecordedPids(pidFile)) == 0 {
-			time.Sleep(20 * time.Millisecond)
-		}
-		cancel()
-	}()
-	if _, err := Dial(ctx, c); err == nil {
-		t.Fatal("a hanging ProxyCommand connected")
-	}
-	pid := testenv.RecordedPids(pidFile)[0]
-	for deadline := time.Now().Add(5 * time.Second); alive(pid); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			out, _ := exec.Command("ps", "-o", "pid,args", "-p", strconv.Itoa(pid)).CombinedOutput()
-			t.Fatalf("ProxyCommand still runs after cancel:\n%s", out)
-		}
+// A cancelled connect, and one past its connect timeout, end the ProxyCommand.
+func TestProxyCommandEndsOnCancelAndTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		cancel  bool
+	}{{"cancel", time.Minute, true}, {"connect timeout", time.Second, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pids")
+			f := writeSSHConfig(t, fmt.Sprintf("Host hang\n  ProxyCommand sh -c 'echo $$ >> %s; exec sleep 3607'\n", pidFile))
+			c := Config{Host: "hang", User: "root", Password: "x", KnownHostsFile: "/nonexistent", ConnectTimeout: tc.timeout}
+			if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancel {
+				go func() {
+					for len(testenv.RecordedPids(pidFile)) == 0 {
+						time.Sleep(20 * time.Millisecond)
+					}
+					cancel()
+				}()
+			}
+			started := time.Now()
+			if _, err := Dial(ctx, c); err == nil {
+				t.Fatal("a hanging ProxyCommand connected")
+			}
+			if took := time.Since(started); took > 20*time.Second {
+				t.Errorf("the dial took %s", took)
+			}
+			pid := testenv.RecordedPids(pidFile)[0]
+			for deadline := time.Now().Add(5 * time.Second); alive(pid); time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					out, _ := exec.Command("ps", "-o", "pid,args", "-p", strconv.Itoa(pid)).CombinedOutput()
+					t.Fatalf("ProxyCommand still runs:\n%s", out)
+				}
+			}
+		})
 	}
 }
