@@ -26,7 +26,7 @@ func TestConfigurePrecedenceOfTerraformEnvironmentAndFile(t *testing.T) {
 	if resp.Diagnostics.HasError() {
 		t.Fatal(resp.Diagnostics)
 	}
-	d := resp.ResourceData.(*providerData)
+	d := configured(t, resp.ResourceData)
 	if d.composerAuth != `{"github-oauth":{"github.com":"from-env"}}` {
 		t.Errorf("composer_auth %q, want MAGENTO_COMPOSER_AUTH's", d.composerAuth)
 	}
@@ -45,13 +45,23 @@ func TestConfigurePrecedenceOfTerraformEnvironmentAndFile(t *testing.T) {
 	// The provider block wins over the environment.
 	resp = configure(t, map[string]tftypes.Value{"user": tftypes.NewValue(tftypes.String, "from-provider")},
 		map[string]tftypes.Value{"composer_auth": tftypes.NewValue(tftypes.String, `{}`)})
-	d = resp.ResourceData.(*providerData)
+	d = configured(t, resp.ResourceData)
 	if c, _ := d.config("shop", nil); c.User != "from-provider" || d.composerAuth != `{}` {
 		t.Errorf("the provider block lost to the environment: user %s, composer_auth %s", c.User, d.composerAuth)
 	}
 	// Without MAGENTO_COMPOSER_AUTH, nothing: the local COMPOSER_AUTH stays local.
 	t.Setenv(envComposerAuth, "")
-	if d := configure(t, nil, nil).ResourceData.(*providerData); d.composerAuth != "" {
+	if d := configured(t, configure(t, nil, nil).ResourceData); d.composerAuth != "" {
 		t.Errorf("the local COMPOSER_AUTH was picked up: %q", d.composerAuth)
 	}
+}
+
+// configured is the providerData Configure handed to resources.
+func configured(t *testing.T, raw any) *providerData {
+	t.Helper()
+	d, ok := raw.(*providerData)
+	if !ok {
+		t.Fatalf("Configure handed resources %T", raw)
+	}
+	return d
 }

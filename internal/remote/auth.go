@@ -185,7 +185,7 @@ func identityFileSigners(c Config) ([]ssh.Signer, error) {
 		}
 		signers = append(signers, key)
 	}
-	if len(signers) == 0 && !(c.Agent && c.AgentSocket != "") && c.Password == "" {
+	if len(signers) == 0 && (!c.Agent || c.AgentSocket == "") && c.Password == "" {
 		return nil, errors.New(strings.Join(missing, "; "))
 	}
 	return signers, nil
