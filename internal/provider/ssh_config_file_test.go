@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
@@ -32,33 +33,48 @@ func sshConfigFile(t *testing.T, text string) string {
 	return path
 }
 
-// A Host alias with HostName, Port, User, IdentityFile, UserKnownHostsFile and a
-// ProxyCommand (ssh -W through a second sshd): plans and applies; the ProxyCommand
-// carries the connection, once per pooled connection, for three resources; the id
-// names the alias, and an import of that id writes no ssh override into state.
-func TestAccDataMigrationTool_sshConfigFileProxyCommand(t *testing.T) {
+// shopsBehindProxy is three shops on one Host alias of a config file whose
+// ProxyCommand (ssh -W through a second sshd) records each run.
+type shopsBehindProxy struct {
+	r         *rig
+	jump      *testenv.SSHD
+	pids      string // the ProxyCommand's runs
+	roots     []string
+	config    string
+	id        string // of the first shop
+	pool      *remote.Pool
+	factories map[string]func() (tfprotov6.ProviderServer, error) // on pool, shared by every command
+}
+
+func newShopsBehindProxy(t *testing.T) *shopsBehindProxy {
+	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (make testacc)")
 	}
 	// Composer's offline environment comes from sshd, so the configuration holds only
 	// what an import gives back.
-	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{testenv.SharedRepo(t).SSHDSetEnv()}})
-	jump := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
-	proxy, pids := jump.RecordingProxyCommand(t)
-	file := sshConfigFile(t, r.sshd.SSHConfigHost("shop-behind-ssm", "StrictHostKeyChecking no", "ProxyCommand "+proxy))
-	var roots []string
+	s := &shopsBehindProxy{r: newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{testenv.SharedRepo(t).SSHDSetEnv()}})}
+	s.jump = testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
+	proxy, pids := s.jump.RecordingProxyCommand(t)
+	s.pids = pids
+	file := sshConfigFile(t, s.r.sshd.SSHConfigHost("shop-behind-ssm", "StrictHostKeyChecking no", "ProxyCommand "+proxy))
 	for range 3 {
-		roots = append(roots, r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"}))
+		s.roots = append(s.roots, s.r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"}))
 	}
-	pool := remote.NewPool()
-	t.Cleanup(pool.Close)
-	shared := map[string]func() (tfprotov6.ProviderServer, error){
+	s.pool = remote.NewPool()
+	t.Cleanup(s.pool.Close)
+	s.factories = map[string]func() (tfprotov6.ProviderServer, error){
 		"magento": func() (tfprotov6.ProviderServer, error) {
-			return providerserver.NewProtocol6(&magentoProvider{version: "test", connector: poolConnector{pool}})(), nil
+			return providerserver.NewProtocol6(&magentoProvider{version: "test", connector: poolConnector{s.pool}})(), nil
 		},
 	}
-	providerBlock := fmt.Sprintf("provider \"magento\" {\n  ssh {\n    config_file = %q\n    agent       = false\n  }\n}\n", file)
-	config := providerBlock + fmt.Sprintf(`
+	s.config = fmt.Sprintf(`provider "magento" {
+  ssh {
+    config_file = %q
+    agent       = false
+  }
+}
+
 locals {
   roots = %s
 }
@@ -73,56 +89,77 @@ resource "magento_data_migration_tool" "more" {
   host         = "shop-behind-ssm"
   magento_root = local.roots[count.index + 1]
 }
-`, hclList(roots))
-	id := fmt.Sprintf("ssh://root@shop-behind-ssm:%d%s", r.sshd.Port, roots[0])
+`, file, hclList(s.roots))
+	s.id = fmt.Sprintf("ssh://root@shop-behind-ssm:%d%s", s.r.sshd.Port, s.roots[0])
+	return s
+}
+
+// A Host alias with HostName, Port, User, IdentityFile, UserKnownHostsFile and a
+// ProxyCommand (ssh -W through a second sshd): plans and applies; the ProxyCommand
+// carries the connection, once per pooled connection, for three resources; the id
+// names the alias, and an import of that id writes no ssh override into state.
+func TestAccDataMigrationTool_sshConfigFileProxyCommand(t *testing.T) {
+	s := newShopsBehindProxy(t)
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: shared,
+		ProtoV6ProviderFactories: s.factories,
 		Steps: []resource.TestStep{
 			{
-				Config: config,
+				Config: s.config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					expect("version", knownvalue.StringExact("2.4.7")),
-					expect("id", knownvalue.StringExact(id)),
+					expect("id", knownvalue.StringExact(s.id)),
 					expect("ssh", knownvalue.Null()),
-					// The identity is the alias and root: port and user come from the file.
-					statecheck.ExpectIdentity(shop, map[string]knownvalue.Check{
-						"host": knownvalue.StringExact("shop-behind-ssm"), "magento_root": knownvalue.StringExact(roots[0]),
-						"user": knownvalue.Null(), "port": knownvalue.Null(),
-					}),
 				},
 				Check: func(*terraformState) error {
-					if n := len(testenv.RecordedPids(pids)); n != 1 {
+					if n := len(testenv.RecordedPids(s.pids)); n != 1 {
 						return fmt.Errorf("the ProxyCommand ran %d times for 3 resources on one pooled connection, want 1", n)
 					}
-					if want := fmt.Sprintf("target 127.0.0.1 port %d", r.sshd.Port); !strings.Contains(jump.Log(), want) {
-						return fmt.Errorf("the ProxyCommand's ssh -W did not carry the connection; the jump host's log:\n%s", jump.Log())
+					if want := fmt.Sprintf("target 127.0.0.1 port %d", s.r.sshd.Port); !strings.Contains(s.jump.Log(), want) {
+						return fmt.Errorf("the ProxyCommand's ssh -W did not carry the connection; the jump host's log:\n%s", s.jump.Log())
 					}
 					return nil
 				},
 			},
 			{
-				ResourceName:      shop,
-				ImportState:       true,
-				ImportStateId:     id,
-				ImportStateVerify: true,
-				// Settings that live only in configuration, as after any import.
+				ResourceName:            shop,
+				ImportState:             true,
+				ImportStateId:           s.id,
+				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"last_backup"},
 			},
+		},
+	})
+	s.pool.Close()
+	for _, pid := range testenv.RecordedPids(s.pids) {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("ProxyCommand %d still runs after its connection closed", pid)
+		}
+	}
+}
+
+// Terraform 1.12 and later: the identity of a shop on a Host alias is the alias and
+// root, without the port and user the file gives; an import block naming it imports
+// the shop with a no-op plan.
+func TestAccDataMigrationTool_sshConfigFileIdentity(t *testing.T) {
+	s := newShopsBehindProxy(t)
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		ProtoV6ProviderFactories: s.factories,
+		Steps: []resource.TestStep{
 			{
-				// An import block naming the identity (alias and root): the plan imports the
-				// shop with the file's port and user and changes nothing.
+				Config: s.config,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectIdentity(shop, map[string]knownvalue.Check{
+					"host": knownvalue.StringExact("shop-behind-ssm"), "magento_root": knownvalue.StringExact(s.roots[0]),
+					"user": knownvalue.Null(), "port": knownvalue.Null(),
+				})},
+			},
+			{
 				ResourceName:    shop,
 				ImportState:     true,
 				ImportStateKind: resource.ImportBlockWithResourceIdentity,
 			},
 		},
 	})
-	pool.Close()
-	for _, pid := range testenv.RecordedPids(pids) {
-		if syscall.Kill(pid, 0) == nil {
-			t.Errorf("ProxyCommand %d still runs after its connection closed", pid)
-		}
-	}
 }
 
 // ProxyJump in the file reaches a host behind a jump host, itself an alias of the file.
