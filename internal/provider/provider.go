@@ -87,7 +87,8 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Validators: []validator.String{composerAuthJSON},
 				MarkdownDescription: "JSON for Composer's `COMPOSER_AUTH`, usually the repo.magento.com keys: " +
 					"`{\"http-basic\":{\"repo.magento.com\":{\"username\":\"<public key>\",\"password\":\"<private key>\"}}}`. " +
-					"It reaches the host on the SSH session's standard input, never in a command line, environment request, log or state.",
+					"It reaches the host on the SSH session's standard input, never in a command line, environment request, log or state. " +
+					"Defaults to the environment variable `MAGENTO_COMPOSER_AUTH`; the local `COMPOSER_AUTH` is never forwarded to hosts.",
 			},
 			"per_host_parallelism": pschema.Int64Attribute{
 				Optional:   true,
@@ -132,10 +133,17 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 			return
 		}
 		ssh.applyTo(&data.base)
+		data.written = ssh.written()
+		if v := ssh.ConfigFile; !v.IsNull() {
+			data.configFile = expandHome(v.ValueString())
+		}
 		warnInsecure(&resp.Diagnostics, path.Root(attrSSH), ssh.InsecureIgnoreHostKey)
 	}
 	if v := cfg.ComposerAuth; !v.IsNull() && !v.IsUnknown() {
 		data.composerAuth = v.ValueString() // JSON: checked by its validator
+	}
+	if known {
+		applyEnvironment(data, cfg.ComposerAuth.IsNull(), &resp.Diagnostics)
 	}
 	resp.DataSourceData = data
 	resp.ResourceData = data

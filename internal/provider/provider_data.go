@@ -28,6 +28,11 @@ type providerData struct {
 	roots        *RootMemory          // roots read per host in the last run: read ahead
 	sshBlocksMu  sync.Mutex
 	sshBlocks    map[string]*sshOverrideModel // a known ssh block's String() -> the block decoded (see overridesOf)
+
+	configFile string         // the provider's ssh config_file (or MAGENTO_SSH_CONFIG_FILE); "" = none
+	written    remote.Written // what the provider's configuration (and environment) set: the file does not override it
+	sshFilesMu sync.Mutex
+	sshFiles   map[string]*remote.SSHConfigFile // parsed once per provider process
 }
 
 // readInstallation reads root on the host of c through run as runAs, batched with
@@ -90,12 +95,42 @@ func (d *providerData) logContext(ctx context.Context, extra ...string) context.
 	return ctx
 }
 
-// config merges the provider's defaults with a resource's overrides for host.
-func (d *providerData) config(host string, overrides *sshOverrideModel) remote.Config {
+// config merges the provider's defaults with a resource's overrides for host, then
+// resolves host through the OpenSSH config file, if any, where neither set a value.
+func (d *providerData) config(host string, overrides *sshOverrideModel) (remote.Config, error) {
 	c := d.base
 	c.Host = host
 	overrides.applyTo(&c)
-	return c
+	file := d.configFile
+	if overrides != nil && !overrides.ConfigFile.IsNull() {
+		file = expandHome(overrides.ConfigFile.ValueString())
+	}
+	if file == "" {
+		return c, nil
+	}
+	f, err := d.sshConfigFile(file)
+	if err != nil {
+		return c, err
+	}
+	return c, remote.ApplySSHConfig(&c, f, orWritten(d.written, overrides.written()), localUser())
+}
+
+// sshConfigFile parses an OpenSSH config file once per provider process.
+func (d *providerData) sshConfigFile(path string) (*remote.SSHConfigFile, error) {
+	d.sshFilesMu.Lock()
+	defer d.sshFilesMu.Unlock()
+	if f, ok := d.sshFiles[path]; ok {
+		return f, nil
+	}
+	f, err := remote.LoadSSHConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if d.sshFiles == nil {
+		d.sshFiles = map[string]*remote.SSHConfigFile{}
+	}
+	d.sshFiles[path] = f
+	return f, nil
 }
 
 // connection is the configuration for host with a resource's or data source's ssh
@@ -105,7 +140,13 @@ func (d *providerData) connection(ctx context.Context, host string, ssh types.Ob
 	if !known || d.sshUnknown {
 		return remote.Config{}, nil, false
 	}
-	return d.config(host, overrides), overrides, true
+	c, err := d.config(host, overrides)
+	if err != nil {
+		diags.AddAttributeError(path.Root(attrSSH).AtName("config_file"), "SSH Config File Not Usable",
+			fmt.Sprintf("The OpenSSH config file could not be used for host %q. Fix the file or the config_file setting. Cause: %s", host, err))
+		return remote.Config{}, nil, false
+	}
+	return c, overrides, true
 }
 
 // overridesOf decodes a resource's or data source's ssh block once per distinct block:
@@ -142,8 +183,9 @@ const unknownSSHDetail = "Some ssh settings for this host (in the provider block
 
 // connect returns a Runner on the pooled connection for c.
 func (d *providerData) connect(ctx context.Context, c remote.Config) (magento.Runner, error) {
-	tflog.Debug(ctx, "ssh connect", map[string]any{"address": c.Address(), "user": c.User,
-		"known_hosts_file": c.KnownHostsFile, "pinned_host_key": c.HostKey != "", "insecure": c.InsecureIgnoreHostKey})
+	tflog.Debug(ctx, "ssh connect", map[string]any{"address": c.Address(), "dial": c.DialAddress(), "user": c.User,
+		"known_hosts_file": c.KnownHostsFile, "pinned_host_key": c.HostKey != "", "insecure": c.InsecureIgnoreHostKey,
+		"config_file": c.ConfigFile, "proxy_command": c.ProxyCommand.Value != "", "bastions": len(c.Bastions)})
 	r, err := d.connector.Connect(ctx, c)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s as %s: %w", c.Address(), c.User, err)

@@ -36,12 +36,13 @@ func (r *dataMigrationToolResource) IdentitySchema(_ context.Context, _ resource
 }
 
 // identityFor is the identity of root reached with c; base holds the provider's defaults.
+// A port or user from the ssh config file is the host alias's own, so not part of it.
 func identityFor(c, base remote.Config, host, root string) identityModel {
 	id := identityModel{Host: types.StringValue(host), MagentoRoot: types.StringValue(root), User: types.StringNull(), Port: types.Int64Null()}
-	if c.User != base.User {
+	if c.User != base.User && !c.SetByFile("user") {
 		id.User = types.StringValue(c.User)
 	}
-	if c.Port != base.Port {
+	if c.Port != base.Port && !c.SetByFile("port") {
 		id.Port = types.Int64Value(int64(c.Port))
 	}
 	return id

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
 
 // importID is a parsed ssh://user@host:port/magento/root.
@@ -92,10 +93,19 @@ func (r *dataMigrationToolResource) ImportState(ctx context.Context, req resourc
 	}
 	override := sshOverrideModel{Bastions: []bastionModel{}} // a list of blocks is empty, never null
 	differs := false
-	if id.user != "" && (r.data == nil || id.user != r.data.base.User) {
+	// The defaults for this host: the provider's, resolved through its ssh config_file,
+	// so a port or user that comes from the file is no override.
+	var defaults remote.Config
+	if r.data != nil {
+		defaults = r.data.base
+		if c, err := r.data.config(id.host, nil); err == nil {
+			defaults = c
+		}
+	}
+	if id.user != "" && (r.data == nil || id.user != defaults.User) {
 		override.User, differs = types.StringValue(id.user), true
 	}
-	if id.port != 0 && (r.data == nil || id.port != r.data.base.Port) {
+	if id.port != 0 && (r.data == nil || id.port != defaults.Port) {
 		override.Port, differs = types.Int64Value(int64(id.port)), true
 	}
 	if differs {

@@ -51,7 +51,17 @@ var sshFields = []sshField{
 		"Defaults to `false`; `true` is open to man-in-the-middle attacks and produces a warning."},
 	{name: "connect_timeout", kind: kindDuration, desc: "How long to wait for the TCP connection and SSH handshake, as a Go duration. Defaults to `" + remote.DefaultConnectTimeout.String() + "`."},
 	{name: "keepalive_interval", kind: kindDuration, desc: "Interval of SSH keepalive requests; a peer silent for three intervals is treated as gone. Defaults to `" + remote.DefaultKeepaliveInterval.String() + "`."},
+	{name: "config_file", desc: configFileDesc},
 }
+
+const configFileDesc = "Path of an OpenSSH client config file (for example `~/.ssh/config`; `~` expands to the home directory) that every host is resolved through, " +
+	"as `ssh` does: `Host` patterns (wildcards, `!` negation, several per line; the first value obtained wins), `HostName`, `Port`, `User`, " +
+	"`IdentityFile` (several; `~`, `%d`, `%u` expanded), `CertificateFile`, `UserKnownHostsFile`, `HostKeyAlias`, `ProxyJump` (a chain, as `bastion` blocks), " +
+	"`ProxyCommand` (run locally through `sh -c` with `%h`, `%p`, `%r`, `%n` and `%%` expanded; its stdin and stdout carry the connection; " +
+	"one per pooled connection, ended with it), `ConnectTimeout`, `ServerAliveInterval`, `ServerAliveCountMax` and `Include`. " +
+	"Settings written in Terraform win over the file. `StrictHostKeyChecking` in the file never turns host key checking off nor writes to a known_hosts file. " +
+	"`host` and the resource id stay the alias as written. Unset, no file is read, so a configuration behaves the same on every machine; " +
+	"the provider's value defaults to the `MAGENTO_SSH_CONFIG_FILE` environment variable."
 
 // bastionBlockDesc describes the repeated `bastion` block inside `ssh`.
 const bastionBlockDesc = "A jump host; repeat the block for a chain, connected in order: the first is dialled directly, each next one through the previous, " +
@@ -85,7 +95,8 @@ func (f sshField) stringValidators() []validator.String {
 var portValidators = []validator.Int64{int64validator.Between(1, 65535)}
 
 const (
-	providerSSHDesc = "SSH connection defaults for every resource and data source. Resources and data sources may override the non-secret settings in their own `ssh` block."
+	providerSSHDesc = "SSH connection defaults for every resource and data source. Resources and data sources may override the non-secret settings in their own `ssh` block. " +
+		"Where this block does not set them, `private_key`, `user` and `config_file` are read from the environment variables `MAGENTO_SSH_PRIVATE_KEY`, `MAGENTO_SSH_USER` and `MAGENTO_SSH_CONFIG_FILE` (for CI systems that pass secrets that way)."
 	overrideSSHDesc = "Overrides of the provider's non-secret `ssh` settings for this host; what is not written here comes from the provider. Secrets stay in the provider block."
 )
 

@@ -29,6 +29,7 @@ type sshOverrideModel struct {
 	InsecureIgnoreHostKey types.Bool     `tfsdk:"insecure_ignore_host_key"`
 	ConnectTimeout        types.String   `tfsdk:"connect_timeout"`
 	KeepaliveInterval     types.String   `tfsdk:"keepalive_interval"`
+	ConfigFile            types.String   `tfsdk:"config_file"`
 	Bastions              []bastionModel `tfsdk:"bastion"`
 }
 
@@ -141,6 +142,36 @@ func (m *sshOverrideModel) applyTo(c *remote.Config) {
 				KnownHostsFile: expandHome(b.KnownHostsFile.ValueString())}
 		}
 	}
+}
+
+// written says which settings the block sets, so an OpenSSH config file does not
+// override them.
+func (m *sshOverrideModel) written() remote.Written {
+	if m == nil {
+		return remote.Written{}
+	}
+	set := func(v interface{ IsNull() bool }) bool { return !v.IsNull() }
+	return remote.Written{User: set(m.User), Port: set(m.Port), PrivateKey: set(m.PrivateKeyFile), Certificate: set(m.CertificateFile),
+		KnownHosts: set(m.KnownHostsFile), HostKey: set(m.HostKey) || m.InsecureIgnoreHostKey.ValueBool(), Bastions: len(m.Bastions) > 0,
+		ConnectTimeout: set(m.ConnectTimeout), Keepalive: set(m.KeepaliveInterval)}
+}
+
+// written is the override's written plus the provider's secret content.
+func (m *sshProviderModel) written() remote.Written {
+	if m == nil {
+		return remote.Written{}
+	}
+	w := m.sshOverrideModel.written()
+	w.PrivateKey = w.PrivateKey || !m.PrivateKey.IsNull()
+	w.Certificate = w.Certificate || !m.Certificate.IsNull()
+	return w
+}
+
+// orWritten merges what two levels of configuration wrote.
+func orWritten(a, b remote.Written) remote.Written {
+	return remote.Written{User: a.User || b.User, Port: a.Port || b.Port, PrivateKey: a.PrivateKey || b.PrivateKey,
+		Certificate: a.Certificate || b.Certificate, KnownHosts: a.KnownHosts || b.KnownHosts, HostKey: a.HostKey || b.HostKey,
+		Bastions: a.Bastions || b.Bastions, ConnectTimeout: a.ConnectTimeout || b.ConnectTimeout, Keepalive: a.Keepalive || b.Keepalive}
 }
 
 // applyTo overlays the provider's fields, secrets included, on c.

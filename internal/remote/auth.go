@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -19,7 +20,7 @@ func authMethods(c Config) (methods []ssh.AuthMethod, names []string, closer fun
 	if err != nil {
 		return nil, nil, closer, err
 	}
-	if c.PrivateKey != "" || c.PrivateKeyFile != "" {
+	if c.PrivateKey != "" || c.PrivateKeyFile != "" || len(c.IdentityFiles) > 0 {
 		names = append(names, "private key")
 		if c.Certificate != "" || c.CertificateFile != "" {
 			names[len(names)-1] = "certificate"
@@ -44,9 +45,14 @@ func buildAuthMethods(c Config) ([]ssh.AuthMethod, func(), error) {
 	}
 	if key != nil {
 		if key, err = withCertificate(c, key); err != nil {
-			return nil, closer, err
+			return nil, closer, c.fromFile("certificate_file", err)
 		}
 		signers = append(signers, key)
+	}
+	if key == nil && len(c.IdentityFiles) > 0 {
+		if signers, err = identityFileSigners(c); err != nil {
+			return nil, closer, err
+		}
 	}
 
 	var methods []ssh.AuthMethod
@@ -149,4 +155,38 @@ func withCertificate(c Config, key ssh.Signer) (ssh.Signer, error) {
 		return nil, fmt.Errorf("the certificate does not belong to the private key: %w", err)
 	}
 	return signer, nil
+}
+
+// identityFileSigners loads the IdentityFiles a config file names, in order, each with
+// the certificate when it belongs to that key. As in OpenSSH, a file that does not exist
+// is skipped (a "Host *" block often lists keys for other hosts), unless none exists and
+// no agent or password could stand in: then the error names each with its line. A key
+// that exists but cannot be used is an error naming its line.
+func identityFileSigners(c Config) ([]ssh.Signer, error) {
+	var (
+		signers []ssh.Signer
+		missing []string
+	)
+	for _, id := range c.IdentityFiles {
+		if _, err := os.Stat(id.Value); errors.Is(err, os.ErrNotExist) {
+			missing = append(missing, fmt.Sprintf("IdentityFile %s (set by %s) does not exist", id.Value, id.Source))
+			continue
+		}
+		k := c
+		k.PrivateKey, k.PrivateKeyFile = "", id.Value
+		key, err := loadPrivateKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("IdentityFile %s (set by %s): %w", id.Value, id.Source, err)
+		}
+		if cert, err := withCertificate(c, key); err == nil {
+			key = cert
+		} else if len(c.IdentityFiles) == 1 {
+			return nil, c.fromFile("certificate_file", err)
+		}
+		signers = append(signers, key)
+	}
+	if len(signers) == 0 && (!c.Agent || c.AgentSocket == "") && c.Password == "" {
+		return nil, errors.New(strings.Join(missing, "; "))
+	}
+	return signers, nil
 }

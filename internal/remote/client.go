@@ -39,7 +39,11 @@ func newClient(c Config, hops []*ssh.Client) *Client {
 		interval = DefaultKeepaliveInterval
 	}
 	if interval > 0 {
-		go cl.keepalive(interval)
+		countMax := c.KeepaliveCountMax
+		if countMax <= 0 {
+			countMax = 3
+		}
+		go cl.keepalive(interval, countMax)
 	}
 	return cl
 }
@@ -76,7 +80,7 @@ func (c *Client) Close() error {
 // keepalive sends OpenSSH keepalive requests; a peer that does not answer within two
 // more intervals is treated as dead (about three intervals in all) and the connection
 // closed, so no command hangs on a stalled or vanished host.
-func (c *Client) keepalive(interval time.Duration) {
+func (c *Client) keepalive(interval time.Duration, countMax int) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
@@ -96,8 +100,8 @@ func (c *Client) keepalive(interval time.Duration) {
 				continue
 			}
 			c.markClosed(err)
-		case <-time.After(2 * interval):
-			c.markClosed(fmt.Errorf("no keepalive reply within %s", 3*interval))
+		case <-time.After(time.Duration(max(countMax-1, 1)) * interval):
+			c.markClosed(fmt.Errorf("no keepalive reply within %s", time.Duration(countMax)*interval))
 		case <-c.done:
 		}
 		return

@@ -12,9 +12,10 @@ import (
 
 // Config says how to reach one host. Secret fields never leave the provider process.
 type Config struct {
-	Host string
-	Port int
-	User string
+	Host     string // as written: a config file's Host alias, named in ids and errors
+	HostName string // the host dialled when a config file gives one; empty = Host
+	Port     int
+	User     string
 
 	PrivateKey           string // PEM content; secret
 	PrivateKeyFile       string
@@ -27,13 +28,22 @@ type Config struct {
 
 	KnownHostsFile        string
 	HostKey               string // pinned authorized_keys-style public key line
+	HostKeyAlias          string // known_hosts name to look the key up under (OpenSSH's HostKeyAlias)
 	InsecureIgnoreHostKey bool
+
+	// From an OpenSSH config file (ApplySSHConfig): the identity files to try when
+	// Terraform sets no key, and a command whose stdin/stdout carry the connection.
+	ConfigFile    string
+	IdentityFiles []Setting
+	ProxyCommand  Setting
+	sources       sources // Config field -> config file line that set it
 
 	// Bastions are jump hosts, connected in order; the target is reached through the last.
 	Bastions []Bastion
 
 	ConnectTimeout    time.Duration // budget for connecting, retries included
 	KeepaliveInterval time.Duration // 0 = default; negative disables
+	KeepaliveCountMax int           // unanswered keepalives before the peer counts as gone; 0 = 3
 }
 
 // Bastion is one jump host. Empty fields inherit the target's settings (user,
@@ -51,12 +61,13 @@ type Bastion struct {
 func (c Config) hop(b Bastion) Config {
 	h := c
 	h.Host, h.Port, h.Bastions = b.Host, b.Port, nil
+	h.HostName, h.HostKeyAlias, h.ProxyCommand = "", "", Setting{}
 	if b.User != "" {
 		h.User = b.User
 	}
 	if b.PrivateKeyFile != "" {
 		h.PrivateKeyFile, h.PrivateKey, h.PrivateKeyPassphrase = b.PrivateKeyFile, "", ""
-		h.Certificate, h.CertificateFile = "", ""
+		h.Certificate, h.CertificateFile, h.IdentityFiles = "", "", nil
 	}
 	if b.HostKey != "" {
 		h.HostKey, h.InsecureIgnoreHostKey = b.HostKey, false
@@ -76,9 +87,30 @@ const (
 	DefaultMaxSessions       = 10
 )
 
-// Address is host:port as dialled.
+// Address is host:port as written (a config file's alias, not its HostName).
 func (c Config) Address() string {
 	return net.JoinHostPort(c.Host, strconv.Itoa(c.port()))
+}
+
+// DialAddress is host:port as dialled: HostName from a config file, else Host.
+func (c Config) DialAddress() string {
+	return net.JoinHostPort(c.dialHost(), strconv.Itoa(c.port()))
+}
+
+func (c Config) dialHost() string {
+	if c.HostName != "" {
+		return c.HostName
+	}
+	return c.Host
+}
+
+// hostKeyAddress is the name host keys are looked up under: HostKeyAlias (without a
+// port, as OpenSSH does), else the host dialled and its port.
+func (c Config) hostKeyAddress() string {
+	if c.HostKeyAlias != "" {
+		return net.JoinHostPort(c.HostKeyAlias, strconv.Itoa(DefaultPort))
+	}
+	return c.DialAddress()
 }
 
 func (c Config) port() int {
@@ -119,7 +151,8 @@ func (c Config) Validate() error {
 func (c Config) poolKey() string {
 	h := sha256.New()
 	for _, part := range []string{
-		c.Host, strconv.Itoa(c.port()), c.User,
+		c.Host, c.HostName, strconv.Itoa(c.port()), c.User, c.HostKeyAlias, c.ConfigFile,
+		fmt.Sprintf("%v", c.IdentityFiles), c.ProxyCommand.Value, strconv.Itoa(c.KeepaliveCountMax),
 		c.PrivateKey, c.PrivateKeyFile, c.PrivateKeyPassphrase, c.Certificate, c.CertificateFile,
 		c.Password, strconv.FormatBool(c.Agent), c.AgentSocket,
 		c.KnownHostsFile, c.HostKey, strconv.FormatBool(c.InsecureIgnoreHostKey),

@@ -56,9 +56,13 @@ func Dial(ctx context.Context, c Config) (*Client, error) {
 func transient(err error) bool {
 	var hk *HostKeyError
 	var open *ssh.OpenChannelError
+	var proxy *ProxyCommandError
 	switch {
 	case errors.As(err, &hk), strings.Contains(err.Error(), "unable to authenticate"):
 		return false
+	case errors.As(err, &proxy):
+		return proxy.Status == "was still running" // it exited: its own error, not the host's
+
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -88,17 +92,24 @@ func dialChain(ctx context.Context, c Config) (*Client, error) {
 			conn net.Conn
 			err  error
 		)
-		if i == 0 {
-			conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", hop.Address())
-		} else {
-			conn, err = clients[i-1].DialContext(ctx, "tcp", hop.Address())
+		switch {
+		case i == 0 && hop.ProxyCommand.Value != "":
+			conn, err = startProxyCommand(ctx, hop)
+		case i == 0:
+			conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", hop.DialAddress())
+		default:
+			conn, err = clients[i-1].DialContext(ctx, "tcp", hop.DialAddress())
 		}
 		if err != nil {
 			closeAll()
-			return nil, fmt.Errorf("connecting to %s%s: %w", hop.Address(), via(hops[:i]), err)
+			return nil, fmt.Errorf("connecting to %s%s: %w", hop.named(), via(hops[:i]), err)
 		}
 		client, err := handshake(ctx, conn, hop)
 		if err != nil {
+			var hk *HostKeyError
+			if pc, ok := conn.(*proxyConn); ok && !errors.As(err, &hk) {
+				err = pc.failed(err)
+			}
 			_ = conn.Close()
 			closeAll()
 			if len(hops) > 1 {
@@ -115,7 +126,16 @@ func via(hops []Config) string {
 	if len(hops) == 0 {
 		return ""
 	}
-	return " via " + hops[len(hops)-1].Address()
+	return " via " + hops[len(hops)-1].named()
+}
+
+// named is the address dialled, and the alias it was written as when a config file
+// resolved it to another host name.
+func (c Config) named() string {
+	if c.HostName != "" && c.HostName != c.Host {
+		return fmt.Sprintf("%s (Host %s in %s)", c.DialAddress(), c.Host, c.ConfigFile)
+	}
+	return c.DialAddress()
 }
 
 func hopKind(i, n int) string {
@@ -144,8 +164,8 @@ func handshake(ctx context.Context, conn net.Conn, c Config) (*ssh.Client, error
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	address := c.Address()
-	sshConn, chans, reqs, err := ssh.NewClientConn(conn, address, &ssh.ClientConfig{
+	address := c.named()
+	sshConn, chans, reqs, err := ssh.NewClientConn(conn, c.hostKeyAddress(), &ssh.ClientConfig{
 		User:              c.User,
 		Auth:              methods,
 		HostKeyCallback:   check.callback,

@@ -21,7 +21,7 @@ type hostKeyCheck struct {
 }
 
 func newHostKeyCheck(c Config) (hostKeyCheck, error) {
-	address := c.Address()
+	address := c.hostKeyAddress()
 	switch {
 	case c.InsecureIgnoreHostKey:
 		return hostKeyCheck{callback: ssh.InsecureIgnoreHostKey(), mode: "insecure (disabled)"}, nil //nolint:gosec // explicit opt-in, warned about
@@ -33,6 +33,15 @@ func newHostKeyCheck(c Config) (hostKeyCheck, error) {
 		return hostKeyCheck{}, errors.New("no known_hosts_file or host_key to verify the host key with")
 	}
 	source := "known_hosts file " + path
+	if src, ok := c.sources["known_hosts_file"]; ok {
+		source += " (UserKnownHostsFile, " + src + ")"
+	}
+	if c.ConfigFile != "" && c.Host != c.dialHost() {
+		source += fmt.Sprintf(", for Host %s in %s", c.Host, c.ConfigFile)
+	}
+	if c.HostKeyAlias != "" {
+		source += " under HostKeyAlias " + c.HostKeyAlias
+	}
 	db, err := knownhosts.NewDB(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return hostKeyCheck{mode: "known_hosts (missing file)", callback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
@@ -40,7 +49,7 @@ func newHostKeyCheck(c Config) (hostKeyCheck, error) {
 		}}, nil
 	}
 	if err != nil {
-		return hostKeyCheck{}, fmt.Errorf("reading known_hosts_file: %w", err)
+		return hostKeyCheck{}, c.fromFile("known_hosts_file", fmt.Errorf("reading known_hosts_file: %w", err))
 	}
 	inner := db.HostKeyCallback()
 	return hostKeyCheck{

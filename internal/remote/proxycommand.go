@@ -1,0 +1,166 @@
+package remote
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// proxyStderrLines is how many of the ProxyCommand's last stderr lines an error quotes.
+const proxyStderrLines = 5
+
+// ProxyCommandError is a ProxyCommand that ended before the SSH connection was made.
+type ProxyCommandError struct {
+	Command string // as expanded
+	Source  string // config file line
+	Status  string // "exit status 255", or "still running"
+	Stderr  []string
+	Err     error // the SSH error seen at that point
+}
+
+func (e *ProxyCommandError) Error() string {
+	msg := fmt.Sprintf("ProxyCommand %q (set by %s) %s: %v", e.Command, e.Source, e.Status, e.Err)
+	if len(e.Stderr) > 0 {
+		msg += "; its last stderr lines: " + strings.Join(e.Stderr, " | ")
+	}
+	return msg
+}
+
+func (e *ProxyCommandError) Unwrap() error { return e.Err }
+
+// proxyConn is a net.Conn over a local command's stdin and stdout (OpenSSH's
+// ProxyCommand). Closing it ends the command and everything it started (its process
+// group).
+type proxyConn struct {
+	cmd     *exec.Cmd
+	in      *os.File // the command's stdin
+	out     *os.File // the command's stdout
+	command string
+	source  string
+
+	mu     sync.Mutex
+	stderr []string
+	exited chan struct{}
+	status string
+	once   sync.Once
+}
+
+// startProxyCommand runs c.ProxyCommand through sh -c with its tokens expanded.
+func startProxyCommand(ctx context.Context, c Config) (*proxyConn, error) {
+	command := ExpandTokens(c.ProxyCommand.Value, Tokens{Host: c.dialHost(), Port: c.port(), User: c.User, Alias: c.Host})
+	cmd := exec.Command("sh", "-c", "exec "+command) //nolint:gosec // the operator's own ssh config
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		_, _ = inR.Close(), inW.Close()
+		return nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		_, _, _, _ = inR.Close(), inW.Close(), outR.Close(), outW.Close()
+		return nil, err
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
+	if err := cmd.Start(); err != nil {
+		_, _, _, _, _, _ = inR.Close(), inW.Close(), outR.Close(), outW.Close(), errR.Close(), errW.Close()
+		return nil, fmt.Errorf("starting ProxyCommand %q (set by %s): %w", command, c.ProxyCommand.Source, err)
+	}
+	_, _, _ = inR.Close(), outW.Close(), errW.Close()
+	p := &proxyConn{cmd: cmd, in: inW, out: outR, command: command, source: c.ProxyCommand.Source, exited: make(chan struct{})}
+	tflog.Debug(ctx, "ProxyCommand started", map[string]any{"command": command, "pid": cmd.Process.Pid, "source": p.source})
+	logCtx := context.WithoutCancel(ctx)
+	stderrDone := make(chan struct{})
+	go func() {
+		defer close(stderrDone)
+		sc := bufio.NewScanner(errR)
+		for sc.Scan() {
+			line := sc.Text()
+			tflog.Debug(logCtx, "ProxyCommand stderr", map[string]any{"line": line, "pid": cmd.Process.Pid})
+			p.mu.Lock()
+			p.stderr = append(p.stderr, line)
+			if len(p.stderr) > proxyStderrLines {
+				p.stderr = p.stderr[1:]
+			}
+			p.mu.Unlock()
+		}
+		_ = errR.Close()
+	}()
+	go func() {
+		err := cmd.Wait()
+		<-stderrDone
+		p.mu.Lock()
+		p.status = "exited with " + cmd.ProcessState.String()
+		if err != nil && cmd.ProcessState == nil {
+			p.status = "failed: " + err.Error()
+		}
+		p.mu.Unlock()
+		tflog.Debug(logCtx, "ProxyCommand ended", map[string]any{"pid": cmd.Process.Pid, "status": p.status})
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+func (p *proxyConn) Read(b []byte) (int, error)  { return p.out.Read(b) }
+func (p *proxyConn) Write(b []byte) (int, error) { return p.in.Write(b) }
+
+// Close ends the command: stdin closed, then its process group sent TERM, and KILL
+// a second later if it is still there.
+func (p *proxyConn) Close() error {
+	p.once.Do(func() {
+		_ = p.in.Close()
+		_ = p.out.Close()
+		pgid := p.cmd.Process.Pid
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(time.Second):
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+	})
+	return nil
+}
+
+func (p *proxyConn) LocalAddr() net.Addr  { return proxyAddr(p.command) }
+func (p *proxyConn) RemoteAddr() net.Addr { return proxyAddr(p.command) }
+
+func (p *proxyConn) SetDeadline(t time.Time) error {
+	return errors.Join(p.in.SetWriteDeadline(t), p.out.SetReadDeadline(t))
+}
+func (p *proxyConn) SetReadDeadline(t time.Time) error  { return p.out.SetReadDeadline(t) }
+func (p *proxyConn) SetWriteDeadline(t time.Time) error { return p.in.SetWriteDeadline(t) }
+
+// failed explains a connection that broke over the command: whether it had exited,
+// and its last stderr lines. It waits a moment for the command to end, since an
+// early EOF usually means it is exiting.
+func (p *proxyConn) failed(err error) error {
+	select {
+	case <-p.exited:
+	case <-time.After(500 * time.Millisecond):
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	status := p.status
+	if status == "" {
+		status = "was still running"
+	}
+	return &ProxyCommandError{Command: p.command, Source: p.source, Status: status, Stderr: append([]string(nil), p.stderr...), Err: err}
+}
+
+type proxyAddr string
+
+func (proxyAddr) Network() string  { return "proxycommand" }
+func (a proxyAddr) String() string { return string(a) }

@@ -1,0 +1,146 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+func TestProxyCommandFromConfigFile(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	dir := t.TempDir()
+	proxy, pidFile := s.RecordingProxyCommand(t)
+	f := writeSSHConfig(t, s.SSHConfigHost("shop", "StrictHostKeyChecking no", "ProxyCommand "+proxy))
+	c := Config{Host: "shop", User: "nobody", KnownHostsFile: "/nonexistent", ConnectTimeout: time.Minute}
+	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+		t.Fatal(err)
+	}
+	if user, err := runEcho(t, c); err != nil || user != "root" {
+		t.Fatalf("through the ProxyCommand: %q, %v", user, err)
+	}
+	pids := testenv.RecordedPids(pidFile)
+	if len(pids) != 1 {
+		t.Fatalf("ProxyCommand ran %d times, want once", len(pids))
+	}
+	// runEcho closed the connection: the command is gone.
+	for deadline := time.Now().Add(5 * time.Second); alive(pids[0]); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("ProxyCommand %d still runs after the connection closed", pids[0])
+		}
+	}
+
+	// StrictHostKeyChecking no in the file never turns checking off.
+	other := filepath.Join(dir, "other_known_hosts")
+	if err := os.WriteFile(other, []byte("[127.0.0.1]:1 "+s.HostKeyLine+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.KnownHostsFile = other
+	_, err := runEcho(t, c)
+	var hk *HostKeyError
+	if !errors.As(err, &hk) || !strings.Contains(err.Error(), "Host shop in "+f.Path) || !strings.Contains(err.Error(), "SHA256:") {
+		t.Fatalf("want an unknown host key naming the alias, got %v", err)
+	}
+	if b, _ := os.ReadFile(other); strings.Count(string(b), "\n") != 1 {
+		t.Fatalf("known_hosts was written to:\n%s", b)
+	}
+
+	// HostKeyAlias: the key is looked up under the alias, without a port.
+	aliased := filepath.Join(dir, "aliased_known_hosts")
+	if err := os.WriteFile(aliased, []byte("shop-key "+s.HostKeyLine+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.KnownHostsFile, c.HostKeyAlias = aliased, "shop-key"
+	if user, err := runEcho(t, c); err != nil || user != "root" {
+		t.Fatalf("with HostKeyAlias: %q, %v", user, err)
+	}
+}
+
+func TestProxyCommandFailures(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	f := writeSSHConfig(t, "Host broken\n  HostName 127.0.0.1\n  ProxyCommand sh -c 'echo no route to %h >&2; exit 3'\n"+
+		"Host nokey\n  HostName 127.0.0.1\n  IdentityFile /nonexistent/id_ed25519\n")
+	c := baseConfig(s)
+	c.Host, c.PrivateKeyFile = "broken", ""
+	c.IdentityFiles = []Setting{{Value: s.ClientKey, Source: "test"}}
+	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	_, err := Dial(context.Background(), c)
+	var pe *ProxyCommandError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), f.Path+" line 3") ||
+		!strings.Contains(err.Error(), "exit status 3") || !strings.Contains(err.Error(), "no route to 127.0.0.1") {
+		t.Fatalf("want the ProxyCommand's exit, line and stderr, got %v", err)
+	}
+	if time.Since(started) > 10*time.Second {
+		t.Errorf("a ProxyCommand that exits at once was retried for %s", time.Since(started))
+	}
+
+	c = baseConfig(s)
+	c.Host, c.PrivateKeyFile = "nokey", ""
+	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Dial(context.Background(), c); err == nil || !strings.Contains(err.Error(), "IdentityFile /nonexistent/id_ed25519 (set by "+f.Path+" line 6) does not exist") {
+		t.Fatalf("want the missing IdentityFile named with its line, got %v", err)
+	}
+	// A missing IdentityFile next to one that exists is skipped, as in OpenSSH.
+	c.IdentityFiles = append(c.IdentityFiles, Setting{Value: s.ClientKey, Source: "test"})
+	if user, err := runEcho(t, c); err != nil || user != "root" {
+		t.Fatalf("with one IdentityFile missing and one present: %q, %v", user, err)
+	}
+}
+
+// A cancelled connect, and one past its connect timeout, end the ProxyCommand.
+func TestProxyCommandEndsOnCancelAndTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		cancel  bool
+	}{{"cancel", time.Minute, true}, {"connect timeout", time.Second, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pids")
+			f := writeSSHConfig(t, fmt.Sprintf("Host hang\n  ProxyCommand sh -c 'echo $$ >> %s; exec sleep 3607'\n", pidFile))
+			c := Config{Host: "hang", User: "root", Password: "x", KnownHostsFile: "/nonexistent", ConnectTimeout: tc.timeout}
+			if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancel {
+				go func() {
+					for len(testenv.RecordedPids(pidFile)) == 0 {
+						time.Sleep(20 * time.Millisecond)
+					}
+					cancel()
+				}()
+			}
+			started := time.Now()
+			if _, err := Dial(ctx, c); err == nil {
+				t.Fatal("a hanging ProxyCommand connected")
+			}
+			if took := time.Since(started); took > 20*time.Second {
+				t.Errorf("the dial took %s", took)
+			}
+			pid := testenv.RecordedPids(pidFile)[0]
+			for deadline := time.Now().Add(5 * time.Second); alive(pid); time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					out, _ := exec.Command("ps", "-o", "pid,args", "-p", strconv.Itoa(pid)).CombinedOutput()
+					t.Fatalf("ProxyCommand still runs:\n%s", out)
+				}
+			}
+		})
+	}
+}
