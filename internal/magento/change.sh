@@ -295,12 +295,11 @@ acquire() {
   # shellcheck disable=SC2086
   set -- $holder
   case "$1" in ''|*[!0-9]*) owed_note; say "@fail lock-unknown $lock"; exit 1 ;; esac
-  owed_note
-  ! foreign "$2" "$4" "$6" "$7" || { say "@fail lock-foreign $1 $2 $3 $lock"; exit 1; }
+  ! foreign "$2" "$4" "$6" "$7" || { owed_note; say "@fail lock-foreign $1 $2 $3 $lock"; exit 1; }
   if alive "$1" "$4" "$5"; then
     # Without boot ids, a PID that exists may be another process's: say how to clear it.
     if [ "$boot" = - ] || [ -z "$4" ] || [ "$4" = - ]; then say "@liveness-guessed"; fi
-    say "@fail locked $1 $2 $3 $lock"; exit 1
+    owed_note; say "@fail locked $1 $2 $3 $lock"; exit 1
   fi
   dead="$1 $2 $3"; dead_started=$3
   if [ -e "$lock/changing" ] || [ -L "$lock/changing" ]; then trusted "$lock/changing" || { say "@fail locked - - - $lock"; exit 1; }; fi
@@ -311,7 +310,7 @@ acquire() {
     set -- $(cat "$lock/takeover/owner" 2>/dev/null)
     # Gone in between: that takeover finished (or gave up); the lock is held.
     [ -n "$1" ] || [ -d "$lock/takeover" ] || { say "@fail locked - - - $lock"; exit 1; }
-    if [ -z "$1" ] || { ! foreign "$2" "$4" "$6" "$7" && ! alive "$1" "$4" "$5"; }; then say "@fail takeover-stale ${1:--} ${2:--} ${3:--} $lock"; exit 1; fi
+    if [ -z "$1" ] || { ! foreign "$2" "$4" "$6" "$7" && ! alive "$1" "$4" "$5"; }; then owed_note; say "@fail takeover-stale ${1:--} ${2:--} ${3:--} $lock"; exit 1; fi
     say "@fail taking-over $1 $2 $3 $lock"; exit 1
   fi
   if [ "$(cat "$lock/owner" 2>/dev/null)" != "$holder" ]; then release "$lock/takeover"; say "@fail locked - - - $lock"; exit 1; fi

@@ -42,7 +42,7 @@ function locked(array $lock): array {
     foreach (['packages', 'packages-dev'] as $section) {
         foreach ($lock[$section] ?? [] as $p) {
             $name = (string) ($p['name'] ?? '');
-            $packages[$name] = trim(($p['version'] ?? '') . ' ' . ($p['source']['reference'] ?? '') . ' ' . ($p['dist']['reference'] ?? ''));
+            $packages[$name] = [(string) ($p['version'] ?? ''), trim(($p['source']['reference'] ?? '') . ' ' . ($p['dist']['reference'] ?? ''))];
         }
     }
     ksort($packages);
@@ -83,10 +83,12 @@ if ($newLock !== null) {
             if ((!isset($old[$name]) && isset($newTool[$name])) || (!isset($new[$name]) && isset($oldTool[$name]))) {
                 continue;
             }
-            $was = $old[$name] ?? 'absent';
-            $now = $new[$name] ?? 'absent';
-            if ($was !== $now) {
-                $out[] = "composer.lock: $name $was -> $now";
+            $was = $old[$name] ?? ['absent', ''];
+            $now = $new[$name] ?? ['absent', ''];
+            if ($was[0] !== $now[0]) {
+                $out[] = "composer.lock: $name {$was[0]} -> {$now[0]}";
+            } elseif ($was[1] !== $now[1]) {
+                $out[] = "composer.lock: $name {$was[0]} (another commit: {$was[1]} -> {$now[1]})";
             }
         }
         if (($oldLock['platform'] ?? []) != ($newLock['platform'] ?? [])) {
