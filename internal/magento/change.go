@@ -300,6 +300,8 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 			restoreErr, restored = rest, false // a later restore failed: an earlier one does not count
 		case "@owed":
 			owed = rest
+		case "@owed-restored":
+			owed = "" // the owed restore ran: nothing is owed any more
 		case "@liveness-guessed":
 			guessed = true
 		case "@files-unchanged":

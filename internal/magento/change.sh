@@ -239,10 +239,16 @@ backup() {
   # this apply wrote, even if a directory above it is renamed and replaced (var/ is the
   # web server's user's). `command` keeps a failed exec from ending the shell.
   old_umask=$(umask); umask 077; set -C
-  command exec 5>"$part" 2>/dev/null || { set +C; umask "$old_umask"; fail backup "cannot create $part (or it exists already)"; }
+  { command exec 5>"$part"; } 2>/dev/null || { set +C; umask "$old_umask"; fail backup "cannot create $part (or it exists already)"; }
   set +C; umask "$old_umask"
+  # With /proc, only the descriptor counts, and it must be a regular file of ours (noclobber
+  # opens an existing FIFO or device; a swapped directory could offer one). Without /proc
+  # (BusyBox without procfs), reads go by path.
   archive_src=$part
-  same_file "/proc/$$/fd/5" "$part" && archive_src=/proc/$$/fd/5
+  if [ -d "/proc/$$/fd" ]; then
+    archive_src=/proc/$$/fd/5
+    { [ -f "$archive_src" ] && [ -O "$archive_src" ]; } || fail backup "$part is not a new regular file of this apply (a FIFO, device or another user's file was put at its name)"
+  fi
   # $members: one word per path, split on purpose.
   # shellcheck disable=SC2086
   if ! err=$(tar -czf - -C "$root" $members 2>&1 >&5); then
@@ -325,8 +331,8 @@ acquire() {
   # Read through fd 6 from here: the file checked is the file extracted, even if a
   # directory above it is swapped.
   owed_src=$owed
-  if ours "$owed" && command exec 6<"$owed" 2>/dev/null; then
-    [ -r "/proc/$$/fd/6" ] && owed_src=/proc/$$/fd/6
+  if ours "$owed" && { command exec 6<"$owed"; } 2>/dev/null && [ -d "/proc/$$/fd" ]; then
+    owed_src=/proc/$$/fd/6
   fi
   if ! ours "$owed" || [ -L "$owed" ] || ! same_file "$owed" "$owed_src" || ! [ -f "$owed_src" ] || ! [ -O "$owed_src" ]; then
     say "@fail marker $lock/changing names $owed"; exit 1

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -55,8 +57,19 @@ type proxyConn struct {
 	once   sync.Once
 }
 
+// safeToken is what a host name, alias or user may be when it is put into a ProxyCommand.
+var safeToken = regexp.MustCompile(`^[A-Za-z0-9._:%@\[\]-]*$`)
+
 // startProxyCommand runs c.ProxyCommand through sh -c with its tokens expanded.
 func startProxyCommand(ctx context.Context, c Config) (*proxyConn, error) {
+	// The tokens reach sh -c as they are (as in OpenSSH): refuse names that a shell would
+	// read as more than a name (OpenSSH 9.6 does the same, CVE-2023-51385).
+	for what, v := range map[string]string{"host": c.Host, "HostName": c.dialHost(), "user": c.User} {
+		if !safeToken.MatchString(v) {
+			return nil, fmt.Errorf("the %s %q holds characters a shell would interpret, and ProxyCommand %q (set by %s) would pass it to sh -c: "+
+				"use a plain host or user name (letters, digits, . _ - : [ ] @ %%)", what, v, c.ProxyCommand.Value, c.ProxyCommand.Source)
+		}
+	}
 	command := ExpandTokens(c.ProxyCommand.Value, Tokens{Host: c.dialHost(), Port: c.port(), User: c.User, Alias: c.Host})
 	cmd := exec.Command("sh", "-c", "exec "+command) //nolint:gosec // the operator's own ssh config
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -87,6 +100,8 @@ func startProxyCommand(ctx context.Context, c Config) (*proxyConn, error) {
 	go func() {
 		defer close(stderrDone)
 		sc := bufio.NewScanner(errR)
+		sc.Buffer(make([]byte, 4096), 1<<20)
+		defer func() { _, _ = io.Copy(io.Discard, errR) }() // a longer line must not close the pipe on the command
 		for sc.Scan() {
 			line := sc.Text()
 			tflog.Debug(logCtx, "ProxyCommand stderr", map[string]any{"line": line, "pid": cmd.Process.Pid})
