@@ -16,7 +16,7 @@ import (
 func TestAdversarial2OwedNoteAfterOwedRestoreSucceeded(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, archivePrefix(root)+"20261125T100000Z-4242.tar.gz")
+	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
 	interruptedApply(t, root, archive)
 	p.Target = "2.4.7"
 	e.Composer = fakeComposer(t, `echo "Killed"; exit 137`)

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -59,11 +57,7 @@ func TestAdversarialHidepidDeadLockIsHeldForever(t *testing.T) {
 			for d := root; d != os.TempDir() && d != "/"; d = filepath.Dir(d) { // t.TempDir's parents are private to root
 				_ = os.Chmod(d, 0o755)
 			}
-			owner, err := user.Lookup(testenv.TestUser)
-			if err != nil {
-				t.Fatal(err)
-			}
-			uid, _ := strconv.Atoi(owner.Uid)
+			uid, _ := testenv.IDs(t, testenv.TestUser)
 			if out, err := exec.Command("chown", "-R", testenv.TestUser+":"+testenv.TestUser, root).CombinedOutput(); err != nil {
 				t.Fatalf("%v %s", err, out)
 			}

@@ -17,7 +17,7 @@ import (
 func TestAdversarialRestoreFailedAfterOwedRestoreSaysRestored(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, archivePrefix(root)+"20261125T100000Z-4242.tar.gz")
+	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
 	interruptedApply(t, root, archive)
 	p.Target = "2.4.7"
 	e.Composer = fakeComposer(t, `composer "$@" >/dev/null 2>&1; echo "No space left on device"; exit 1`)
@@ -42,7 +42,7 @@ exec /usr/bin/tar "$@"`)
 func TestAdversarialMovedOnOnAFullDiskSaysMovedOn(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, archivePrefix(root)+"20261125T100000Z-4242.tar.gz")
+	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
 	interruptedApply(t, root, archive)
 	p.Target = "2.4.7"
 	shims := t.TempDir()
@@ -61,7 +61,7 @@ exec /usr/bin/tar "$@"`)
 func TestAdversarialForeignLockWithOwedRestore(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, archivePrefix(root)+"20261125T100000Z-4242.tar.gz")
+	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
 	interruptedApply(t, root, archive)
 	lock := filepath.Join(root, "var", lockName)
 	_ = os.WriteFile(filepath.Join(lock, "owner"), []byte("4242 web2 2026-11-25T10:00:00Z\n"), 0o644)
@@ -80,7 +80,7 @@ func TestAdversarialForeignLockWithOwedRestore(t *testing.T) {
 func TestAdversarialMovedOnPHPWarningIsADifference(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, archivePrefix(root)+"20261125T100000Z-4242.tar.gz")
+	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
 	interruptedApply(t, root, archive)
 	p.Target = "2.4.7"
 	e.PHP = fakeComposer(t, `exec php -d extension=ctype "$@"`) // the host's php.ini loads ctype twice

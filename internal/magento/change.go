@@ -111,7 +111,7 @@ func (e *ChangeError) Error() string {
 		fmt.Fprintf(&b, "a restore is owed from an interrupted apply, but checking whether the Magento root has moved on since could not run: %s. "+
 			"Nothing was changed and the lock stays; fix the cause, then apply again", e.Detail)
 	case "section":
-		fmt.Fprintf(&b, "%s. Nothing was changed; set php to the shop's PHP", e.Detail)
+		fmt.Fprintf(&b, "%s. Set php to the shop's PHP (its path on the host)", e.Detail)
 	case "setup-backup-disabled":
 		b.WriteString("magento_setup_backup is set but Magento's backup functionality is disabled (\"Backup functionality is currently disabled\"). " +
 			"Enable it with `bin/magento config:set system/backup/functionality_enabled 1`, or remove magento_setup_backup")
@@ -176,7 +176,7 @@ func writeDiskFull(b *strings.Builder, detail string) {
 	need, avail, what, dir := f[0], f[1], f[2], f[3]
 	if what == "composer" {
 		fmt.Fprintf(b, "the disk is full: %s has %s KiB free, and Composer needs about %s KiB (the tool's size again) to unpack the new release. "+
-			"Nothing was changed (the backup was made); free space on that filesystem, then apply again", dir, avail, need)
+			"Free space on that filesystem, then apply again", dir, avail, need)
 		return
 	}
 	fmt.Fprintf(b, "the disk is full: the backup directory %s has %s KiB free, and the archive needs up to %s KiB "+
@@ -195,7 +195,8 @@ func writeUntrusted(b *strings.Builder, detail string) {
 	owner, mode, user, path := f[0], f[1], f[2], f[3]
 	fmt.Fprintf(b, "%s is owned by %s with mode %s; the apply runs as %s and uses only places it owns that group and others cannot write "+
 		"(var/ is often writable by the web server's user, who could plant a lock, a marker or archives there). Nothing was changed. "+
-		"If %s is yours, fix it with: chown %s %s && chmod go-w %s; or set backup { directory } to a private directory",
+		"If %s is yours, fix it with: chown %s %s && chmod go-w %s; if you did not make it, find out who did, then remove it; "+
+		"for a backup directory you may also set backup { directory } to a private one",
 		path, owner, mode, user, path, user, shell.Quote(path), shell.Quote(path))
 }
 

@@ -40,7 +40,8 @@ machine=$(cat /etc/machine-id 2>/dev/null) || machine=""
 pidns=$(readlink /proc/self/ns/pid 2>/dev/null | tr -dc '0-9') || pidns=""
 [ -n "$pidns" ] || pidns=-
 # phase: before (nothing touched), setup-backup (bin/magento setup:backup running),
-# changing (files may differ from the archive), installed (pruning).
+# setup-done (it ran: not "nothing changed" any more), changing (files may differ from the
+# archive), installed (pruning).
 phase=before; owned=0; archive=""; archive_src=""; members=""; log=""; old_files=""; maintenance_before=1
 
 # start_of PID: the process's start time in clock ticks since boot (field 22 of
@@ -153,6 +154,7 @@ fail() {
   case "$phase" in
     changing) phase=before; restore "$archive_src" "$members" "$archive" ;;
     setup-backup) maintenance_back; say "@files-unchanged" ;;
+    setup-done) say "@files-unchanged" ;;
     before) say "@unchanged" ;;
   esac
   say "@fail $*"; exit 1
@@ -234,7 +236,8 @@ backup() {
   # shellcheck disable=SC2086
   need=$(cd "$root" && du -sk $members 2>/dev/null | awk '{ s += $1 } END { print int(s * 1.1) + 64 }')
   room "$backup_dir" "$need" archive
-  # noclobber: the archive is a new file (O_EXCL, never through a link), written through
+  # noclobber: the archive is a new name (an existing file, or a link to one, is refused;
+  # an existing FIFO or device is opened: the check below refuses it), written through
   # fd 5, which this apply keeps: every later read goes through /proc/$$/fd/5, the file
   # this apply wrote, even if a directory above it is renamed and replaced (var/ is the
   # web server's user's). `command` keeps a failed exec from ending the shell.
@@ -320,7 +323,7 @@ acquire() {
     say "@fail taking-over $1 $2 $3 $lock"; exit 1
   fi
   if [ "$(cat "$lock/owner" 2>/dev/null)" != "$holder" ]; then release "$lock/takeover"; say "@fail locked - - - $lock"; exit 1; fi
-  # A new file (never through a link planted there), renamed over the owner.
+  # A new name (noclobber refuses an existing file or a link to one), renamed over the owner.
   { (set -C; owner_line > "$lock/owner.$$") 2>/dev/null && mv -f "$lock/owner.$$" "$lock/owner"; } || { rm -f "$lock/owner.$$"; fail lock "cannot write $lock/owner"; }
   owned=1
   release "$lock/takeover"
@@ -370,8 +373,9 @@ owed_note() {
 moved_on() {
   differs=""
   check=$(mktemp -d "$root/.tf-magento-dmt-check.XXXXXX") || { say "@fail check-failed cannot create a directory in $root (a full disk?)"; exit 1; }
+  listed=$(tar -tzf "$1" 2>/dev/null)
   for file in composer.json composer.lock; do
-    if tar -tzf "$1" 2>/dev/null | grep -qx "$file"; then
+    if printf '%s\n' "$listed" | grep -qx "$file"; then
       err=$(tar -xzf "$1" -C "$check" "$file" 2>&1) || { rm -rf "$check"; say "@fail check-failed extracting $file from the archive failed: $(why "$err")"; exit 1; }
     fi
   done
@@ -396,18 +400,6 @@ if [ "$mode" = require ] && [ -d "$root/$tool_dir" ]; then
   room "$root/vendor" "$(du -sk "$root/$tool_dir" 2>/dev/null | awk '{ print int($1 * 1.1) + 64 }')" composer
 fi
 
-if [ -n "$setup_backup" ]; then
-  [ -e "$root/var/.maintenance.flag" ] || maintenance_before=0
-  phase=setup-backup
-  # $setup_backup: one word per flag (--code --db ...), split on purpose.
-  # shellcheck disable=SC2086
-  out=$(cd "$root" && "$php" bin/magento setup:backup $setup_backup 2>&1 </dev/null); rc=$?
-  case "$out" in *"functionality is currently disabled"*) fail setup-backup-disabled ;; esac
-  [ "$rc" = 0 ] || { printf '%s\n' "$out" | tail -n 10 | sed 's/^/@output /' >&4; fail setup-backup "exit $rc"; }
-  maintenance_back
-  phase=before
-fi
-
 # The tool stays in the section composer.json has it in: without --dev, a
 # non-interactive composer require moves it from require-dev to require.
 dev=""
@@ -422,6 +414,18 @@ case "$sections" in
   require-dev*) dev=--dev ;;
 esac
 
+if [ -n "$setup_backup" ]; then
+  [ -e "$root/var/.maintenance.flag" ] || maintenance_before=0
+  phase=setup-backup
+  # $setup_backup: one word per flag (--code --db ...), split on purpose.
+  # shellcheck disable=SC2086
+  out=$(cd "$root" && "$php" bin/magento setup:backup $setup_backup 2>&1 </dev/null); rc=$?
+  case "$out" in *"functionality is currently disabled"*) fail setup-backup-disabled ;; esac
+  [ "$rc" = 0 ] || { printf '%s\n' "$out" | tail -n 10 | sed 's/^/@output /' >&4; fail setup-backup "exit $rc"; }
+  maintenance_back
+  phase=setup-done
+fi
+
 log=$(mktemp "${TMPDIR:-/tmp}/tf-magento-composer.XXXXXX") || fail composer "mktemp failed"
 # The old tool directory's files and links, to carry the ones the new release lacks
 # (the operator's config.xml and map files, which Composer deletes).
@@ -430,8 +434,8 @@ if [ "$carry" = 1 ] && [ "$mode" = require ] && [ -d "$root/$tool_dir" ]; then
   (cd "$root/$tool_dir" && find . \( -type f -o -type l \)) > "$old_files" || fail backup "cannot list the tool's files"
 fi
 # The marker: the archive, when this apply started, and what the archive holds.
-# A new file renamed into place: never written through a link, never left half-written
-# (a full var/), so a marker either names the archive whole or is not there.
+# A new name (noclobber) renamed into place, never left half-written (a full var/): a
+# marker either names the archive whole or is not there.
 if ! { (set -C; printf '%s\n%s\n%s\n' "$archive" "$started" "$members" > "$lock/changing.$$") 2>/dev/null && mv -f "$lock/changing.$$" "$lock/changing"; }; then
   rm -f "$lock/changing.$$"; fail lock "cannot write $lock/changing"
 fi

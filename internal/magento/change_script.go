@@ -13,9 +13,9 @@ import (
 // ever touches files with this prefix.
 const ArchivePrefix = "tf-magento-dmt-"
 
-// archivePrefix names the archives of one root: ArchivePrefix, then a short hash of the
-// root's path, so roots that share a backup directory prune only their own.
-func archivePrefix(root string) string {
+// ArchivePrefixFor names the archives of one root: ArchivePrefix, then a short hash of
+// the root's path, so roots that share a backup directory prune only their own.
+func ArchivePrefixFor(root string) string {
 	sum := sha256.Sum256([]byte(strings.TrimSuffix(root, "/")))
 	return ArchivePrefix + hex.EncodeToString(sum[:4]) + "-"
 }
@@ -59,7 +59,7 @@ func changeScript(e Exec, p ChangeParams) string {
 	var b strings.Builder
 	b.WriteString("IFS= read -r auth\n") // the credentials, first on stdin (Exec.stdin)
 	b.WriteString(assign("root", p.Root, "mode", mode, "target", p.Target, "backup_dir", strings.TrimSuffix(p.BackupDir, "/"),
-		"archive_prefix", archivePrefix(p.Root), "keep", strconv.Itoa(p.Keep), "php", e.php(), "setup_backup", strings.Join(flags, " "),
+		"archive_prefix", ArchivePrefixFor(p.Root), "keep", strconv.Itoa(p.Keep), "php", e.php(), "setup_backup", strings.Join(flags, " "),
 		"backed_up", strings.Join(backedUp, " "), "carry", carry, "package", Package, "tool_dir", dirDMT, "lock_name", lockName,
 		"moved_on_php", movedOnPHP, "section_php", sectionPHP))
 	b.WriteString("set --")

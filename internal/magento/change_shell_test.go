@@ -107,22 +107,22 @@ func TestChangeShellPruneTouchesOnlyOurNames(t *testing.T) {
 			if err := os.MkdirAll(p.BackupDir, 0o700); err != nil {
 				t.Fatal(err)
 			}
-			prefix := archivePrefix(root)
+			prefix := ArchivePrefixFor(root)
 			stamp := prefix + "20250101T000000Z-"
 			oldOurs := []string{stamp + "100.tar.gz", prefix + "20240101T000000Z-101.tar.gz"}
 			outside := filepath.Join(t.TempDir(), "precious.tar.gz")
 			kept := map[string]string{ // name -> content ("" for the special ones)
-				prefix + "junk.tar.gz":                                    "junk",
-				stamp + "12x.tar.gz":                                      "junk",
-				stamp + ".tar.gz":                                         "junk",
-				prefix + "2025010T000000Z-5.tar.gz":                       "junk",
-				stamp + "1.tar.gz\n" + stamp + "2.tar.gz":                 "newline",
-				stamp + "3 " + stamp + "4.tar.gz":                         "space",
-				stamp + "1Z-2.tar.gz":                                     "junk",
-				"x" + stamp + "6.tar.gz":                                  "junk",
-				archivePrefix("/srv/other") + "20250101T000000Z-8.tar.gz": "other root",
-				stamp + "7.tar.gz":                                        "", // a link to outside
-				stamp + "9.tar.gz":                                        "", // a directory
+				prefix + "junk.tar.gz":                                       "junk",
+				stamp + "12x.tar.gz":                                         "junk",
+				stamp + ".tar.gz":                                            "junk",
+				prefix + "2025010T000000Z-5.tar.gz":                          "junk",
+				stamp + "1.tar.gz\n" + stamp + "2.tar.gz":                    "newline",
+				stamp + "3 " + stamp + "4.tar.gz":                            "space",
+				stamp + "1Z-2.tar.gz":                                        "junk",
+				"x" + stamp + "6.tar.gz":                                     "junk",
+				ArchivePrefixFor("/srv/other") + "20250101T000000Z-8.tar.gz": "other root",
+				stamp + "7.tar.gz":                                           "", // a link to outside
+				stamp + "9.tar.gz":                                           "", // a directory
 			}
 			for _, name := range oldOurs {
 				if err := os.WriteFile(filepath.Join(p.BackupDir, name), []byte("old"), 0o600); err != nil {

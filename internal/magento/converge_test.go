@@ -410,7 +410,7 @@ func interruptedApply(t *testing.T, root, archive string) {
 func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, archivePrefix(root)+"20261125T100000Z-4242.tar.gz")
+	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
 	interruptedApply(t, root, archive)
 	p.Target = "2.4.7"
 	res, err := Change(context.Background(), &LocalRunner{}, e, p)
@@ -433,12 +433,12 @@ func TestRestoreMarkerMustNameOurArchive(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
 	p.Target = "2.4.7"
-	ours := filepath.Join(p.BackupDir, archivePrefix(root)+"20261125T100000Z-4242.tar.gz")
+	ours := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
 	for name, planted := range map[string]func() string{
-		"outside the backup directory": func() string { return filepath.Join(t.TempDir(), archivePrefix(root)+"x.tar.gz") },
-		"another root's name":          func() string { return filepath.Join(p.BackupDir, archivePrefix("/srv/other")+"x.tar.gz") },
+		"outside the backup directory": func() string { return filepath.Join(t.TempDir(), ArchivePrefixFor(root)+"x.tar.gz") },
+		"another root's name":          func() string { return filepath.Join(p.BackupDir, ArchivePrefixFor("/srv/other")+"x.tar.gz") },
 		"a link to ours": func() string {
-			link := filepath.Join(p.BackupDir, archivePrefix(root)+"link.tar.gz")
+			link := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"link.tar.gz")
 			if err := os.Symlink(ours, link); err != nil {
 				t.Fatal(err)
 			}
@@ -526,5 +526,28 @@ func TestChangeWarnsOfAReadableBackupDirectory(t *testing.T) {
 	}
 	if info, err := os.Stat(res.Archive); err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("the archive is not private: %v %v", info.Mode(), err)
+	}
+}
+
+// Checks that can refuse run before bin/magento setup:backup: a refused apply never
+// leaves the shop having run a backup (and maintenance mode) for nothing, and "nothing
+// was changed" stays true.
+func TestChecksComeBeforeSetupBackup(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	if err := os.MkdirAll(filepath.Join(root, "var"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "var/backup-enabled.flag"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.PHP = fakeComposer(t, `[ "$1" = -r ] && exit 1; exec php "$@"`) // php cannot read composer.json
+	p := params(root).ChangeParams
+	p.Target, p.SetupBackup = "2.4.7", []string{"db"}
+	_, err := Change(context.Background(), &LocalRunner{}, e, p)
+	if err == nil || !strings.Contains(err.Error(), "could not read composer.json") || !strings.Contains(err.Error(), "Nothing was changed") {
+		t.Fatalf("want the section check's refusal, got %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var/setup-backup.args")); err == nil {
+		t.Fatal("setup:backup ran before a check that refused the apply")
 	}
 }

@@ -39,6 +39,20 @@ func dialAndCancelOnFile(t *testing.T, s *testenv.SSHD, file string) (*remote.Cl
 	return cl, ctx
 }
 
+// dialAndCancelOnHit is dialAndCancelOnFile for a shim on the host that writes hit and
+// then waits for goOn: goOn is written half a second after the cancel, so the TERM
+// arrives while the shim waits.
+func dialAndCancelOnHit(t *testing.T, s *testenv.SSHD, hit, goOn string) (*remote.Client, context.Context) {
+	t.Helper()
+	cl, ctx := dialAndCancelOnFile(t, s, hit)
+	go func() {
+		<-ctx.Done()
+		time.Sleep(500 * time.Millisecond) // let the TERM arrive while the shim waits
+		_ = os.WriteFile(goOn, nil, 0o600)
+	}()
+	return cl, ctx
+}
+
 // Ctrl-C or a timeout in the middle of composer: the watchdog stops composer, the
 // script restores the backup, releases the lock, and the report still arrives.
 func TestChangeInterruptedDuringComposer(t *testing.T) {
@@ -73,7 +87,7 @@ func TestChangeInterruptedInSetupBackupLeavesTheFiles(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	before := testenv.Digest(t, root, guarded...)
 	started := filepath.Join(t.TempDir(), "started")
-	e.PHP = fakeComposer(t, `touch `+started+`; exec sleep 3604.5`) // php bin/magento setup:backup hangs
+	e.PHP = fakeComposer(t, `[ "$1" = bin/magento ] || exec php "$@"; touch `+started+`; exec sleep 3604.5`) // setup:backup hangs
 	cl, ctx := dialAndCancelOnFile(t, s, started)
 	p := params(root).ChangeParams
 	p.Target, p.SetupBackup = "2.4.7", []string{"db"}
@@ -159,22 +173,7 @@ exec ` + realTar + ` "$@"
 			if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
 				t.Fatal(err)
 			}
-			cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
-				PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cl.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			go func() {
-				for !exists(hit) && ctx.Err() == nil {
-					time.Sleep(20 * time.Millisecond)
-				}
-				cancel()                           // the watchdog sends TERM to the whole apply
-				time.Sleep(500 * time.Millisecond) // let it arrive while tar waits
-				_ = os.WriteFile(goOn, nil, 0o600)
-			}()
+			cl, ctx := dialAndCancelOnHit(t, s, hit, goOn)
 			p := params(root).ChangeParams
 			p.Target, p.PreservePaths = "2.4.7", []string{"etc/opensource-to-opensource/1.9.4.5/map.xml"}
 			_, err = Change(ctx, withPath{cl, shims}, e, p)
@@ -211,7 +210,7 @@ func TestChangeInterruptedWhilePruningReportsTheUpgrade(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
 	p.Keep = 1
-	old := filepath.Join(p.BackupDir, archivePrefix(root)+"20260101T000000Z-1.tar.gz")
+	old := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20260101T000000Z-1.tar.gz")
 	plantedArchive(t, old)
 	if err := os.Chmod(p.BackupDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -224,22 +223,7 @@ func TestChangeInterruptedWhilePruningReportsTheUpgrade(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(shims, "rm"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
 		t.Fatal(err)
 	}
-	cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
-		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		for !exists(hit) && ctx.Err() == nil {
-			time.Sleep(20 * time.Millisecond)
-		}
-		cancel()                           // the watchdog sends TERM to the whole apply
-		time.Sleep(500 * time.Millisecond) // let it arrive while rm waits
-		_ = os.WriteFile(goOn, nil, 0o600)
-	}()
+	cl, ctx := dialAndCancelOnHit(t, s, hit, goOn)
 	p.Target = "2.4.7"
 	res, err := Change(ctx, withPath{cl, shims}, e, p)
 	if err != nil || res.Installed != "2.4.7" || len(res.Pruned) != 1 || res.Pruned[0] != old {

@@ -4,15 +4,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -27,7 +25,7 @@ func TestAccDataMigrationTool_owedRestoreNeverRevertsLaterWork(t *testing.T) {
 	if err := os.MkdirAll(backups, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	archive := filepath.Join(backups, "tf-magento-dmt-"+rootHash(root)+"-20261101T030000Z-4242.tar.gz")
+	archive := filepath.Join(backups, magento.ArchivePrefixFor(root)+"20261101T030000Z-4242.tar.gz")
 	if out, err := exec.Command("tar", "-czf", archive, "-C", root, "composer.json", "composer.lock", "vendor/composer", "vendor/magento/data-migration-tool").CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
@@ -56,33 +54,20 @@ func TestAccDataMigrationTool_owedRestoreNeverRevertsLaterWork(t *testing.T) {
 	}
 }
 
-// rootHash is the part of an archive's name that says which root it belongs to.
-func rootHash(root string) string {
-	out, err := exec.Command("sh", "-c", `printf %s "$1" | sha256sum | cut -c1-8`, "sh", root).Output()
-	if err != nil {
-		panic(err)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // var/ is writable by the web server's user, who can plant a lock (with a dead owner,
 // inviting a takeover) or loosen a backup directory. Neither is used: the apply fails
 // before changing anything, naming the path, its owner and mode, and the fix.
 func TestAccDataMigrationTool_untrustedPlacesAreRefused(t *testing.T) {
 	r := newRig(t)
 	testenv.EnsureWebUser(t)
-	web, err := user.Lookup(testenv.WebUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(web.Uid)
+	uid, gid := testenv.IDs(t, testenv.WebUser)
 	host, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
 	}
 	planted := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	lock := leaveLock(t, planted, map[string]string{"owner": "999999999 " + host + " 2026-11-26T03:00:00Z\n"})
-	chownTree(t, lock, uid, uid)
+	chownTree(t, lock, uid, gid)
 	loose := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	shared := filepath.Join(t.TempDir(), "backups")
 	if err := os.Mkdir(shared, 0o777); err != nil {

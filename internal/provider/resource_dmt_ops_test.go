@@ -9,10 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,30 +28,9 @@ import (
 func TestAccDataMigrationTool_runAs(t *testing.T) {
 	r := newRig(t)
 	testenv.EnsureUser(t)
-	owner, err := user.Lookup(testenv.TestUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(owner.Uid)
-	gid, _ := strconv.Atoi(owner.Gid)
-	// A world-traversable base: t.TempDir() is private to root.
-	base, err := os.MkdirTemp("", "tfmagento-runas-") //nolint:usetesting // t.TempDir's parents are private to root
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(base) })
-	root := r.repo.NewRoot(t, filepath.Join(base, "magento"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	home := filepath.Join(base, "composer-home")
-	for _, dir := range []string{base, root, home} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	chownTree(t, root, uid, gid)
-	chownTree(t, home, uid, gid)
+	uid, _ := testenv.IDs(t, testenv.TestUser)
+	root, home := ownedShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"}, testenv.TestUser)
+	base := filepath.Dir(root)
 	if err := os.Chmod(root, 0o700); err != nil { // readable by its owner only
 		t.Fatal(err)
 	}

@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,18 +15,14 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-// webShop is a root owned by the web user, as on a real host: the SSH user is not root,
-// and run_as reaches the web user through sudo. It returns the root and a composer_env
-// whose COMPOSER_HOME the web user can write.
-func webShop(t *testing.T, r *rig, spec testenv.RootSpec) (root, composerEnv string) {
+// ownedShop is a root owned by owner, as on a real host where php and composer run as
+// the files' owner (run_as): the root in a world-traversable directory (t.TempDir's
+// parents are private to root), and a COMPOSER_HOME owner can write. It returns the root
+// and that home.
+func ownedShop(t *testing.T, r *rig, spec testenv.RootSpec, owner string) (root, home string) {
 	t.Helper()
-	owner, err := user.Lookup(testenv.WebUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(owner.Uid)
-	gid, _ := strconv.Atoi(owner.Gid)
-	base, err := os.MkdirTemp("", "tfmagento-web-") //nolint:usetesting // t.TempDir's parents are private to root
+	uid, gid := testenv.IDs(t, owner)
+	base, err := os.MkdirTemp("", "tfmagento-shop-") //nolint:usetesting // t.TempDir's parents are private to root
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,12 +31,21 @@ func webShop(t *testing.T, r *rig, spec testenv.RootSpec) (root, composerEnv str
 		t.Fatal(err)
 	}
 	root = r.repo.NewRoot(t, filepath.Join(base, "magento"), spec)
-	home := filepath.Join(base, "composer-home")
+	home = filepath.Join(base, "composer-home")
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	chownTree(t, root, uid, gid)
 	chownTree(t, home, uid, gid)
+	return root, home
+}
+
+// webShop is a root owned by the web user, as on a real host: the SSH user is not root,
+// and run_as reaches the web user through sudo. It returns the root and a composer_env
+// whose COMPOSER_HOME the web user can write.
+func webShop(t *testing.T, r *rig, spec testenv.RootSpec) (root, composerEnv string) {
+	t.Helper()
+	root, home := ownedShop(t, r, spec, testenv.WebUser)
 	return root, fmt.Sprintf("{\n    COMPOSER_HOME = %q\n    COMPOSER_NO_AUDIT = \"1\"\n  }", home)
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -83,4 +84,19 @@ func EnsureWebUser(t TB) string {
 		}
 	}
 	return password
+}
+
+// IDs returns the numeric user and group ids of the account name.
+func IDs(t TB, name string) (uid, gid int) {
+	t.Helper()
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	uid, errU := strconv.Atoi(u.Uid)
+	gid, errG := strconv.Atoi(u.Gid)
+	if errU != nil || errG != nil {
+		t.Fatalf("account %s has ids %q and %q", name, u.Uid, u.Gid)
+	}
+	return uid, gid
 }
