@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// composerSlots bounds the Composer runs at once per SSH target (host and port),
+// composerSlots bounds the Composer runs at once per SSH target (host as dialled, and port),
 // across every resource and data source of one provider instance: Composer on a
 // Magento root takes a core and 1-2 GB, and Terraform's -parallelism knows nothing of
 // hosts. Waiters are served first come, first served; targets never wait for each other.

@@ -3,7 +3,10 @@ package provider
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
 
 // queue starts a waiter for target and returns once it waits in line; its release
@@ -170,5 +173,43 @@ func TestComposerSlotsCancelledBeforeWaiting(t *testing.T) {
 	cancel()
 	if _, err := s.acquire(ctx, "shop1:22", nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+// Two Host aliases of a config file for one machine (HostName and port alike) share
+// that machine's slots: the limit is the web node's, not the name's.
+func TestComposerSlotsKeyOnTheMachine(t *testing.T) {
+	d := &providerData{composerRuns: newComposerSlots(1)}
+	first := remote.Config{Host: "shop-a", HostName: "10.0.0.7", Port: 22}
+	second := remote.Config{Host: "shop-b", HostName: "10.0.0.7", Port: 22}
+	release, err := d.composerSlot(context.Background(), first, "composer require")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan error, 1)
+	go func() {
+		r, err := d.composerSlot(ctx, second, "composer require")
+		if err == nil {
+			r()
+		}
+		got <- err
+	}()
+	for {
+		select {
+		case err := <-got:
+			t.Fatalf("a second alias of the same machine did not wait for the first's slot: %v", err)
+		default:
+		}
+		if _, waiting := d.composerRuns.state("10.0.0.7:22"); waiting == 1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-got; !errors.Is(err, context.Canceled) {
+		t.Fatalf("want the wait cancelled, got %v", err)
 	}
 }

@@ -94,7 +94,7 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 				MarkdownDescription: fmt.Sprintf("How many Composer runs (an upgrade, a removal, a plan's release listing, "+
-					"the `magento_installation` data source's `composer --version`) may run at once on one SSH target (host and port), "+
+					"the `magento_installation` data source's `composer --version`) may run at once on one SSH target (host, or the HostName a `config_file` gives it, and port), "+
 					"across all resources and data sources of this provider. Defaults to `%d`. Composer on a Magento root takes a core "+
 					"and 1-2 GB for tens of seconds, and `terraform apply -parallelism` knows nothing of hosts: a fleet of drifted shops "+
 					"on one web node would otherwise start up to 10 at once. Further runs wait their turn, first come first served, "+

@@ -57,7 +57,7 @@ func (d *providerData) composerSlot(ctx context.Context, c remote.Config, what s
 	if d.composerRuns == nil {
 		return func() {}, nil // not configured through Configure (benchmarks)
 	}
-	target, asked := c.Address(), time.Now()
+	target, asked := c.DialAddress(), time.Now() // the machine: two config_file aliases of one host share its slots
 	waited := false
 	release, err := d.composerRuns.acquire(ctx, target, func(running int) {
 		waited = true
