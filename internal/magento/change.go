@@ -31,6 +31,8 @@ type ChangeResult struct {
 	Warnings  []string // stale lock taken over, preserve path missing, ...
 	Pruned    []string
 	Carried   []string // files of the old tool directory carried into the new version
+	Owner     string   // the user the shop was touched as, when it was found from composer.json's owner
+	Moved     string   // "OLD NEW": the configured root resolved to another directory at the end
 	complete  bool     // the script reported its end (@installed)
 }
 
@@ -49,9 +51,11 @@ type ChangeError struct {
 	RestoreFailure  string
 	Maintenance     string // after an interrupted setup:backup: "off" (turned off again) or "left-on"
 	Differs         []string
-	LivenessGuessed bool   // the holder was judged alive by its PID alone (no boot id)
-	Owed            string // the archive a lock this apply could not take says a restore is owed from
+	LivenessUnknown bool     // whether the holder runs cannot be told (no machine id or boot id): held
+	Owed            string   // the archive a restore is owed from, when the apply could not run it
+	NotOwned        []string // paths Composer must replace that the owner does not own
 	Output          string
+	Moved           string // the configured root resolved to another directory at the end ("OLD NEW")
 	Cause           string
 	Mode            string
 	Target          string
@@ -70,21 +74,11 @@ func (e *ChangeError) Error() string {
 			fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s. Wait for it to finish", lock)
 		} else {
 			fmt.Fprintf(&b, "another apply holds the lock on this Magento root: %s (PID, host, start time), lock %s. Wait for it to finish", holder, lock)
-			if e.LivenessGuessed {
-				fmt.Fprintf(&b, ". This host (or that apply) records no boot id, so a process with that PID may be another one: "+
-					"once you have checked that no apply is running, remove the lock with: %s", clearLock)
+			if e.LivenessUnknown {
+				fmt.Fprintf(&b, ". Whether that apply still runs cannot be told here (this host or that apply has no machine id or boot id "+
+					"in /etc/machine-id and /proc), so the lock is held: once you have checked that no apply is running, remove it with: %s", clearLock)
 			}
 		}
-	case "taking-over":
-		fmt.Fprintf(&b, "another apply (%s: PID, host, start time) is taking over the lock %s. Wait for it to finish", holder, lock)
-	case "takeover-stale":
-		if holder == "" {
-			holder = "its owner file is missing"
-		} else {
-			holder += ": PID, host, start time"
-		}
-		fmt.Fprintf(&b, "the lock %s is being taken over by an apply that is gone (%s): a takeover was killed half-way. "+
-			"Once you have checked that no apply is running on any host that shares this root, remove the lock with: %s", lock, holder, clearLock)
 	case "lock-foreign":
 		fmt.Fprintf(&b, "the Magento root is locked by an apply on another host: %s (PID, host, start time). "+
 			"A lock of another host (or of another machine or container with the same host name) is never taken over: the root may be shared by several web nodes. "+
@@ -92,19 +86,46 @@ func (e *ChangeError) Error() string {
 	case "lock-unknown":
 		fmt.Fprintf(&b, "the lock %s exists but names no holder (its owner file is missing or unreadable). "+
 			"Once you have checked that no apply is running on any host that shares this root, remove it with: rm -rf %s", e.Detail, shell.Quote(e.Detail))
-	case "untrusted":
-		writeUntrusted(&b, e.Detail)
+	case "private":
+		writePrivate(&b, e.Detail)
+	case "not-owner":
+		writeNotOwner(&b, e.Detail)
+	case "not-owned":
+		fmt.Fprintf(&b, "Composer runs as the shop's owner %s, who does not own these paths it must replace (left by an earlier Composer run as root?): %s. "+
+			"Give them back to the owner with: chown -R %s %s", e.Detail, strings.Join(e.NotOwned, ", "), shell.Quote(strings.TrimPrefix(e.Detail, "#")), strings.Join(quoteAll(e.NotOwned), " "))
+	case "sudo":
+		user, why, _ := strings.Cut(e.Detail, " ")
+		fmt.Fprintf(&b, "the apply runs Composer and bin/magento as the shop's owner %s through sudo -n, which refused (%s). "+
+			"Allow it without a password (a sudoers rule such as: <ssh user> ALL=(%s) NOPASSWD: ALL), or set run_as", user, why, strings.TrimPrefix(user, "#"))
+	case "no-root":
+		fmt.Fprintf(&b, "the Magento root %s cannot be entered", e.Detail)
+	case "no-composer-json":
+		fmt.Fprintf(&b, "%s is missing: this is not a Composer-managed Magento root", e.Detail)
+	case "legacy-lock":
+		fmt.Fprintf(&b, "the lock %s was left by an interrupted apply of an earlier version of this provider, which kept its restore record there", e.Detail)
+		if e.Owed != "" {
+			fmt.Fprintf(&b, " and owes a restore from %s (an archive this provider wrote, in a directory others could write: check it first)", e.Owed)
+		}
+		fmt.Fprintf(&b, ". Restore by hand if needed (tar -xzf <archive> -C <magento_root>), then remove the lock with: rm -rf %s", shell.Quote(e.Detail))
 	case "moved-on":
-		started, lock, _ := strings.Cut(e.Detail, " ")
-		fmt.Fprintf(&b, "an apply interrupted at %s left a restore owed (lock %s), but the Magento root has moved on since: "+
+		started, record, _ := strings.Cut(e.Detail, " ")
+		fmt.Fprintf(&b, "an apply interrupted at %s left a restore owed (%s), but the Magento root has moved on since: "+
 			"composer.json or composer.lock differ from that apply's backup beyond the tool's own entries (%s). "+
-			"Restoring it would revert later work, so nothing was changed. Check the root, then remove the lock with: rm -rf %s",
-			started, lock, strings.Join(e.Differs, "; "), shell.Quote(lock))
-	case "marker":
-		lock, archive, _ := strings.Cut(e.Detail, "/changing names ")
-		fmt.Fprintf(&b, "the lock %s says a restore is owed from %s, which is not an archive this provider wrote for this root "+
-			"(it must lie in the backup directory with this root's name prefix, and be a regular file owned by the applying user): "+
-			"nothing was extracted. Check the root, restore by hand if needed, then remove the lock with: rm -rf %s", lock, archive, shell.Quote(lock))
+			"Restoring it would revert later work. Check the root, then remove the record with: rm %s",
+			started, record, strings.Join(e.Differs, "; "), shell.Quote(record))
+	case "owed-elsewhere":
+		f := strings.SplitN(e.Detail, " ", 3)
+		if len(f) == 3 {
+			fmt.Fprintf(&b, "an apply interrupted at %s owes a restore of %s, but magento_root now resolves to another directory (a deploy switched it). "+
+				"The restore is not applied to the new directory. Restore %s by hand if it is still in use (the archive is named in %s), then remove the record with: rm %s",
+				f[0], f[1], f[1], f[2], shell.Quote(f[2]))
+		} else {
+			fmt.Fprintf(&b, "a restore is owed for another directory: %s", e.Detail)
+		}
+	case "owed-missing":
+		started, record, _ := strings.Cut(e.Detail, " ")
+		fmt.Fprintf(&b, "an apply interrupted at %s owes a restore, but the archive its record %s names is gone or not a regular file of the applying user. "+
+			"Check the root, restore by hand if needed, then remove the record with: rm %s", started, record, shell.Quote(record))
 	case "restore-owed":
 		fmt.Fprintf(&b, "restoring %s, left by an interrupted apply, failed: %s. The lock stays, so the next apply tries again", e.Detail, e.RestoreFailure)
 	case "check-failed":
@@ -118,7 +139,7 @@ func (e *ChangeError) Error() string {
 	case "setup-backup":
 		fmt.Fprintf(&b, "bin/magento setup:backup failed (%s)", e.Detail)
 	case "backup":
-		fmt.Fprintf(&b, "backing up failed, nothing was changed: %s", e.Detail)
+		fmt.Fprintf(&b, "backing up failed: %s", e.Detail)
 	case "disk-full":
 		writeDiskFull(&b, e.Detail)
 	case "composer":
@@ -148,7 +169,10 @@ func (e *ChangeError) Error() string {
 			"Turn it off with: php bin/magento maintenance:disable")
 	}
 	switch {
-	case e.Archive == "" || e.Step == "restore-owed":
+	case e.Step == "restore-owed":
+	case e.Unchanged && e.Archive == "":
+		b.WriteString(". Nothing was changed")
+	case e.Archive == "":
 	case e.Restored:
 		fmt.Fprintf(&b, ". composer.json, composer.lock, vendor/composer and the tool's directory were restored from %s", e.Archive)
 	case e.Unchanged:
@@ -180,24 +204,59 @@ func writeDiskFull(b *strings.Builder, detail string) {
 		return
 	}
 	fmt.Fprintf(b, "the disk is full: the backup directory %s has %s KiB free, and the archive needs up to %s KiB "+
-		"(the size of composer.json, composer.lock, vendor/composer and the tool). Nothing was changed; free space there, "+
+		"(the size of composer.json, composer.lock, vendor/composer and the tool). Free space there, "+
 		"or set backup { directory } to a filesystem with room", dir, avail, need)
 }
 
-// writeUntrusted explains "OWNER MODE USER PATH": a lock, owner file, marker or backup
-// directory that the applying user does not own, or that others can write.
-func writeUntrusted(b *strings.Builder, detail string) {
-	f := strings.SplitN(detail, " ", 4)
-	if len(f) < 4 {
-		fmt.Fprintf(b, "untrusted path: %s", detail)
+// writePrivate explains "WHAT PATH UID USER MODE DIR": DIR (the state or backup
+// directory) cannot be private because its component PATH is another user's, or
+// writable by others, or cannot be made.
+func writePrivate(b *strings.Builder, detail string) {
+	f := strings.SplitN(detail, " ", 6)
+	if len(f) < 6 {
+		fmt.Fprintf(b, "the apply's private directory is not private: %s", detail)
 		return
 	}
-	owner, mode, user, path := f[0], f[1], f[2], f[3]
-	fmt.Fprintf(b, "%s is owned by %s with mode %s; the apply runs as %s and uses only places it owns that group and others cannot write "+
-		"(var/ is often writable by the web server's user, who could plant a lock, a marker or archives there). Nothing was changed. "+
-		"If %s is yours, fix it with: chown %s %s && chmod go-w %s; if you did not make it, find out who did, then remove it; "+
-		"for a backup directory you may also set backup { directory } to a private one",
-		path, owner, mode, user, path, user, shell.Quote(path), shell.Quote(path))
+	what, path, uid, user, mode, dir := f[0], f[1], f[2], f[3], f[4], f[5]
+	name := "the apply's private state directory " + dir
+	if what == "backup" {
+		name = "the backup directory " + dir + " (backup { directory })"
+	}
+	switch mode {
+	case "cannot-create":
+		fmt.Fprintf(b, "%s cannot be created: mkdir %s failed", name, path)
+	case "missing", "dangling-link":
+		fmt.Fprintf(b, "%s cannot be used: %s is missing", name, path)
+	case "not-ours":
+		fmt.Fprintf(b, "%s is not owned by the applying user", name)
+	default:
+		fmt.Fprintf(b, "%s is not private: %s is owned by %s (uid %s) with mode %s. Archives and restore records live only where every directory "+
+			"from / down is owned by root or the applying user and writable by no one else (OpenSSH's StrictModes rule), so that no one else "+
+			"can plant or swap them. Fix it (chown / chmod go-w %s)", name, path, user, uid, mode, shell.Quote(path))
+		if what == "backup" {
+			b.WriteString(", or leave backup { directory } unset to keep the archives in the private state directory")
+		}
+	}
+}
+
+// writeNotOwner explains "OWNER USER PATH": the SSH user is neither root nor the shop's
+// owner, and run_as is unset.
+func writeNotOwner(b *strings.Builder, detail string) {
+	f := strings.SplitN(detail, " ", 3)
+	if len(f) < 3 {
+		fmt.Fprintf(b, "the SSH user does not own the shop: %s", detail)
+		return
+	}
+	fmt.Fprintf(b, "%s is owned by %s, and the SSH user %s is neither root nor that owner: the apply touches the shop only as its owner. "+
+		"Set run_as = %q (through passwordless sudo) or connect as %s", f[2], f[0], f[1], f[0], f[0])
+}
+
+func quoteAll(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = shell.Quote(p)
+	}
+	return out
 }
 
 // splitHolder splits "PID HOST TIME LOCK" (LOCK may hold spaces) into the holder and
@@ -273,6 +332,8 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 		carried     []string
 		owed        string
 		guessed     bool
+		notOwned    []string
+		moved       string
 	)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -303,7 +364,7 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 			owed = rest
 		case "@owed-restored":
 			owed = "" // the owed restore ran: nothing is owed any more
-		case "@liveness-guessed":
+		case "@liveness-unknown":
 			guessed = true
 		case "@files-unchanged":
 			filesSame = true // setup:backup ran, composer did not
@@ -311,6 +372,12 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 			maintenance = rest
 		case "@differs":
 			differs = append(differs, rest)
+		case "@not-owned":
+			notOwned = append(notOwned, rest)
+		case "@moved":
+			moved = rest
+		case "@owner":
+			res.Owner = rest
 		case "@unchanged":
 			unchanged = true // printed instead of a restore: nothing had been changed yet
 		}
@@ -321,6 +388,12 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 			"(custom map and config files; the archive %s holds them too): %s. Set carry_custom_files = false to leave them out.",
 			len(carried), res.Archive, strings.Join(carried, ", ")))
 	}
+	if moved != "" {
+		old, now, _ := strings.Cut(moved, " ")
+		res.Moved = moved
+		res.Warnings = append(res.Warnings, fmt.Sprintf("magento_root resolved to %s when the apply started and to %s at its end (a deploy switched it): "+
+			"this apply changed %s only; the next plan reads the new directory", old, now, old))
+	}
 	if failed == nil {
 		return res, nil
 	}
@@ -329,7 +402,8 @@ func parseChange(out []byte, p ChangeParams) (ChangeResult, *ChangeError) {
 	}
 	failed.Archive, failed.Restored, failed.Unchanged, failed.FilesUnchanged = res.Archive, restored, unchanged, filesSame
 	failed.RestoreFailure, failed.Maintenance, failed.Differs, failed.Owed = restoreErr, maintenance, differs, owed
-	failed.LivenessGuessed = guessed
+	failed.LivenessUnknown = guessed
+	failed.NotOwned, failed.Moved = notOwned, moved
 	failed.Output = strings.Join(output, "\n")
 	failed.Cause = causeFor(failed.Output)
 	return res, failed

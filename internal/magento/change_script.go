@@ -20,8 +20,8 @@ func ArchivePrefixFor(root string) string {
 	return ArchivePrefix + hex.EncodeToString(sum[:4]) + "-"
 }
 
-// lockName is the lock directory inside <root>/var: mkdir is atomic, so two applies
-// on one root never both hold it.
+// lockName is the shared, advisory lock directory inside <root>/var: every web node
+// that mounts the root sees it.
 const lockName = ".tf-magento-dmt.lock"
 
 // backedUp is what an archive holds and a restore puts back, relative to the root.
@@ -30,10 +30,17 @@ var backedUp = []string{fileRootJSON, fileLock, "vendor/composer", dirDMT}
 
 // ChangeParams is one apply on one root.
 type ChangeParams struct {
-	Root          string
-	Remove        bool   // composer remove instead of require
-	Target        string // exact version for require
-	BackupDir     string
+	Root string
+	// Remove runs composer remove instead of require.
+	Remove bool
+	// Target is the exact version for require.
+	Target string
+	// BackupDir holds the archives; empty is the root's private state directory. Either
+	// way it must be private (StrictModes' rule) or the apply refuses.
+	BackupDir string
+	// StateBase replaces the default base of the private state directories
+	// (/var/lib/terraform-provider-magento for root, the XDG state home otherwise).
+	StateBase     string
 	Keep          int
 	SetupBackup   []string // code, db, media
 	PreservePaths []string // relative to the tool's directory
@@ -42,7 +49,14 @@ type ChangeParams struct {
 	CarryCustomFiles bool
 }
 
-// changeScript renders the apply script (change.sh); every value is quoted.
+// RootID names a root's private state directory: the hash in its archive names.
+func RootID(root string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(ArchivePrefixFor(root), ArchivePrefix), "-")
+}
+
+// changeScript renders the apply script: the values, then its parts in order
+// (apply_owner.sh, apply_lock.sh, apply_archive.sh, apply_restore.sh, change.sh).
+// Every value is quoted; what runs as the shop's owner travels as owner_lib.
 func changeScript(e Exec, p ChangeParams) string {
 	mode := "require"
 	if p.Remove {
@@ -56,19 +70,21 @@ func changeScript(e Exec, p ChangeParams) string {
 	if p.CarryCustomFiles {
 		carry = "1"
 	}
+	php := e.php()
+	ownerLib := assign("php", php, "package", Package, "tool_dir", dirDMT, "moved_on_php", movedOnPHP, "section_php", sectionPHP) +
+		extractPrelude + e.composerFunctionAt(`"$root"`) + ownerTasks
 	var b strings.Builder
 	b.WriteString("IFS= read -r auth\n") // the credentials, first on stdin (Exec.stdin)
 	b.WriteString(assign("root", p.Root, "mode", mode, "target", p.Target, "backup_dir", strings.TrimSuffix(p.BackupDir, "/"),
-		"archive_prefix", ArchivePrefixFor(p.Root), "keep", strconv.Itoa(p.Keep), "php", e.php(), "setup_backup", strings.Join(flags, " "),
+		"state_base", p.StateBase, "root_id", RootID(p.Root), "run_as", e.RunAs,
+		"archive_prefix", ArchivePrefixFor(p.Root), "keep", strconv.Itoa(p.Keep), "php", php, "setup_backup", strings.Join(flags, " "),
 		"backed_up", strings.Join(backedUp, " "), "carry", carry, "package", Package, "tool_dir", dirDMT, "lock_name", lockName,
-		"moved_on_php", movedOnPHP, "section_php", sectionPHP))
+		"tree_awk", compact(processTreeAWK), "owner_lib", ownerLib))
 	b.WriteString("set --")
 	for _, path := range p.PreservePaths {
 		b.WriteString(" " + shell.Quote(path))
 	}
 	b.WriteString("\n")
-	b.WriteString(extractPrelude)
-	b.WriteString(e.composerFunction(p.Root))
-	b.WriteString(changeBody)
+	b.WriteString(applyParts)
 	return b.String()
 }

@@ -51,8 +51,10 @@ func (e *StalePlanError) Error() string {
 // release, then runs the apply script. In sync already: nothing runs but the read (this
 // is how create adopts an existing install). It returns the installation as it is now.
 func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installation, ChangeResult, error) {
-	r = RunAs(r, e.RunAs)
-	inst, err := Read(ctx, r, p.Root, nil)
+	// Reads and listings run as run_as; the apply script runs as the SSH user and
+	// touches the shop only as its owner (apply_owner.sh).
+	reader := RunAs(r, e.RunAs)
+	inst, err := Read(ctx, reader, p.Root, nil)
 	if err != nil {
 		return Installation{}, ChangeResult{}, err
 	}
@@ -78,7 +80,7 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 	}
 	target := p.PlannedTarget
 	if target == "" {
-		releases, err := Releases(ctx, r, e, p.Root)
+		releases, err := Releases(ctx, reader, e, p.Root)
 		if err != nil {
 			return inst, ChangeResult{}, err
 		}
@@ -107,5 +109,5 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 // Remove backs up and runs composer remove (destroy).
 func Remove(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult, error) {
 	p.Remove, p.Target = true, ""
-	return Change(ctx, RunAs(r, e.RunAs), e, p)
+	return Change(ctx, r, e, p)
 }

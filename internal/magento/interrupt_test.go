@@ -164,7 +164,7 @@ func TestChangeRestoreCannotBeCutShort(t *testing.T) {
 			hit, goOn := filepath.Join(sync, "hit"), filepath.Join(sync, "go-on")
 			shim := `#!/bin/sh
 kind=copy; [ $# -eq 4 ] && kind=restore
-if [ "$1" = -xzf ] && [ "$kind" = ` + tc.extract + ` ]; then
+if [ "$1" = -xzof ] && [ "$kind" = ` + tc.extract + ` ]; then
   touch ` + hit + `
   i=0; while [ ! -e ` + goOn + ` ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
 fi

@@ -18,8 +18,18 @@ var (
 	readSH string
 	//go:embed discover.sh
 	discoverSH string
+	//go:embed apply_owner.sh
+	applyOwnerSH string
+	//go:embed apply_lock.sh
+	applyLockSH string
+	//go:embed apply_archive.sh
+	applyArchiveSH string
+	//go:embed apply_restore.sh
+	applyRestoreSH string
 	//go:embed change.sh
 	changeSH string
+	//go:embed owner_tasks.sh
+	ownerTasksSH string
 	//go:embed releases.sh
 	releasesSH string
 	//go:embed moved_on.php
@@ -55,7 +65,10 @@ var readValues = assign("package", Package, "tool_dir", dirDMT, "sep", "\x01", "
 var (
 	readBody     = compact(readSH)
 	discoverBody = compact(discoverSH)
-	changeBody   = compact(changeSH)
+	// applyParts is the apply script after its values: who and where, the locks, the
+	// archives, the restores, then the sequence (change.sh).
+	applyParts   = compact(applyOwnerSH) + compact(applyLockSH) + compact(applyArchiveSH) + compact(applyRestoreSH) + compact(changeSH)
+	ownerTasks   = compact(ownerTasksSH)
 	releasesBody = compact(releasesSH)
 	runAsBody    = compact(runAsSH)
 	composerExec = compact(composerExecSH)

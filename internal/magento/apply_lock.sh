@@ -1,0 +1,123 @@
+# shellcheck shell=sh
+# The two locks. The private lock ($state/lock, made and read by the applying user only)
+# is the one that admits an apply to the root's state: its holder is judged dead only
+# on evidence, and then taken over. The shared lock (var/$lock_name, owner_tasks.sh) is
+# advisory: web nodes sharing the root see an apply there, and whatever anyone does to it
+# can at worst refuse an apply; the applier never writes, deletes or restores through it.
+#
+# Holder line: PID HOST START BOOT PSTART MACHINE PIDNS (host name, UTC start, boot id,
+# the process's start in clock ticks, machine id, PID namespace; "-" when unknown).
+#
+# Set by the renderer: lock_name. Uses say, owner_do, state, root.
+# shellcheck disable=SC2154
+
+host=$(hostname 2>/dev/null || uname -n)
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || boot=""
+[ -n "$boot" ] || boot=-
+machine=$(cat /etc/machine-id 2>/dev/null || cat /var/lib/dbus/machine-id 2>/dev/null) || machine=""
+[ -n "$machine" ] || machine=-
+pidns=$(readlink /proc/self/ns/pid 2>/dev/null | tr -dc '0-9') || pidns=""
+[ -n "$pidns" ] || pidns=-
+plock_owned=0; slock_owned=0
+
+# start_of PID: the process's start time in clock ticks since boot (field 22 of
+# /proc/PID/stat; the command name before it may hold spaces and parentheses).
+start_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; }
+mystart=$(start_of $$); [ -n "$mystart" ] || mystart=-
+line="$$ $host $started $boot $mystart $machine $pidns"
+
+# dead PID HOST START BOOT PSTART MACHINE PIDNS: true only on evidence that the holder
+# is gone: this machine (the same recorded machine id), and an earlier boot, or this
+# boot and PID namespace and no such process (kill -0 says so; a process of another
+# user answers "not permitted", which is alive; a PID reused since has another start).
+dead() {
+  [ "$machine" != - ] && [ "$6" = "$machine" ] || return 1
+  [ "$boot" != - ] && [ -n "$4" ] && [ "$4" != - ] || return 1
+  [ "$4" = "$boot" ] || return 0
+  [ "$pidns" != - ] && [ "$7" = "$pidns" ] || return 1
+  case "$1" in ''|*[!0-9]*) return 1 ;; esac
+  if ! kill -0 "$1" 2>/dev/null; then
+    case $(kill -0 "$1" 2>&1) in *ermi*) return 1 ;; esac
+    return 0
+  fi
+  [ -n "$5" ] && [ "$5" != - ] && [ -d "/proc/$1" ] && [ "$(start_of "$1")" != "$5" ]
+}
+
+# unsure HOLDER...: liveness of this holder cannot be told here (no machine id or boot
+# id recorded or readable): the error then says how to clear the lock by hand.
+unsure() { [ "$machine" = - ] || [ "$boot" = - ] || [ "$6" = - ] || [ "$4" = - ] || [ -z "$6" ]; }
+
+# elsewhere HOST ... MACHINE: a holder on another host or machine.
+elsewhere() {
+  [ "$2" != "$host" ] && return 0
+  [ -n "$6" ] && [ "$6" != - ] && [ "$machine" != - ] && [ "$6" != "$machine" ]
+}
+
+# private_lock: the private lock, taken over from a holder that is dead, or refused.
+private_lock() {
+  plock=$state/lock
+  if claim_private; then plock_owned=1; return 0; fi
+  holder=$(head -n 1 "$plock/owner" 2>/dev/null)
+  # $holder: the holder line, split on purpose.
+  # shellcheck disable=SC2086
+  set -- $holder
+  if [ -n "$1" ] && dead "$@"; then
+    # Private: only this user's applies race here, and one rename wins.
+    if mv "$plock" "$plock.gone.$$" 2>/dev/null; then
+      rm -rf "$plock.gone.$$"
+      if claim_private; then
+        plock_owned=1
+        say "@warning took over the lock of an apply that is gone ($1 $2 $3: PID, host, start time)"
+        return 0
+      fi
+    fi
+    refuse "locked - - - $plock"
+  fi
+  [ -n "$1" ] || set -- - - -
+  if [ "$1" != - ] && unsure "$@"; then say "@liveness-unknown"; fi
+  refuse "locked $1 $2 $3 $plock"
+}
+
+# claim_private: $state/lock appears with its owner file inside (made aside, renamed).
+claim_private() {
+  new=$(mktemp -d "$plock.XXXXXX") || { refuse "lock cannot create a directory in $state"; }
+  printf '%s\n' "$line" > "$new/owner"
+  if mv "$new" "$plock" 2>/dev/null && [ ! -e "$plock/${new##*/}" ]; then return 0; fi
+  rm -rf "$new" "${plock:?}/${new##*/}"
+  return 1
+}
+
+# shared_lock: the advisory lock in var/, made as the owner; a holder of another host is
+# never taken over, a dead one of this machine is.
+shared_lock() {
+  slock=$root/var/$lock_name
+  out=$(owner_do lock_claim "$slock" "$line")
+  case "$out" in
+    @took*) slock_owned=1; return 0 ;;
+    @lock-failed*) refuse "lock ${out#@lock-failed }" ;;
+  esac
+  holder=$(printf '%s\n' "$out" | sed -n 's/^@held //p')
+  legacy=$(printf '%s\n' "$out" | sed -n 's/^@legacy //p')
+  if [ -n "$legacy" ]; then say "@owed $legacy"; refuse "legacy-lock $slock"; fi
+  # $holder: the holder line, split on purpose.
+  # shellcheck disable=SC2086
+  set -- $holder
+  case "$1" in ''|-|*[!0-9]*) refuse "lock-unknown $slock" ;; esac
+  if elsewhere "$@"; then refuse "lock-foreign $1 $2 $3 $slock"; fi
+  if dead "$@"; then
+    owner_do lock_drop "$slock" "$holder"
+    case $(owner_do lock_claim "$slock" "$line") in
+      @took*) slock_owned=1; say "@warning took over the lock $slock left by a process that is gone ($1 $2 $3)"; return 0 ;;
+    esac
+    refuse "locked - - - $slock"
+  fi
+  if unsure "$@"; then say "@liveness-unknown"; fi
+  refuse "locked $1 $2 $3 $slock"
+}
+
+# release_locks: the shared lock (when it is still ours) and the private one.
+release_locks() {
+  [ "$slock_owned" = 1 ] && { owner_do lock_drop "$slock" "$line"; slock_owned=0; }
+  [ "$plock_owned" = 1 ] && { rm -rf "$plock"; plock_owned=0; }
+}

@@ -1,0 +1,151 @@
+# shellcheck shell=sh
+# Who touches what. Two places, one rule each (DESIGN.md, Trust):
+# - the shop (everything under the physical root) is touched only as its owner: run_as,
+#   else the SSH user when it owns composer.json, else (SSH user root) composer.json's
+#   owner. owner_do runs an owner_tasks.sh function as that user, in a new sh (through
+#   sudo -n when it is not the applying user), with no descriptor of ours but stdio;
+# - the apply's own state (archives, the owed-restore record, the private lock) lives in
+#   a private state directory: every component owned by root or the applying user and
+#   writable by no one else (OpenSSH's StrictModes; a root-owned sticky directory such as
+#   /tmp is passed through).
+#
+# Set by the renderer: run_as, state_base (empty: the default), root_id, owner_lib
+# (owner_tasks.sh and what it needs), tree_awk (process_tree.awk). Defines say too.
+# shellcheck disable=SC2154
+
+say() { printf '%s\n' "$*" >&4; }
+# refuse WHY: fail before anything in the shop or the state was changed.
+refuse() { say "@unchanged"; say "@fail $*"; exit 1; }
+me_uid=$(id -u)
+me=$(id -un 2>/dev/null) || me=$me_uid
+child=""
+
+# owner_do FUNCTION ARGS...: runs FUNCTION (owner_tasks.sh) as the shop's owner.
+owner_do() {
+  if [ "$as_me" = 1 ]; then
+    sh -c "$owner_lib
+\"\$@\"" sh "$@" 4>&- 5>&- 6<&-
+  else
+    sudo -n -u "$owner" -- sh -c "$owner_lib
+\"\$@\"" sh "$@" 4>&- 5>&- 6<&-
+  fi
+}
+
+# owner_wait FUNCTION ARGS...: owner_do in the background, so that a signal reaches this
+# shell's trap at once (a shell runs traps only between commands); stop_child ends it.
+owner_wait() {
+  exec 7<&0
+  owner_do "$@" <&7 7<&- &
+  child=$!
+  exec 7<&-
+  wait "$child"; rc=$?
+  child=""
+  return "$rc"
+}
+
+# stop_child: stop the owner's process tree under owner_wait (Composer, bin/magento),
+# as the owner when it is another user (an SSH user may not signal it), then wait.
+stop_child() {
+  [ -n "$child" ] || return 0
+  if [ -d /proc/self ]; then
+    # The PIDs below the child, from /proc/*/stat: one word per PID, split on purpose.
+    pids=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$child" "$tree_awk")
+    if [ -n "$pids" ]; then
+      # shellcheck disable=SC2086
+      if [ "$as_me" = 1 ] || [ "$me_uid" = 0 ]; then kill -TERM $pids 2>/dev/null
+      else sudo -n -u "$owner" -- sh -c 'kill -TERM "$@" 2>/dev/null' sh $pids </dev/null >/dev/null 2>&1; fi
+    fi
+  fi
+  kill -TERM "$child" 2>/dev/null
+  wait "$child"
+  child=""
+}
+
+# resolve_owner ROOT: sets owner and as_me, or fails before anything runs.
+resolve_owner() {
+  # shellcheck disable=SC2012
+  file_uid=$(ls -ldn "$1/composer.json" 2>/dev/null | awk '{ print $3 }')
+  # shellcheck disable=SC2012
+  file_user=$(ls -ld "$1/composer.json" 2>/dev/null | awk '{ print $3 }')
+  if [ -n "$run_as" ]; then
+    owner=$run_as
+  elif [ -z "$file_uid" ]; then
+    refuse "no-composer-json $1/composer.json"
+  elif [ "$file_uid" = "$me_uid" ]; then
+    owner=$me
+  elif [ "$me_uid" = 0 ]; then
+    owner=$file_user
+    # A uid without a name: sudo takes #UID.
+    case "$owner" in *[!0-9]*) ;; *) owner="#$owner" ;; esac
+    say "@owner $owner"
+  else
+    refuse "not-owner $file_user $me $1/composer.json"
+  fi
+  as_me=0
+  if [ "$owner" = "$me" ] || [ "$owner" = "#$me_uid" ]; then as_me=1; return 0; fi
+  if ! err=$(sudo -n -u "$owner" -- true 2>&1 </dev/null); then
+    refuse "sudo $owner $(printf '%s\n' "$err" | head -n 1)"
+  fi
+}
+
+# component_problem PATH LAST: prints "UID USER MODE" when PATH may not hold the apply's
+# state, nothing when it may. A link is judged by its own owner and its target.
+component_problem() {
+  # shellcheck disable=SC2012
+  set -- "$1" "$2" "$(ls -ldn "$1" 2>/dev/null)" "$(ls -ld "$1" 2>/dev/null)"
+  [ -n "$3" ] || { printf '%s\n' "- - missing"; return; }
+  uid=$(printf '%s\n' "$3" | awk '{ print $3 }')
+  name=$(printf '%s\n' "$4" | awk '{ print $3 }')
+  mode=${3%% *}
+  case "$uid" in 0|"$me_uid") ;; *) printf '%s %s %s\n' "$uid" "$name" "${mode%%[.+@]*}"; return ;; esac
+  if [ -L "$1" ]; then
+    # shellcheck disable=SC2012
+    set -- "$1" "$2" "$(ls -ldnL "$1" 2>/dev/null)" "$(ls -ldL "$1" 2>/dev/null)"
+    [ -n "$3" ] || { printf '%s\n' "- - dangling-link"; return; }
+    uid=$(printf '%s\n' "$3" | awk '{ print $3 }')
+    name=$(printf '%s\n' "$4" | awk '{ print $3 }')
+    mode=${3%% *}
+    case "$uid" in 0|"$me_uid") ;; *) printf '%s %s %s\n' "$uid" "$name" "${mode%%[.+@]*}"; return ;; esac
+  fi
+  case "$mode" in
+    d????????[tT]*) [ "$2" = 0 ] && [ "$uid" = 0 ] && return ;;
+  esac
+  case "$mode" in
+    d????w*|d???????w*|[!d]*) printf '%s %s %s\n' "$uid" "$name" "${mode%%[.+@]*}" ;;
+  esac
+}
+
+# private_dir DIR WHAT: makes DIR (and missing parents, 0700) and checks every
+# component from / down; fails naming the first one that is not private. WHAT says
+# which directory it is (state, backup).
+private_dir() {
+  want=$1; what=$2; path=""
+  problem=$(component_problem / 0)
+  [ -z "$problem" ] || { refuse "private $what / $problem $want"; }
+  rest=${want#/}
+  while [ -n "$rest" ]; do
+    part=${rest%%/*}
+    case "$rest" in */*) rest=${rest#*/} ;; *) rest="" ;; esac
+    [ -n "$part" ] || continue
+    path=$path/$part
+    if [ ! -e "$path" ] && [ ! -L "$path" ]; then
+      mkdir -m 700 "$path" 2>/dev/null || [ -d "$path" ] || { refuse "private $what $path - - cannot-create $want"; }
+    fi
+    last=0; [ -n "$rest" ] || last=1
+    problem=$(component_problem "$path" "$last")
+    [ -z "$problem" ] || { refuse "private $what $path $problem $want"; }
+  done
+  { [ -d "$want" ] && [ -O "$want" ]; } || { refuse "private $what $want - - not-ours $want"; }
+}
+
+# state_dir: the root's private state directory, by default under
+# /var/lib/terraform-provider-magento (root) or the XDG state home (everyone else).
+state_dir() {
+  base=$state_base
+  if [ -z "$base" ]; then
+    if [ "$me_uid" = 0 ]; then base=/var/lib/terraform-provider-magento
+    else base=${XDG_STATE_HOME:-$HOME/.local/state}/terraform-provider-magento; fi
+  fi
+  state=${base%/}/$root_id
+  private_dir "$state" state
+}

@@ -1,0 +1,144 @@
+# shellcheck shell=sh
+# What the apply does inside the shop, run as the shop's owner (apply_owner.sh's
+# owner_do runs one of these functions in a new sh, through sudo when the owner is not
+# the applying user). The shop's owner can write anything here anyway, so these
+# functions need no defence against the owner; they only ever get the applier's data
+# through stdin (an archive, the Composer credentials) and report on stdout.
+#
+# Set by the renderer (change_script.go), in owner_lib: php, package, tool_dir,
+# lock_name, moved_on_php, section_php, extract_packages (extract.sh) and
+# run_composer (exec.go), which runs Composer in $root.
+# shellcheck disable=SC2154,SC2034
+
+# installed_version ROOT: the tool's installed version, empty when absent.
+installed_version() {
+  [ -d "$1/$tool_dir" ] || return 0
+  version=$(extract_packages "$1/vendor/composer/installed.json" installed | awk -v package="$package" '$3 == package { print $4; exit }')
+  [ -n "$version" ] || version=$(extract_packages "$1/$tool_dir/composer.json" dmt | awk '{ print $4; exit }')
+  printf '%s\n' "$version"
+}
+
+# not_owned ROOT OWNER: up to 20 paths Composer writes (composer.json, composer.lock,
+# vendor/) that OWNER does not own: root-owned files an earlier Composer run as root
+# left behind, which the owner's Composer cannot replace.
+not_owned() {
+  owner_uid=$(id -u)
+  find "$1/composer.json" "$1/composer.lock" "$1/vendor" ! -user "$owner_uid" -print 2>/dev/null | head -n 20
+}
+
+# sizes ROOT PATH...: the paths' size in KiB with a tenth more and 64 KiB of slack (the
+# archive is compressed, so this is an upper bound).
+sizes() {
+  cd "$1" || exit 1; shift
+  du -sk "$@" 2>/dev/null | awk '{ s += $1 } END { print int(s * 1.1) + 64 }'
+}
+
+# tar_out ROOT MEMBER...: the members as a tar.gz on stdout, for the applier to write.
+tar_out() { cd "$1" || exit 1; shift; exec tar -czf - "$@"; }
+
+# tar_in ROOT MEMBER...: the archive on stdin, members extracted into ROOT with the
+# owner's rights (-o: never the archive's owners).
+tar_in() { cd "$1" || exit 1; shift; exec tar -xzof - "$@"; }
+
+# list_files DIR: every file and link below DIR, as ./PATH lines.
+list_files() { cd "$1" && find . \( -type f -o -type l \); }
+
+# missing_files DIR: the ./PATH lines on stdin that no longer exist below DIR.
+missing_files() {
+  cd "$1" || exit 1
+  while IFS= read -r file; do
+    file=${file#./}
+    [ -e "$file" ] || [ -L "$file" ] || printf '%s\n' "$file"
+  done
+}
+
+# sections ROOT: where composer.json and composer.lock keep the tool (section.php).
+sections() { "$php" -r "$section_php" "$1" "$package" 2>/dev/null </dev/null | sed -n 's/^@section //p'; }
+
+# moved_on ROOT: the archive on stdin; prints "@checked" and an "@differs ..." line for
+# each difference between its composer.json/composer.lock and the root's, apart from
+# the tool's own entries (moved_on.php), or "@check-failed WHY".
+moved_on() {
+  check=$(mktemp -d "$1/.tf-magento-dmt-check.XXXXXX") || { printf '@check-failed cannot create a directory in %s (a full disk?)\n' "$1"; return 0; }
+  tar -xzof - -C "$check" composer.json composer.lock >/dev/null 2>&1
+  "$php" -r "$moved_on_php" "$check" "$1" "$package" 2>/dev/null </dev/null
+  rm -rf "$check"
+}
+
+# restore_in ROOT MEMBERS BACKED_UP: the archive on stdin is extracted into a private
+# directory inside ROOT; every member must arrive; then each backed-up path is swapped
+# (the current one moved aside, the archived one moved in); a path the archive does not
+# hold did not exist before and is removed. Prints "@swapped" only after the swap;
+# otherwise "@restore-failed WHY", with ROOT as it was.
+restore_in() {
+  trap '' INT TERM HUP
+  root=$1
+  work=$(mktemp -d "$root/.tf-magento-dmt-restore.XXXXXX") || { printf '@restore-failed cannot create a directory in %s; the root is as the failed apply left it\n' "$root"; return 1; }
+  mkdir "$work/new" "$work/old" || { rm -rf "$work"; printf '@restore-failed cannot create a directory in %s; the root is as the failed apply left it\n' "$work"; return 1; }
+  if ! err=$(tar -xzof - -C "$work/new" 2>&1); then
+    rm -rf "$work"; printf '@restore-failed extracting the archive failed (%s); the root is as the failed apply left it\n' "$(printf '%s\n' "$err" | tail -n 1)"; return 1
+  fi
+  for path in $2; do
+    [ -e "$work/new/$path" ] || [ -L "$work/new/$path" ] || { rm -rf "$work"; printf '@restore-failed the archive lacks %s; the root is as the failed apply left it\n' "$path"; return 1; }
+  done
+  aside=""; placed=""; broke=""
+  for path in $3; do
+    case "$path" in */*) parent=${path%/*} ;; *) parent=. ;; esac
+    if [ -e "$root/$path" ] || [ -L "$root/$path" ]; then
+      { mkdir -p "$work/old/$parent" && mv "$root/$path" "$work/old/$path"; } || { broke=$path; break; }
+      aside="$path $aside"
+    fi
+    if [ -e "$work/new/$path" ] || [ -L "$work/new/$path" ]; then
+      { mkdir -p "$root/$parent" && mv "$work/new/$path" "$root/$path"; } || { broke=$path; break; }
+      placed="$path $placed"
+    fi
+  done
+  if [ -n "$broke" ]; then
+    undone=1
+    for path in $placed; do rm -rf "${root:?}/$path" || undone=0; done
+    for path in $aside; do mv "$work/old/$path" "$root/$path" || undone=0; done
+    if [ "$undone" = 1 ]; then rm -rf "$work"; printf '@restore-failed moving %s into place failed; the root is as the failed apply left it\n' "$broke"
+    else printf '@restore-failed moving %s into place failed, and putting the root back failed too: the files before the restore are in %s/old, the archive'"'"'s in %s/new\n' "$broke" "$work" "$work"; fi
+    return 1
+  fi
+  rm -rf "$work"
+  # The root's filesystem (not every one: a busy host's other disks can take long).
+  sync -f "$root" 2>/dev/null || sync
+  printf '@swapped\n'
+}
+
+# magento_in ROOT ARGS...: bin/magento under the configured PHP.
+magento_in() { cd "$1" || exit 1; shift; exec "$php" bin/magento "$@"; }
+
+# composer_in ROOT ARGS...: Composer in ROOT, the credentials first on stdin.
+composer_in() {
+  IFS= read -r auth
+  root=$1; shift
+  exec </dev/null
+  run_composer "$@"
+}
+
+# The cross-node lock, var/$lock_name: advisory, so that web nodes sharing the root see
+# an apply. Made with mkdir and exclusive creation only, removed file by file (never
+# recursively); its "owner" file holds the holder line.
+
+# lock_claim LOCK LINE: prints "@took", or "@held LINE" (the holder's line, "-" when
+# unreadable) and "@legacy FIRST-LINE" when it holds an earlier version's marker.
+lock_claim() {
+  mkdir -p "${1%/*}" 2>/dev/null
+  new=$(mktemp -d "$1.XXXXXX") || { printf '@lock-failed cannot create a directory next to %s\n' "$1"; return 0; }
+  if (set -C; printf '%s\n' "$2" > "$new/owner") 2>/dev/null && [ ! -e "$1" ] && [ ! -L "$1" ] && mv "$new" "$1" 2>/dev/null && [ ! -e "$1/${new##*/}" ]; then
+    printf '@took\n'; return 0
+  fi
+  rm -f "$new/owner" "$1/${new##*/}/owner" 2>/dev/null
+  rmdir "$new" "$1/${new##*/}" 2>/dev/null
+  holder=$(head -n 1 "$1/owner" 2>/dev/null | tr -d '\000-\037\177' | cut -c1-300)
+  printf '@held %s\n' "${holder:--}"
+  if [ -f "$1/changing" ]; then printf '@legacy %s\n' "$(head -n 1 "$1/changing" | tr -d '\000-\037\177' | cut -c1-300)"; fi
+}
+
+# lock_drop LOCK LINE: removes LOCK when its owner file still holds LINE.
+lock_drop() {
+  [ "$(head -n 1 "$1/owner" 2>/dev/null)" = "$2" ] || return 0
+  rm -f "$1/owner" && rmdir "$1" 2>/dev/null
+}
