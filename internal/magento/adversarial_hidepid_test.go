@@ -62,6 +62,13 @@ func TestAdversarialHidepidDeadLockIsHeldForever(t *testing.T) {
 				t.Fatalf("%v %s", err, out)
 			}
 			_ = os.Chmod(lock, 0o700)
+			// The applying user's private state directory is its own.
+			if err := os.MkdirAll(p.StateBase, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("chown", testenv.TestUser+":"+testenv.TestUser, p.StateBase).CombinedOutput(); err != nil {
+				t.Fatalf("%v %s", err, out)
+			}
 			res, err := Change(context.Background(), asUserHidepid{uid: uid, hidden: hidden}, e, p)
 			// hidepid hides other users' processes only: a dead holder of this user is dead.
 			if err == nil || !strings.Contains(err.Error(), "composer require") || len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "took over the lock") {

@@ -48,10 +48,12 @@ dead() {
 # id recorded or readable): the error then says how to clear the lock by hand.
 unsure() { [ "$machine" = - ] || [ "$boot" = - ] || [ "$6" = - ] || [ "$4" = - ] || [ -z "$6" ]; }
 
-# elsewhere HOST ... MACHINE: a holder on another host or machine.
+# elsewhere HOLDER...: a holder on another host or machine, or in another PID namespace
+# of this boot (a container on our kernel): its PID means nothing here.
 elsewhere() {
   [ "$2" != "$host" ] && return 0
-  [ -n "$6" ] && [ "$6" != - ] && [ "$machine" != - ] && [ "$6" != "$machine" ]
+  [ -n "$6" ] && [ "$6" != - ] && [ "$machine" != - ] && [ "$6" != "$machine" ] && return 0
+  [ "$4" = "$boot" ] && [ -n "$7" ] && [ "$7" != - ] && [ "$pidns" != - ] && [ "$7" != "$pidns" ]
 }
 
 # private_lock: the private lock, taken over from a holder that is dead, or refused.
@@ -100,6 +102,8 @@ shared_lock() {
   holder=$(printf '%s\n' "$out" | sed -n 's/^@held //p')
   legacy=$(printf '%s\n' "$out" | sed -n 's/^@legacy //p')
   if [ -n "$legacy" ]; then say "@owed $legacy"; refuse "legacy-lock $slock"; fi
+  # This node's own record of an owed restore, for the operator who clears the lock.
+  if [ -f "$state/owed" ]; then IFS= read -r owed_note < "$state/owed"; say "@owed $owed_note"; fi
   # $holder: the holder line, split on purpose.
   # shellcheck disable=SC2086
   set -- $holder

@@ -14,13 +14,18 @@ import (
 // SetupBackupItems are the parts `bin/magento setup:backup` can back up.
 var SetupBackupItems = []string{"code", "db", "media"}
 
-// DefaultBackupSubdir is where archives go, below the Magento root, unless
-// backup.directory says otherwise.
-const DefaultBackupSubdir = "var/backups/data-migration-tool"
+// RootStateBase holds the private state directories of applies made as root; other
+// users keep theirs under ${XDG_STATE_HOME:-$HOME/.local/state}/terraform-provider-magento.
+const RootStateBase = "/var/lib/terraform-provider-magento"
 
-// DefaultBackupDir is DefaultBackupSubdir in root.
-func DefaultBackupDir(root string) string {
-	return strings.TrimSuffix(root, "/") + "/" + DefaultBackupSubdir
+// LegacyBackupSubdir is where versions before the private state directory kept their
+// archives, below the Magento root (in var/, which the web user can write).
+const LegacyBackupSubdir = "var/backups/data-migration-tool"
+
+// StateDir is the private state directory of root under base: its archives (unless
+// backup.directory moves them), its owed-restore record and its private lock.
+func StateDir(base, root string) string {
+	return strings.TrimSuffix(base, "/") + "/" + RootID(root)
 }
 
 // ChangeResult is what an apply did.
@@ -154,9 +159,9 @@ func (e *ChangeError) Error() string {
 	default:
 		fmt.Fprintf(&b, "%s failed: %s", e.Step, e.Detail)
 	}
-	if e.Owed != "" {
-		fmt.Fprintf(&b, ". The lock's marker says a restore is owed from %s (an apply was interrupted after Composer changed files): "+
-			"before removing the lock, check the root and restore by hand if needed with: tar -xzf %s -C <magento_root>", e.Owed, e.Owed)
+	if e.Owed != "" && e.Step != "legacy-lock" && e.Step != "restore-owed" {
+		fmt.Fprintf(&b, ". A restore is owed from %s (an apply on this host was interrupted after Composer changed files; "+
+			"the next apply here runs it): before removing a lock by hand, check the root and restore if needed with: tar -xzf %s -C <magento_root>", e.Owed, e.Owed)
 	}
 	if e.Cause != "" {
 		b.WriteString(". " + e.Cause)

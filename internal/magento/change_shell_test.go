@@ -213,11 +213,11 @@ func TestChangeShellFailedRestoreLeavesTheRoot(t *testing.T) {
 		for _, tc := range []struct {
 			name, tool, when, then, reason string
 		}{
-			// Only the restore extracts the whole archive: tar -xzf ARCHIVE -C DIR.
-			{"disk full", "tar", `[ $# -eq 4 ] && [ "$1" = -xzf ] && [ "$3" = -C ]`,
+			// Only the restore extracts the whole archive: tar -xzof - -C DIR.
+			{"disk full", "tar", `[ $# -eq 4 ] && [ "$1" = -xzof ] && [ "$3" = -C ]`,
 				`echo "tar: composer.lock: Cannot write: No space left on device" >&2; exit 2`,
 				"tar: composer.lock: Cannot write: No space left on device"},
-			{"member missing", "tar", `[ $# -eq 4 ] && [ "$1" = -xzf ] && [ "$3" = -C ]`,
+			{"member missing", "tar", `[ $# -eq 4 ] && [ "$1" = -xzof ] && [ "$3" = -C ]`,
 				`"$real" "$@" || exit; rm -f "$4/composer.lock"; exit 0`, "lacks composer.lock"},
 			// The swap: vendor/composer cannot be moved into place (after composer.json
 			// and composer.lock were); the ones placed are put back.
@@ -241,8 +241,8 @@ exit 1`)
 					if diff := testenv.DiffDigests(testenv.Digest(t, snap, guarded...), testenv.Digest(t, root, guarded...)); diff != "" {
 						t.Fatalf("the root is not as Composer left it:\n%s", diff)
 					}
-					if _, err := os.Stat(filepath.Join(root, "var", lockName, "changing")); err != nil {
-						t.Fatalf("the lock and its marker must stay: %v", err)
+					if _, err := os.Stat(filepath.Join(p.BackupDir, "owed")); err != nil {
+						t.Fatalf("the owed-restore record must stay: %v", err)
 					}
 					if left, _ := filepath.Glob(filepath.Join(root, ".tf-magento-dmt-*")); len(left) != 0 {
 						t.Errorf("work directories left in the root: %v", left)
@@ -393,59 +393,6 @@ func TestChangeShellLockLiveness(t *testing.T) {
 	}
 }
 
-// Item 8: six applies at once on one root, let go together just before they take the
-// lock (a mkdir shim holds each at `mkdir -p ROOT/var` until all six are there): exactly
-// one gets the lock, and every other one sees a lock with its holder named (the owner
-// appears with the lock), never one that "names no holder"; nothing is changed while
-// they are refused, and no half-made lock is left behind.
-func TestChangeShellConcurrentAppliesSeeTheHolder(t *testing.T) {
-	const applies = 6
-	for _, sh := range changeShells(t) {
-		t.Run(sh.name, func(t *testing.T) {
-			sync := t.TempDir()
-			arrive, start, gate := fifo(t, sync, "arrive"), fifo(t, sync, "start"), fifo(t, sync, "gate")
-			// The holder waits in composer until the others have been refused.
-			root, e, p := shellRoot(t, `read -r go < `+shell.Quote(gate.path)+`; exec composer "$@"`)
-			shims := t.TempDir()
-			shim := "#!/bin/sh\nif [ $# -eq 2 ] && [ \"$1\" = -p ] && [ \"$2\" = " + shell.Quote(root+"/var") + " ]; then\n" +
-				"  echo here > " + shell.Quote(arrive.path) + "; read -r go < " + shell.Quote(start.path) + "\nfi\n" +
-				"exec " + shell.Quote(sh.tool("mkdir")) + " \"$@\"\n"
-			if err := os.WriteFile(filepath.Join(shims, "mkdir"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
-				t.Fatal(err)
-			}
-			arrived := make(chan struct{}, applies)
-			go func() {
-				buf := make([]byte, 1)
-				for {
-					if n, _ := arrive.f.Read(buf); n == 0 {
-						return // closed
-					}
-					if buf[0] == '\n' {
-						arrived <- struct{}{}
-					}
-				}
-			}()
-			// Rounds on one root (the race is a matter of chance): up, down, up; then up
-			// again from a lock left by a dead apply of this host, which one of them takes
-			// over (the others see it held, or being taken over).
-			boot, machine, pidns := thisSystem(t)
-			stale := fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z %s 12345 %s %s", thisHost(t), boot, machine, pidns)
-			for _, round := range []struct{ from, to, lock string }{
-				{"2.4.6", "2.4.7", ""}, {"2.4.7", "2.4.6.1", ""}, {"2.4.6.1", "2.4.7", ""}, {"2.4.7", "2.4.6.1", stale},
-			} {
-				p.Target = round.to
-				if round.lock != "" {
-					writeLock(t, root, round.lock)
-				}
-				concurrentRound(t, func() Runner { return sh.runner(shims) }, e, p, applies, arrived, start, gate, round.from, round.lock != "")
-				if t.Failed() {
-					return
-				}
-			}
-		})
-	}
-}
-
 // concurrentRound starts the applies, lets them go to the lock together, and checks
 // that one wins and the others are refused naming the holder.
 func concurrentRound(t *testing.T, runner func() Runner, e Exec, p ChangeParams, applies int, arrived <-chan struct{}, start, gate namedPipe, previous string, takeover bool) {
@@ -545,167 +492,6 @@ func fifo(t *testing.T, dir, name string) namedPipe {
 	}
 	t.Cleanup(func() { _ = f.Close() })
 	return namedPipe{path, f}
-}
-
-// Item 8: a takeover killed half-way (its "takeover" directory names a dead process of
-// this host, inside a lock whose holder is dead) fails with the command that clears it;
-// a takeover by a live process is waited for. Neither changes anything.
-func TestChangeShellTakeoverInProgress(t *testing.T) {
-	boot, machine, pidns := thisSystem(t)
-	host := thisHost(t)
-	pid := liveProcess(t)
-	line := func(pid int, pstart string) string {
-		return fmt.Sprintf("%d %s 2026-11-25T10:00:00Z %s %s %s %s\n", pid, host, boot, pstart, machine, pidns)
-	}
-	for _, sh := range changeShells(t) {
-		for _, tc := range []struct {
-			name, takeover string
-			want           func(lock string) string
-		}{
-			{"stale takeover", line(999999998, "12345"), func(lock string) string { return "rm -rf " + shell.Quote(lock) }},
-			{"live takeover", line(pid, startTime(t, pid)), func(string) string { return fmt.Sprintf("another apply (%d %s", pid, host) }},
-		} {
-			t.Run(sh.name+"/"+tc.name, func(t *testing.T) {
-				root, e, p := shellRoot(t, "")
-				before := testenv.Digest(t, root, guarded...)
-				owner := line(999999999, "12345")
-				lock := writeLock(t, root, strings.TrimSuffix(owner, "\n"))
-				takeover := filepath.Join(lock, "takeover")
-				if err := os.Mkdir(takeover, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(takeover, "owner"), []byte(tc.takeover), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				_, err := Change(context.Background(), sh.runner(""), e, p)
-				if err == nil || !strings.Contains(err.Error(), tc.want(lock)) {
-					t.Fatalf("want %q in the error, got %v", tc.want(lock), err)
-				}
-				if tc.name == "live takeover" && !strings.Contains(err.Error(), "is taking over the lock "+lock) {
-					t.Fatalf("want it to say another apply is taking over, got %v", err)
-				}
-				expectRefused(t, root, before, lock, owner)
-				if b, err := os.ReadFile(filepath.Join(takeover, "owner")); err != nil || string(b) != tc.takeover {
-					t.Errorf("the takeover directory changed: %q, %v", b, err)
-				}
-			})
-		}
-	}
-}
-
-// Item 8, the other end: a lock being released is never seen half-made either. rm -rf
-// unlinks what is inside the lock before it removes the lock itself; an rm shim holds
-// the finishing apply just there (the owner gone, the directory not yet), and another
-// apply runs meanwhile: it may find the lock free or held, but never a lock that
-// "names no holder" (and is told to remove it by hand).
-func TestChangeShellLockReleaseIsNeverHalfMade(t *testing.T) {
-	for _, sh := range changeShells(t) {
-		t.Run(sh.name, func(t *testing.T) {
-			sync := t.TempDir()
-			arrive, goOn := fifo(t, sync, "arrive"), fifo(t, sync, "go-on")
-			root, e, p := shellRoot(t, "")
-			lock := filepath.Join(root, "var", lockName)
-			shims := t.TempDir()
-			rm := shell.Quote(sh.tool("rm"))
-			// The lock, or the lock renamed away (LOCK.something) to be removed.
-			pauseShim(t, filepath.Join(shims, "rm"), sh.tool("rm"),
-				`case $#:$1:$2 in 2:-rf:`+shell.Quote(lock)+`|2:-rf:`+shell.Quote(lock)+`.*) true ;; *) false ;; esac`,
-				rm+` -f "$2/owner"`, arrive, goOn)
-			type result struct {
-				res ChangeResult
-				err error
-			}
-			first := make(chan result, 1)
-			go func() {
-				res, err := Change(context.Background(), sh.runner(shims), e, p)
-				first <- result{res, err}
-			}()
-			reached := make(chan struct{})
-			go func() {
-				buf := make([]byte, 1)
-				if n, _ := arrive.f.Read(buf); n == 1 {
-					close(reached)
-				}
-			}()
-			select {
-			case <-reached:
-			case r := <-first:
-				t.Fatalf("the first apply ended without rm -rf of its lock (where the shim holds it): %+v, %v", r.res, r.err)
-			case <-time.After(60 * time.Second):
-				t.Fatal("the first apply never released its lock")
-			}
-			res, err := Change(context.Background(), sh.runner(""), e, p)
-			goOn.release(1)
-			if err != nil && (strings.Contains(err.Error(), "names no holder") || !strings.Contains(err.Error(), "another apply holds the lock")) {
-				t.Errorf("an apply during the release of a lock says: %v", err)
-			}
-			if err == nil && (res.Installed != "2.4.7" || res.Archive != "") {
-				t.Errorf("an apply during the release of a lock: %+v", res)
-			}
-			if r := receive(t, first, "the first apply"); r.err != nil || r.res.Installed != "2.4.7" {
-				t.Fatalf("the first apply: %+v, %v", r.res, r.err)
-			}
-			if _, err := os.Stat(lock); !os.IsNotExist(err) {
-				t.Fatalf("the lock was not released: %v", err)
-			}
-		})
-	}
-}
-
-// Item 8, a takeover's end: apply C read the lock's dead holder and is about to claim
-// "takeover" (a mktemp shim holds it there) when apply A takes the lock over and removes
-// its "takeover" directory (an rm shim holds A where rm -rf has unlinked the owner file
-// but not yet the directory). C then finds a takeover without an owner: it must say the
-// lock is held or being taken over, never that the takeover is stale with a command to
-// remove the lock that A holds.
-func TestChangeShellTakeoverReleaseIsNeverHalfMade(t *testing.T) {
-	boot, machine, pidns := thisSystem(t)
-	host := thisHost(t)
-	for _, sh := range changeShells(t) {
-		t.Run(sh.name, func(t *testing.T) {
-			sync := t.TempDir()
-			arriveA, goA := fifo(t, sync, "arrive-a"), fifo(t, sync, "go-a")
-			arriveC, goC := fifo(t, sync, "arrive-c"), fifo(t, sync, "go-c")
-			root, e, p := shellRoot(t, "")
-			lock := writeLock(t, root, fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z %s 12345 %s %s", host, boot, machine, pidns))
-			takeover := filepath.Join(lock, "takeover")
-			shimsA, shimsC := t.TempDir(), t.TempDir()
-			rm := shell.Quote(sh.tool("rm"))
-			// takeover, or takeover renamed away (takeover.something) to be removed.
-			pauseShim(t, filepath.Join(shimsA, "rm"), sh.tool("rm"),
-				`case $#:$1:$2 in 2:-rf:`+shell.Quote(takeover)+`|2:-rf:`+shell.Quote(takeover)+`.*) true ;; *) false ;; esac`,
-				rm+` -f "$2/owner"`, arriveA, goA)
-			pauseShim(t, filepath.Join(shimsC, "mktemp"), sh.tool("mktemp"),
-				`case "$*" in *`+shell.Quote(takeover+".")+`*) true ;; *) false ;; esac`, ":", arriveC, goC)
-			type result struct {
-				res ChangeResult
-				err error
-			}
-			run := func(shims string) chan result {
-				done := make(chan result, 1)
-				go func() {
-					res, err := Change(context.Background(), sh.runner(shims), e, p)
-					done <- result{res, err}
-				}()
-				return done
-			}
-			c := run(shimsC)
-			waitFor(t, arriveC, c, "C to claim the takeover")
-			a := run(shimsA)
-			waitFor(t, arriveA, a, "A to remove its takeover directory")
-			goC.release(1)
-			rc := receive(t, c, "C")
-			goA.release(1)
-			ra := receive(t, a, "A")
-			if ra.err != nil || ra.res.Installed != "2.4.7" {
-				t.Fatalf("A, taking over: %+v, %v", ra.res, ra.err)
-			}
-			if rc.err == nil || strings.Contains(rc.err.Error(), "rm -rf") ||
-				!strings.Contains(rc.err.Error(), "another apply holds the lock") && !strings.Contains(rc.err.Error(), "is taking over the lock") {
-				t.Fatalf("C, while A held the lock, says: %v", rc.err)
-			}
-		})
-	}
 }
 
 // writeShim writes an executable sh script.

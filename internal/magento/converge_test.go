@@ -23,8 +23,17 @@ func newRoot(t *testing.T, spec testenv.RootSpec) (string, Exec) {
 	return root, Exec{Env: testenv.EnvMap(r.ComposerEnv)}
 }
 
+// params keeps the root's private state beside it (its parent is a private temp dir).
 func params(root string) ConvergeParams {
-	return ConvergeParams{ChangeParams: ChangeParams{Root: root, BackupDir: DefaultBackupDir(root), Keep: 10}}
+	base := filepath.Join(filepath.Dir(root), "state")
+	return ConvergeParams{ChangeParams: ChangeParams{Root: root, StateBase: base, BackupDir: StateDir(base, root), Keep: 10}}
+}
+
+// holderHere is a lock's holder line for PID on this machine, as change.sh writes it.
+func holderHere(t *testing.T, pid int) string {
+	t.Helper()
+	boot, machine, pidns := thisSystem(t)
+	return fmt.Sprintf("%d %s 2026-11-25T10:00:00Z %s - %s %s", pid, thisHost(t), boot, machine, pidns)
 }
 
 func composerRequirement(t *testing.T, root string) string {
@@ -79,7 +88,7 @@ func TestConvergeUpgradesToTheNewestHotfix(t *testing.T) {
 			t.Errorf("archive lacks %s:\n%s", want, members)
 		}
 	}
-	if !strings.HasPrefix(res.Archive, DefaultBackupDir(root)+"/"+ArchivePrefix) {
+	if !strings.HasPrefix(res.Archive, params(root).BackupDir+"/"+ArchivePrefix) {
 		t.Errorf("archive %s is not in the default backup directory", res.Archive)
 	}
 	if _, err := os.Stat(filepath.Join(root, "var", lockName)); !os.IsNotExist(err) {
@@ -119,7 +128,7 @@ func TestConvergeCancelledBeforeItsComposerTurnRunsNothing(t *testing.T) {
 	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
 		t.Fatalf("files changed:\n%s", diff)
 	}
-	if _, err := os.Stat(DefaultBackupDir(root)); !os.IsNotExist(err) {
+	if _, err := os.Stat(params(root).BackupDir); !os.IsNotExist(err) {
 		t.Fatal("a backup was made although the apply never got its turn")
 	}
 
@@ -156,7 +165,7 @@ func TestConvergeWithoutAReleaseTouchesNothing(t *testing.T) {
 	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
 		t.Fatalf("files changed:\n%s", diff)
 	}
-	if _, err := os.Stat(DefaultBackupDir(root)); !os.IsNotExist(err) {
+	if _, err := os.Stat(params(root).BackupDir); !os.IsNotExist(err) {
 		t.Fatal("a backup was made although nothing was to be changed")
 	}
 }
@@ -229,7 +238,7 @@ func TestChangeLock(t *testing.T) {
 	p.Target = "2.4.7"
 	before := testenv.Digest(t, root, guarded...)
 	for _, tc := range []struct{ name, owner, want string }{
-		{"live holder here", fmt.Sprintf("%d %s 2026-11-25T10:00:00Z", holder.Process.Pid, thisHost(t)), "another apply holds the lock"},
+		{"live holder here", holderHere(t, holder.Process.Pid), "another apply holds the lock"},
 		{"another host", "999999999 web2.shop.internal 2026-11-25T10:00:00Z", "locked by an apply on another host: 999999999 web2.shop.internal"},
 		{"no owner", "", "names no holder"},
 	} {
@@ -258,7 +267,7 @@ func TestChangeLock(t *testing.T) {
 	}
 	_ = os.RemoveAll(foreign)
 
-	lock := writeLock(t, root, fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z", thisHost(t)))
+	lock := writeLock(t, root, holderHere(t, 999999999))
 	res, err := Change(context.Background(), &LocalRunner{}, e, p)
 	if err != nil || res.Installed != "2.4.7" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "took over the lock") {
 		t.Fatalf("a dead holder's lock on this host must be taken over with a warning: %+v, %v", res, err)
@@ -271,7 +280,7 @@ func TestChangeLock(t *testing.T) {
 // Two applies find the same stale lock at once: exactly one takes it over.
 func TestStaleLockIsTakenOverByOneApply(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	writeLock(t, root, fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z", thisHost(t)))
+	writeLock(t, root, holderHere(t, 999999999))
 	p := params(root).ChangeParams
 	p.Target = "2.4.7"
 	errs := make(chan error, 2)
@@ -319,7 +328,7 @@ func TestChangePreservesPathsAndPrunes(t *testing.T) {
 	if b, err := os.ReadFile(custom); err != nil || string(b) != "<map custom=\"yes\"/>\n" {
 		t.Fatalf("the customised map file was not carried over: %q, %v", b, err)
 	}
-	left, _ := filepath.Glob(filepath.Join(DefaultBackupDir(root), ArchivePrefix+"*.tar.gz"))
+	left, _ := filepath.Glob(filepath.Join(params(root).BackupDir, ArchivePrefix+"*.tar.gz"))
 	if len(left) != 2 || left[0] == archives[0] || left[1] == archives[0] {
 		t.Fatalf("keep = 2 must leave the two newest archives, got %v of %v", left, archives)
 	}
@@ -386,8 +395,8 @@ func TestComposerEnvAndAuthAreNotInterpreted(t *testing.T) {
 }
 
 // interruptedApply leaves root as an apply killed outright after composer ran: the
-// tool upgraded to 2.4.7, and a lock of a gone process of this host whose marker names
-// archive (a backup of the state before).
+// tool upgraded to 2.4.7, the shared lock of a gone process of this machine, and the
+// private record saying a restore is owed from archive (a backup of the state before).
 func interruptedApply(t *testing.T, root, archive string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(archive), 0o700); err != nil {
@@ -401,8 +410,13 @@ func interruptedApply(t *testing.T, root, archive string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
-	lock := writeLock(t, root, fmt.Sprintf("999999999 %s 2026-11-25T10:00:00Z", thisHost(t)))
-	if err := os.WriteFile(filepath.Join(lock, "changing"), []byte(archive+"\n"), 0o644); err != nil {
+	writeLock(t, root, holderHere(t, 999999999))
+	physical, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := archive + "\n2026-11-25T10:00:00Z\ncomposer.json composer.lock vendor/composer vendor/magento/data-migration-tool\n" + physical + "\n"
+	if err := os.WriteFile(filepath.Join(params(root).BackupDir, "owed"), []byte(record), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -427,56 +441,32 @@ func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
 	}
 }
 
-// A marker that names anything but one of our archives (planted outside the backup
-// directory, another root's, a link) is refused and nothing is extracted.
-func TestRestoreMarkerMustNameOurArchive(t *testing.T) {
+// A restore is owed only by the private record: a lock in var/ that holds a marker (an
+// earlier version's, or one the web user planted) is never restored from; the apply is
+// refused, naming the archive and the manual restore, and nothing is extracted.
+func TestVarLockMarkerIsNeverRestoredFrom(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
 	p.Target = "2.4.7"
-	ours := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
-	for name, planted := range map[string]func() string{
-		"outside the backup directory": func() string { return filepath.Join(t.TempDir(), ArchivePrefixFor(root)+"x.tar.gz") },
-		"another root's name":          func() string { return filepath.Join(p.BackupDir, ArchivePrefixFor("/srv/other")+"x.tar.gz") },
-		"a link to ours": func() string {
-			link := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"link.tar.gz")
-			if err := os.Symlink(ours, link); err != nil {
-				t.Fatal(err)
-			}
-			return link
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			interruptedApply(t, root, ours)
-			archive := planted()
-			if _, err := os.Lstat(archive); os.IsNotExist(err) {
-				plantedArchive(t, archive)
-			}
-			lock := filepath.Join(root, "var", lockName)
-			if err := os.WriteFile(filepath.Join(lock, "changing"), []byte(archive+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := Change(context.Background(), &LocalRunner{}, e, p)
-			if err == nil || !strings.Contains(err.Error(), "not an archive this provider wrote") || !strings.Contains(err.Error(), "nothing was extracted") {
-				t.Fatalf("want the marker refused, got %v", err)
-			}
-			if _, err := os.Stat(filepath.Join(root, "planted.txt")); err == nil {
-				t.Fatal("the planted archive was extracted into the root")
-			}
-			if composerRequirement(t, root) != "2.4.7" {
-				t.Fatal("files changed")
-			}
-			// Put the root back for the next case.
-			if err := os.RemoveAll(lock); err != nil {
-				t.Fatal(err)
-			}
-			if out, err := exec.Command("tar", "-xzf", ours, "-C", root).CombinedOutput(); err != nil {
-				t.Fatalf("%v %s", err, out)
-			}
-		})
+	archive := filepath.Join(root, "var", LegacyBackupSubdir[len("var/"):], ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
+	plantedArchive(t, archive)
+	lock := writeLock(t, root, holderHere(t, 999999999))
+	if err := os.WriteFile(filepath.Join(lock, "changing"), []byte(archive+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := testenv.Digest(t, root, guarded...)
+	_, err := Change(context.Background(), &LocalRunner{}, e, p)
+	if err == nil || !strings.Contains(err.Error(), "earlier version") || !strings.Contains(err.Error(), archive) || !strings.Contains(err.Error(), "Nothing was changed") {
+		t.Fatalf("want the legacy marker refused naming %s, got %v", archive, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "planted.txt")); err == nil {
+		t.Fatal("the planted archive was extracted into the root")
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+		t.Fatalf("files changed:\n%s", diff)
 	}
 }
 
-// plantedArchive writes an archive that would drop planted.txt into the root.
 func plantedArchive(t *testing.T, path string) {
 	t.Helper()
 	dir := t.TempDir()

@@ -52,7 +52,7 @@ func TestChangeFullDiskDuringTheArchive(t *testing.T) {
 	before := testenv.Digest(t, root, guarded...)
 	_, err := Change(context.Background(), withPath{&LocalRunner{}, dfShim(t, p.BackupDir, "999999")}, e, p)
 	var ce *ChangeError
-	if !errors.As(err, &ce) || ce.Step != "backup" || !strings.Contains(err.Error(), "No space left on device") || !strings.Contains(err.Error(), "nothing was changed") {
+	if !errors.As(err, &ce) || ce.Step != "backup" || !strings.Contains(err.Error(), "No space left on device") || !strings.Contains(err.Error(), "Nothing was changed") {
 		t.Fatalf("want tar's own reason, got %v", err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(p.BackupDir, "*")); len(left) != 0 {
