@@ -185,7 +185,7 @@ func (e *ChangeError) Error() string {
 	case e.FilesUnchanged:
 		fmt.Fprintf(&b, ". composer.json, composer.lock and the tool were not changed; the backup is %s", e.Archive)
 	default:
-		fmt.Fprintf(&b, ". RESTORE FAILED: %s. The lock stays, and the next apply on this host restores %s first; "+
+		fmt.Fprintf(&b, ". RESTORE FAILED: %s. The record of the owed restore stays (and so does the lock other web nodes see), and the next apply on this host restores %s first; "+
 			"or restore by hand with: tar -xzf %s -C <magento_root>", e.RestoreFailure, e.Archive, e.Archive)
 	}
 	if e.Output != "" {

@@ -89,8 +89,9 @@ func TestAccDataMigrationTool_timeoutDuringRestore(t *testing.T) {
 	}
 }
 
-// A stale lock of this host whose restore marker names a planted archive (outside the
-// backup directory) is refused: the planted files never land in the root.
+// A lock in var/ holding a restore marker (an earlier version's, or one the web user
+// planted, naming any archive) is never restored from: the apply is refused, and the
+// planted files never land in the root.
 func TestAccDataMigrationTool_plantedRestoreMarker(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
@@ -112,7 +113,7 @@ func TestAccDataMigrationTool_plantedRestoreMarker(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
 			Config:      r.dmtConfig(root, ""),
-			ExpectError: regexp.MustCompile(`(?s)not\s+an\s+archive\s+this\s+provider\s+wrote.*nothing\s+was\s+extracted`),
+			ExpectError: regexp.MustCompile(`(?s)earlier\s+version.*` + regexp.QuoteMeta(archive) + `.*Nothing\s+was\s+changed`),
 		}},
 	})
 	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {

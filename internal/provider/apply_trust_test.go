@@ -21,7 +21,7 @@ import (
 func TestAccDataMigrationTool_owedRestoreNeverRevertsLaterWork(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	backups := filepath.Join(root, "var/backups/data-migration-tool")
+	backups := magento.StateDir(magento.RootStateBase, root)
 	if err := os.MkdirAll(backups, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -30,12 +30,11 @@ func TestAccDataMigrationTool_owedRestoreNeverRevertsLaterWork(t *testing.T) {
 		t.Fatalf("%v %s", err, out)
 	}
 	r.composer(t, root, "require", "magento/data-migration-tool:2.4.7") // the killed apply's Composer
-	host, err := os.Hostname()
-	if err != nil {
+	leaveLock(t, root, map[string]string{"owner": testenv.HolderLine(t, 999999999, "2026-11-01T03:00:00Z") + "\n"})
+	record := filepath.Join(backups, "owed")
+	if err := os.WriteFile(record, []byte(archive+"\n2026-11-01T03:00:00Z\ncomposer.json composer.lock vendor/composer vendor/magento/data-migration-tool\n"+physicalPath(t, root)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	lock := leaveLock(t, root, map[string]string{"owner": "999999999 " + host + " 2026-11-01T03:00:00Z\n",
-		"changing": archive + "\n2026-11-01T03:00:00Z\ncomposer.json composer.lock vendor/composer vendor/magento/data-migration-tool\n"})
 	r.composer(t, root, "require", "magento/product-community-edition:2.4.8", "-W") // weeks later, by hand
 	before := testenv.Digest(t, root, guardedPaths...)
 	resource.Test(t, resource.TestCase{
@@ -43,20 +42,21 @@ func TestAccDataMigrationTool_owedRestoreNeverRevertsLaterWork(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: r.dmtConfig(root, ""),
 			ExpectError: regexp.MustCompile(`(?s)interrupted\s+at\s+2026-11-01T03:00:00Z.*moved\s+on.*magento/product-community-edition\s+2\.4\.7-p3\s+->\s+2\.4\.8` +
-				`.*nothing\s+was\s+changed.*rm\s+-rf\s+'` + regexp.QuoteMeta(lock) + `'`),
+				`.*rm\s+'` + regexp.QuoteMeta(record) + `'.*Nothing\s+was\s+changed`),
 		}},
 	})
 	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
 		t.Fatalf("later work was reverted:\n%s", diff)
 	}
-	if _, err := os.Stat(filepath.Join(lock, "changing")); err != nil {
-		t.Fatal("the marker must stay for the operator to check")
+	if _, err := os.Stat(record); err != nil {
+		t.Fatal("the record must stay for the operator to check")
 	}
 }
 
-// var/ is writable by the web server's user, who can plant a lock (with a dead owner,
-// inviting a takeover) or loosen a backup directory. Neither is used: the apply fails
-// before changing anything, naming the path, its owner and mode, and the fix.
+// var/ is writable by the web server's user, who can plant a lock whose holder only
+// looks dead (no machine or boot id to prove it): it is held, never taken over. A backup
+// directory others can write is refused before anything runs, naming the path, its owner
+// and mode, and the fix.
 func TestAccDataMigrationTool_untrustedPlacesAreRefused(t *testing.T) {
 	r := newRig(t)
 	testenv.EnsureWebUser(t)
@@ -78,8 +78,8 @@ func TestAccDataMigrationTool_untrustedPlacesAreRefused(t *testing.T) {
 	}
 	before := map[string]map[string]string{planted: testenv.Digest(t, planted, guardedPaths...), loose: testenv.Digest(t, loose, guardedPaths...)}
 	for _, tc := range []struct{ root, extra, want string }{
-		{planted, "", regexp.QuoteMeta(lock) + `\s+is\s+owned\s+by\s+` + testenv.WebUser + `\s+with\s+mode\s+drwx.*Nothing\s+was\s+changed.*chown`},
-		{loose, fmt.Sprintf("  backup {\n    directory = %q\n  }", shared), regexp.QuoteMeta(shared) + `\s+is\s+owned\s+by\s+root\s+with\s+mode\s+drwxrwxrwx.*chmod\s+go-w.*backup\s+\{\s+directory\s+\}`},
+		{planted, "", `another\s+apply\s+holds\s+the\s+lock.*999999999.*cannot\s+be\s+told.*rm\s+-rf\s+'` + regexp.QuoteMeta(lock) + `'.*Nothing\s+was\s+changed`},
+		{loose, fmt.Sprintf("  backup {\n    directory = %q\n  }", shared), regexp.QuoteMeta(shared) + `.*is\s+not\s+private.*owned\s+by\s+root\s+\(uid\s+0\)\s+with\s+mode\s+drwxrwxrwx.*chmod\s+go-w.*backup\s+\{\s+directory\s+\}.*Nothing\s+was\s+changed`},
 	} {
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProviders,
@@ -149,7 +149,7 @@ func TestAccDataMigrationTool_failedRestoreLeavesTheRoot(t *testing.T) {
 	}
 	shims := t.TempDir()
 	// The restore extracts the whole archive (4 arguments): the disk is full then.
-	shim := "#!/bin/sh\nif [ \"$1\" = -xzf ] && [ $# -eq 4 ]; then echo 'tar: composer.lock: Cannot write: No space left on device' >&2; exit 2; fi\nexec " + realTar + " \"$@\"\n"
+	shim := "#!/bin/sh\nif [ \"$1\" = -xzof ] && [ $# -eq 4 ]; then echo 'tar: composer.lock: Cannot write: No space left on device' >&2; exit 2; fi\nexec " + realTar + " \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestAccDataMigrationTool_failedRestoreLeavesTheRoot(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
 			Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q", failing)),
-			ExpectError: regexp.MustCompile(`(?s)RESTORE\s+FAILED:.*No\s+space\s+left\s+on\s+device.*as\s+the\s+failed\s+apply\s+left\s+it.*lock\s+stays`),
+			ExpectError: regexp.MustCompile(`(?s)RESTORE\s+FAILED:.*No\s+space\s+left\s+on\s+device.*as\s+the\s+failed\s+apply\s+left\s+it.*record.*stays`),
 		}},
 	})
 	for _, path := range guardedPaths {
@@ -171,8 +171,8 @@ func TestAccDataMigrationTool_failedRestoreLeavesTheRoot(t *testing.T) {
 			t.Errorf("%s is gone after the failed restore: %v", path, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(root, "var/.tf-magento-dmt.lock/changing")); err != nil {
-		t.Error("the lock and marker must stay while a restore is owed")
+	if _, err := os.Stat(filepath.Join(magento.StateDir(magento.RootStateBase, root), "owed")); err != nil {
+		t.Error("the owed-restore record must stay while a restore is owed")
 	}
 }
 
@@ -205,4 +205,14 @@ func TestAccDataMigrationTool_interruptedSetupBackupEndsMaintenance(t *testing.T
 	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
 		t.Errorf("files changed:\n%s", diff)
 	}
+}
+
+// physicalPath is path with every link resolved, as the apply records a root.
+func physicalPath(t *testing.T, path string) string {
+	t.Helper()
+	p, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

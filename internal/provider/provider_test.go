@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +52,10 @@ func newRigWith(t *testing.T, opts testenv.SSHDOptions) *rig {
 // root installs a Magento root for this test.
 func (r *rig) root(t *testing.T, spec testenv.RootSpec) string {
 	t.Helper()
-	return r.repo.NewRoot(t, filepath.Join(t.TempDir(), "magento"), spec)
+	root := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "magento"), spec)
+	// The rig logs in as root: the apply keeps this root's private state there.
+	t.Cleanup(func() { _ = os.RemoveAll(magento.StateDir(magento.RootStateBase, root)) })
+	return root
 }
 
 // providerConfig is the provider block that reaches the rig's sshd.

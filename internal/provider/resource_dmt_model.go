@@ -82,7 +82,7 @@ func (m *dataMigrationToolModel) exec(ctx context.Context, auth string, diags *d
 // changeParams turns the backup settings into the domain's parameters, with defaults.
 func (m *dataMigrationToolModel) changeParams(ctx context.Context, diags *diag.Diagnostics) magento.ChangeParams {
 	root := m.MagentoRoot.ValueString()
-	p := magento.ChangeParams{Root: root, BackupDir: magento.DefaultBackupDir(root), Keep: defaultKeep,
+	p := magento.ChangeParams{Root: root, Keep: defaultKeep,
 		CarryCustomFiles: m.CarryCustom.IsNull() || m.CarryCustom.IsUnknown() || m.CarryCustom.ValueBool()}
 	if b := m.Backup; b != nil {
 		if !b.Directory.IsNull() {

@@ -176,7 +176,7 @@ func TestAccDataMigrationTool_destroyRemoves(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(root, "vendor/magento/data-migration-tool")); !os.IsNotExist(err) {
 				return fmt.Errorf("destroy left the tool installed")
 			}
-			archives, _ := filepath.Glob(filepath.Join(magento.DefaultBackupDir(root), magento.ArchivePrefix+"*.tar.gz"))
+			archives, _ := filepath.Glob(filepath.Join(magento.StateDir(magento.RootStateBase, root), magento.ArchivePrefix+"*.tar.gz"))
 			if len(archives) != 1 {
 				return fmt.Errorf("destroy must back up first; archives: %v", archives)
 			}

@@ -87,7 +87,8 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 					"group or others can write, is refused before anything changes.",
 				Attributes: map[string]schema.Attribute{
 					"directory": schema.StringAttribute{Optional: true, Validators: []validator.String{absolutePath},
-						MarkdownDescription: "Directory on the host for backup archives. Defaults to `<magento_root>/" + magento.DefaultBackupSubdir + "`."},
+						MarkdownDescription: "Directory on the host for backup archives. Defaults to the root's private state directory: `" + magento.RootStateBase + "/<id>` when the SSH user is root, else `${XDG_STATE_HOME:-$HOME/.local/state}/terraform-provider-magento/<id>`. " +
+							"A directory set here must be private as OpenSSH's StrictModes requires (every directory from `/` down owned by root or the SSH user and writable by no one else), or the apply refuses before anything runs."},
 					"keep": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
 						MarkdownDescription: fmt.Sprintf("How many archives this provider made for this root (`%s<root id>-<time>-<pid>.tar.gz`, the root id a hash of `magento_root`) "+
 							"to keep; older ones are pruned, newest kept by time. Roots that share a directory keep their own. Defaults to `%d`.", magento.ArchivePrefix, defaultKeep)},

@@ -29,7 +29,7 @@ func expect(attr string, check knownvalue.Check) statecheck.StateCheck {
 
 func noBackups(root string) resource.TestCheckFunc {
 	return func(*terraformState) error {
-		if _, err := os.Stat(magento.DefaultBackupDir(root)); !os.IsNotExist(err) {
+		if _, err := os.Stat(magento.StateDir(magento.RootStateBase, root)); !os.IsNotExist(err) {
 			return fmt.Errorf("a backup directory exists, so the apply did more than adopt the install")
 		}
 		return nil
@@ -88,7 +88,7 @@ func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expect("version", knownvalue.StringExact("2.4.7")),
-					expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(magento.DefaultBackupDir(root))+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
+					expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(magento.StateDir(magento.RootStateBase, root))+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
 				},
 			},
 			{

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -99,4 +100,32 @@ func IDs(t TB, name string) (uid, gid int) {
 		t.Fatalf("account %s has ids %q and %q", name, u.Uid, u.Gid)
 	}
 	return uid, gid
+}
+
+// HolderLine is a lock holder line for pid on this machine, as the apply script writes
+// it: PID, host, start, boot id, start ticks ("-"), machine id, PID namespace.
+func HolderLine(t TB, pid int, started string) string {
+	t.Helper()
+	read := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil || strings.TrimSpace(string(b)) == "" {
+			return "-"
+		}
+		return strings.TrimSpace(string(b))
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatalf("hostname: %v", err)
+	}
+	ns, _ := os.Readlink("/proc/self/ns/pid")
+	ns = strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, ns)
+	if ns == "" {
+		ns = "-"
+	}
+	return fmt.Sprintf("%d %s %s %s - %s %s", pid, host, started, read("/proc/sys/kernel/random/boot_id"), read("/etc/machine-id"), ns)
 }
