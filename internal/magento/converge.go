@@ -68,7 +68,7 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 	if err != nil {
 		return inst, ChangeResult{}, err
 	}
-	if inSync {
+	if inSync && !inst.OwedRestore {
 		return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion}, nil
 	}
 	if p.BeforeComposer != nil {
@@ -91,7 +91,7 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 			return inst, ChangeResult{}, err
 		}
 	}
-	if inst.DMTVersion == target {
+	if inst.DMTVersion == target && !inst.OwedRestore {
 		return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion}, nil
 	}
 	p.Target, p.Remove = target, false

@@ -399,6 +399,12 @@ func TestComposerEnvAndAuthAreNotInterpreted(t *testing.T) {
 // private record saying a restore is owed from archive (a backup of the state before).
 func interruptedApply(t *testing.T, root, archive string) {
 	t.Helper()
+	interruptedApplyIn(t, root, archive, params(root).BackupDir)
+}
+
+// interruptedApplyIn is interruptedApply with the record in the state directory state.
+func interruptedApplyIn(t *testing.T, root, archive, state string) {
+	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(archive), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +422,7 @@ func interruptedApply(t *testing.T, root, archive string) {
 		t.Fatal(err)
 	}
 	record := archive + "\n2026-11-25T10:00:00Z\ncomposer.json composer.lock vendor/composer vendor/magento/data-migration-tool\n" + physical + "\n"
-	if err := os.WriteFile(filepath.Join(params(root).BackupDir, "owed"), []byte(record), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(state, "owed"), []byte(record), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -62,7 +62,11 @@ func (a asUser) RunShared(ctx context.Context, label, cmd string) (shell.Result,
 }
 
 func (a asUser) wrap(cmd string) string {
-	return "sudo -n -u " + shell.Quote(a.user) + " -- sh -c " + shell.Quote(cmd)
+	mine, theirs, split := strings.Cut(cmd, sshUserPartEnds)
+	if !split {
+		mine, theirs = "", cmd
+	}
+	return mine + "sudo -n -u " + shell.Quote(a.user) + " -- sh -c " + shell.Quote(theirs)
 }
 
 // stdin is what the scripts read first: the Composer credentials on one line.

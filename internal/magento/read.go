@@ -27,6 +27,9 @@ type Installation struct {
 	DMTVersion      string // "" when the tool is not installed
 	PHPVersion      string // only when Tools were requested
 	ComposerVersion string
+	// OwedRestore: an interrupted apply left a restore owed (a record in the SSH user's
+	// private state directory); the next apply runs it, even when versions look in sync.
+	OwedRestore bool
 }
 
 // Tools names the host's php and composer commands, for the data source's versions.
@@ -125,10 +128,12 @@ var readLines = map[string]string{
 	"@php":      "LINE: the first line of php -v",
 	"@composer": "LINE: composer --version",
 	"@fatal":    "MESSAGE: the host cannot be read at all",
+	"@owed":     "N: root N's private state records a restore owed by an interrupted apply",
 }
 
 func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error) {
 	facts := make([]*rootFacts, len(roots))
+	owed := make([]bool, len(roots))
 	var current *rootFacts
 	var php, composer string
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -153,6 +158,12 @@ func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error)
 			composer = rest
 		case "@fatal":
 			return nil, fmt.Errorf("reading %s: %s", strings.Join(roots, ", "), rest)
+		case "@owed":
+			i, err := strconv.Atoi(rest)
+			if err != nil || i < 0 || i >= len(roots) {
+				return nil, fmt.Errorf("unexpected reader output %q", sc.Text())
+			}
+			owed[i] = true
 		default:
 			if current == nil {
 				continue // noise from rc files before the first root
@@ -188,6 +199,7 @@ func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error)
 				inst.ComposerVersion = m[1]
 			}
 		}
+		inst.OwedRestore = owed[i]
 		results[i] = RootResult{Installation: inst, Err: err}
 	}
 	return results, nil

@@ -22,6 +22,7 @@ const (
 // "@php" and "@composer" lines too. It never boots Magento or Composer.
 func readScript(roots []string, tools *Tools) string {
 	var b strings.Builder
+	b.WriteString(owedProbe(roots))
 	b.WriteString(extractPrelude)
 	b.WriteString(readValues)
 	b.WriteString("select_root() { case $1 in\n")
@@ -44,5 +45,22 @@ func readScript(roots []string, tools *Tools) string {
 		b.WriteString(composerLauncher(tools.PHP, tools.Composer))
 		b.WriteString("printf '@composer %s\\n' \"$(COMPOSER_ALLOW_SUPERUSER=1 composer_exec --no-plugins --no-ansi --version 2>/dev/null | grep -i '^composer' | head -n 1)\"\n")
 	}
+	return b.String()
+}
+
+// sshUserPartEnds ends the part of a command that runs as the SSH user even when the
+// rest runs as run_as (asUser.wrap splits there): a no-op line.
+const sshUserPartEnds = ": ssh-user-part-ends\n"
+
+// owedProbe prints "@owed N" for each root N whose private state directory (the SSH
+// user's, where the apply keeps it) records a restore owed by an interrupted apply. It
+// runs as the SSH user, before the sudo of run_as, and costs no process per root.
+func owedProbe(roots []string) string {
+	var b strings.Builder
+	b.WriteString(`if [ "$(id -u)" = 0 ]; then owed_base=` + shell.Quote(RootStateBase) + `; else owed_base=${XDG_STATE_HOME:-$HOME/.local/state}/terraform-provider-magento; fi` + "\n")
+	for i, root := range roots {
+		fmt.Fprintf(&b, "[ -f \"$owed_base\"/%s/owed ] && printf '@owed %d\\n'\n", RootID(root), i)
+	}
+	b.WriteString(sshUserPartEnds)
 	return b.String()
 }

@@ -74,10 +74,12 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// A new archive is planned for a change or for a restore an interrupted apply owes.
+	archivePlanned := plan.LastBackup.IsUnknown()
 	plan.LastBackup = state.LastBackup
 	// Only settings changed (backup, run_as, composer_env, composer_auth_wo_version, ...):
 	// nothing runs on the host.
-	if !plan.Version.IsUnknown() && plan.Version.Equal(state.Version) {
+	if !archivePlanned && !plan.Version.IsUnknown() && plan.Version.Equal(state.Version) {
 		if conn, known := plan.connection(ctx, r.data, &resp.Diagnostics); known {
 			plan.ID = types.StringValue(connectionID(conn, plan.MagentoRoot.ValueString())) // as planned: the connection's
 			setIdentity(ctx, resp.Identity, plan.identity(conn, r.data.base), &resp.Diagnostics)
@@ -143,6 +145,10 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	inst, res, err := magento.Converge(ctx, run, exec, params)
 	tflog.Debug(ctx, "converge finished", map[string]any{"magento_root": params.Root, "from": res.Previous,
 		"installed": res.Installed, "archive": res.Archive, "duration": time.Since(started).String()})
+	if res.Owner != "" {
+		tflog.Info(ctx, "run_as is unset and the SSH user is root: the shop was touched as the owner of composer.json",
+			map[string]any{"magento_root": params.Root, "owner": res.Owner})
+	}
 	for _, w := range res.Warnings {
 		diags.AddWarning("Data Migration Tool Apply Warning", w)
 	}

@@ -35,6 +35,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 	}
 
 	var installed, magentoVersion, edition, lastBackup types.String
+	owed := owedInPrivate(ctx, req.Private)
 	if req.State.Raw.IsNull() { // create: read the host
 		var plan dataMigrationToolModel
 		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -60,6 +61,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 			return
 		}
 		installed, magentoVersion, edition = optionalString(inst.DMTVersion), types.StringValue(inst.MagentoVersion), types.StringValue(inst.Edition)
+		owed = inst.OwedRestore
 		lastBackup = plan.LastBackup
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attrID), connectionID(conn, root.ValueString()))...)
 	} else {
@@ -97,6 +99,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 			lastBackup = types.StringUnknown()
 		}
 	}
+	planOwedRestore(ctx, owed, root.ValueString(), &lastBackup, resp)
 	for p, v := range map[string]types.String{attrVersion: version, attrMagentoVersion: magentoVersion, attrMagentoEdition: edition, attrLastBackup: lastBackup} {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), v)...)
 	}

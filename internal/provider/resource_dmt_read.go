@@ -75,6 +75,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 	} else {
 		dropCarried(ctx, resp.Private)
 	}
+	rememberOwed(ctx, resp.Private, inst.OwedRestore)
 	values := map[string]string{attrMagentoVersion: inst.MagentoVersion, attrMagentoEdition: inst.Edition, attrID: id}
 	if inst.DMTVersion != "" {
 		values[attrVersion] = inst.DMTVersion // waiting for a release: stays null

@@ -5,8 +5,10 @@ resource "magento_data_migration_tool" "shop" {
   magento_root = "/var/www/magento"
   run_as       = "magento"
 
+  # Archives default to the SSH user's private state directory; a directory set
+  # here must be private too (owned by the SSH user, writable by no one else).
   backup {
-    directory = "/var/backups/magento-dmt"
+    directory = "/srv/dmt-backups"
     keep      = 5
   }
 

@@ -1,0 +1,77 @@
+package magento
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// defaultStateParams keeps the root's state where a plain apply as root keeps it (the
+// read looks there), and removes it when the test ends.
+func defaultStateParams(t *testing.T, root string) ConvergeParams {
+	t.Helper()
+	p := params(root)
+	p.StateBase, p.BackupDir = "", StateDir(RootStateBase, root)
+	t.Cleanup(func() { _ = os.RemoveAll(StateDir(RootStateBase, root)) })
+	return p
+}
+
+// The read reports a restore owed by an interrupted apply (a record in the SSH user's
+// private state directory), and nothing once it is gone.
+func TestReadReportsAnOwedRestore(t *testing.T) {
+	root, _ := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	p := defaultStateParams(t, root)
+	if err := os.MkdirAll(p.BackupDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	record := filepath.Join(p.BackupDir, "owed")
+	if err := os.WriteFile(record, []byte("x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := Read(context.Background(), &LocalRunner{}, root, nil)
+	if err != nil || !inst.OwedRestore {
+		t.Fatalf("want the owed restore reported: %+v, %v", inst, err)
+	}
+	if err := os.Remove(record); err != nil {
+		t.Fatal(err)
+	}
+	if inst, err := Read(context.Background(), &LocalRunner{}, root, nil); err != nil || inst.OwedRestore {
+		t.Fatalf("no record, no owed restore: %+v, %v", inst, err)
+	}
+}
+
+// Killed after Composer finished but before the custom files were carried: the tool
+// looks in sync, yet the apply runs the owed restore (the custom file comes back), then
+// the upgrade, which carries it into the new version.
+func TestOwedRestoreRunsWhenVersionsLookInSync(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	custom := filepath.Join(root, dirDMT, "etc/custom-map.xml")
+	if err := os.WriteFile(custom, []byte("<map custom=\"yes\"/>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := defaultStateParams(t, root)
+	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
+	// The killed apply: archived, Composer upgraded (dropping the custom file), no carry.
+	interruptedApplyIn(t, root, archive, p.BackupDir)
+	if _, err := os.Stat(custom); !os.IsNotExist(err) {
+		t.Fatal("the fixture's Composer should have dropped the custom file")
+	}
+	p.CarryCustomFiles = true
+	inst, res, err := Converge(context.Background(), &LocalRunner{}, e, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.DMTVersion != "2.4.7" || res.Previous != "2.4.6" || !strings.Contains(strings.Join(res.Warnings, "\n"), "restored "+archive) {
+		t.Fatalf("want the owed restore, then the upgrade: %+v %+v", inst, res)
+	}
+	if b, err := os.ReadFile(custom); err != nil || !strings.Contains(string(b), "custom") {
+		t.Fatalf("the custom file was not carried into the new version: %q %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(p.BackupDir, "owed")); !os.IsNotExist(err) {
+		t.Fatalf("the record must go once the restore and the apply completed: %v", err)
+	}
+}

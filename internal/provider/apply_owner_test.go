@@ -1,0 +1,182 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// addComposerScript makes the root's composer.json run script on event: the shop's own
+// code, which Composer runs for require and remove (and which may do anything).
+func addComposerScript(t *testing.T, root, event, script string) {
+	t.Helper()
+	path := filepath.Join(root, "composer.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["scripts"] = map[string]any{event: script}
+	out, err := json.MarshalIndent(doc, "", "    ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil { //nolint:gosec // a shop file
+		t.Fatal(err)
+	}
+}
+
+// notOwnedBy lists the paths below root whose owner is not uid.
+func notOwnedBy(root string, uid int) ([]string, error) {
+	var wrong []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != uid {
+			wrong = append(wrong, path)
+		}
+		return nil
+	})
+	return wrong, err
+}
+
+// Root applies, run_as unset, to a shop the web user owns: Composer, and so the shop's
+// own scripts, run as the owner of composer.json (never as root), no file in the shop is
+// left root-owned, and the archive lives in root's private state directory.
+func TestAccDataMigrationTool_shopIsTouchedOnlyAsItsOwner(t *testing.T) {
+	r := newRig(t)
+	testenv.EnsureWebUser(t)
+	uid, gid := testenv.IDs(t, testenv.WebUser)
+	root, env := webShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	record := filepath.Join(root, "var", "script-uids")
+	addComposerScript(t, root, "post-update-cmd", "id -u >> "+record)
+	chownTree(t, root, uid, gid)
+	state := magento.StateDir(magento.RootStateBase, root)
+	config := r.providerConfig() + fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer_env = %s
+}
+`, root, env)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				expect("version", knownvalue.StringExact("2.4.7")),
+				expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(state)+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
+			},
+			Check: func(*terraformState) error {
+				b, err := os.ReadFile(record)
+				if err != nil {
+					return fmt.Errorf("the shop's Composer script never ran: %w", err)
+				}
+				for _, line := range strings.Fields(string(b)) {
+					if line != strconv.Itoa(uid) {
+						return fmt.Errorf("the shop's Composer script ran as uid %s, want the owner %s (%d)", line, testenv.WebUser, uid)
+					}
+				}
+				wrong, err := notOwnedBy(root, uid)
+				if err != nil || len(wrong) > 0 {
+					return fmt.Errorf("files in the shop not owned by %s: %v (%v)", testenv.WebUser, wrong, err)
+				}
+				info, err := os.Stat(state)
+				if err != nil || info.Mode().Perm() != 0o700 {
+					return fmt.Errorf("the private state directory %s: %v, %v", state, info, err)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// Before anything runs: files in vendor/ that the owner cannot replace (left root-owned
+// by an earlier Composer run as root) refuse the apply, naming them and the chown.
+func TestAccDataMigrationTool_rootOwnedVendorFilesRefuseTheApply(t *testing.T) {
+	r := newRig(t)
+	testenv.EnsureWebUser(t)
+	root, env := webShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	leftover := filepath.Join(root, "vendor/composer/installed.json")
+	if err := os.Chown(leftover, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	before := testenv.Digest(t, root, guardedPaths...)
+	config := r.providerConfig() + fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer_env = %s
+}
+`, root, env)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: config,
+			ExpectError: regexp.MustCompile(`(?s)owner\s+` + testenv.WebUser + `.*` + regexp.QuoteMeta(leftover) + `.*chown\s+-R\s+` + testenv.WebUser +
+				`.*Nothing\s+was\s+changed`),
+		}},
+	})
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
+		t.Fatalf("files changed:\n%s", diff)
+	}
+}
+
+// An SSH user that is neither root nor the shop's owner, with run_as unset, is refused
+// before anything runs, naming the owner and run_as.
+func TestAccDataMigrationTool_sshUserThatIsNotTheOwnerNeedsRunAs(t *testing.T) {
+	r := newRig(t)
+	password := testenv.EnsureWebUser(t)
+	root, env := webShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	before := testenv.Digest(t, root, guardedPaths...)
+	config := fmt.Sprintf(`
+provider "magento" {
+  ssh {
+    user             = %[1]q
+    password         = %[2]q
+    port             = %[3]d
+    known_hosts_file = %[4]q
+    agent            = false
+  }
+}
+
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %[5]q
+  composer_env = %[6]s
+}
+`, testenv.TestUser, password, r.sshd.Port, r.sshd.KnownHosts, root, env)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: config,
+			ExpectError: regexp.MustCompile(`(?s)owned\s+by\s+` + testenv.WebUser + `.*SSH\s+user\s+` + testenv.TestUser +
+				`\s+is\s+neither\s+root\s+nor\s+that\s+owner.*run_as\s+=\s+"` + testenv.WebUser + `".*Nothing\s+was\s+changed`),
+		}},
+	})
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
+		t.Fatalf("files changed:\n%s", diff)
+	}
+}
