@@ -27,6 +27,7 @@ type Config struct {
 	AgentSocket          string // SSH_AUTH_SOCK when Agent is true
 
 	KnownHostsFile        string
+	KnownHostsFiles       []string // read after KnownHostsFile: a config file's further UserKnownHostsFile and GlobalKnownHostsFile
 	HostKey               string // pinned authorized_keys-style public key line
 	HostKeyAlias          string // known_hosts name to look the key up under (OpenSSH's HostKeyAlias)
 	InsecureIgnoreHostKey bool
@@ -155,7 +156,7 @@ func (c Config) poolKey() string {
 		fmt.Sprintf("%v", c.IdentityFiles), c.ProxyCommand.Value, strconv.Itoa(c.KeepaliveCountMax),
 		c.PrivateKey, c.PrivateKeyFile, c.PrivateKeyPassphrase, c.Certificate, c.CertificateFile,
 		c.Password, strconv.FormatBool(c.Agent), c.AgentSocket,
-		c.KnownHostsFile, c.HostKey, strconv.FormatBool(c.InsecureIgnoreHostKey),
+		c.KnownHostsFile, fmt.Sprintf("%q", c.KnownHostsFiles), c.HostKey, strconv.FormatBool(c.InsecureIgnoreHostKey),
 		fmt.Sprintf("%+v", c.Bastions), c.ConnectTimeout.String(), c.KeepaliveInterval.String(),
 	} {
 		h.Write([]byte(part))

@@ -104,7 +104,7 @@ func dialChain(ctx context.Context, c Config) (*Client, error) {
 			closeAll()
 			return nil, fmt.Errorf("connecting to %s%s: %w", hop.named(), via(hops[:i]), err)
 		}
-		client, err := handshake(ctx, conn, hop)
+		client, err := handshake(ctx, conn, hop, i > 0 || hop.ProxyCommand.Value != "")
 		if err != nil {
 			var hk *HostKeyError
 			if pc, ok := conn.(*proxyConn); ok && !errors.As(err, &hk) {
@@ -146,8 +146,8 @@ func hopKind(i, n int) string {
 }
 
 // handshake runs the SSH handshake on conn for one hop, bounded by ctx.
-func handshake(ctx context.Context, conn net.Conn, c Config) (*ssh.Client, error) {
-	check, err := newHostKeyCheck(c)
+func handshake(ctx context.Context, conn net.Conn, c Config, proxied bool) (*ssh.Client, error) {
+	check, err := newHostKeyCheck(c, proxied)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,7 @@ type proxyConn struct {
 	out     *os.File // the command's stdout
 	command string
 	source  string
+	remote  proxyAddr // the host and port the command reaches (%h:%p)
 
 	mu     sync.Mutex
 	stderr []string
@@ -93,7 +94,8 @@ func startProxyCommand(ctx context.Context, c Config) (*proxyConn, error) {
 		return nil, fmt.Errorf("starting ProxyCommand %q (set by %s): %w", command, c.ProxyCommand.Source, err)
 	}
 	_, _, _ = inR.Close(), outW.Close(), errW.Close()
-	p := &proxyConn{cmd: cmd, in: inW, out: outR, command: command, source: c.ProxyCommand.Source, exited: make(chan struct{})}
+	p := &proxyConn{cmd: cmd, in: inW, out: outR, command: command, source: c.ProxyCommand.Source,
+		remote: proxyAddr(c.DialAddress()), exited: make(chan struct{})}
 	tflog.Debug(ctx, "ProxyCommand started", map[string]any{"command": command, "pid": cmd.Process.Pid, "source": p.source})
 	logCtx := context.WithoutCancel(ctx)
 	stderrDone := make(chan struct{})
@@ -149,8 +151,10 @@ func (p *proxyConn) Close() error {
 	return nil
 }
 
-func (p *proxyConn) LocalAddr() net.Addr  { return proxyAddr(p.command) }
-func (p *proxyConn) RemoteAddr() net.Addr { return proxyAddr(p.command) }
+// LocalAddr and RemoteAddr are host:port, as an address must be (the known_hosts
+// check parses it): the remote is the host and port the command was given.
+func (p *proxyConn) LocalAddr() net.Addr  { return proxyAddr("127.0.0.1:0") }
+func (p *proxyConn) RemoteAddr() net.Addr { return p.remote }
 
 func (p *proxyConn) SetDeadline(t time.Time) error {
 	return errors.Join(p.in.SetWriteDeadline(t), p.out.SetReadDeadline(t))

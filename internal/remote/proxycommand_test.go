@@ -144,3 +144,112 @@ func TestProxyCommandEndsOnCancelAndTimeout(t *testing.T) {
 		})
 	}
 }
+
+// readmeProxyHosts is the "# ~/.ssh/config" block of the README's "Hosts behind SSM, IAP
+// or Teleport" section: the examples users copy are the ones these tests run.
+func readmeProxyHosts(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "```\n# ~/.ssh/config\n")
+	block, _, closed := strings.Cut(block, "```")
+	if !ok || !closed || !strings.Contains(block, "ProxyCommand") {
+		t.Fatal("README.md has no ~/.ssh/config block with ProxyCommand examples")
+	}
+	return block
+}
+
+// readmeProxyConfig writes the README's ProxyCommand hosts after a Host * block that
+// sends them to s (first value wins: its Port and User; IdentityFile adds to theirs).
+func readmeProxyConfig(t *testing.T, s *testenv.SSHD, knownHosts string, extra ...string) *SSHConfigFile {
+	t.Helper()
+	head := fmt.Sprintf("Host *\n  Port %d\n  User root\n  IdentityFile %s\n  UserKnownHostsFile %s\n  GlobalKnownHostsFile /dev/null\n",
+		s.Port, s.ClientKey, knownHosts)
+	for _, line := range extra {
+		head += "  " + line + "\n"
+	}
+	return writeSSHConfig(t, head+"\n"+readmeProxyHosts(t))
+}
+
+// hostNames maps each Host alias of an ssh config text to its HostName.
+func hostNames(text string) map[string]string {
+	out, alias := map[string]string{}, ""
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "Host":
+			alias = f[1]
+		case len(f) == 2 && f[0] == "HostName":
+			out[alias] = f[1]
+		}
+	}
+	return out
+}
+
+// opensshLogin is OpenSSH's own answer (the oracle): whoami over a real ssh with the
+// file, host keys checked, nothing else read.
+func opensshLogin(t *testing.T, file, alias string) (string, error) {
+	t.Helper()
+	out, err := exec.Command("ssh", "-F", file, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", alias, "whoami").CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+// The ProxyCommands of SSM, EC2 Instance Connect, IAP and Teleport (with --proxy=host:443)
+// connect with host keys checked, and the key is looked up where OpenSSH looks: for each
+// known_hosts file, the provider logs in exactly when ssh does.
+func TestProxyCommandOfEveryCloudChecksHostKeysAsOpenSSH(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	bin, calls := testenv.CloudCLIs(t)
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	t.Setenv("SSH_AUTH_SOCK", "")
+	names := hostNames(readmeProxyHosts(t))
+	if len(names) < 4 {
+		t.Fatalf("the README lists %d proxied hosts, want SSM, EC2 Instance Connect, IAP and Teleport", len(names))
+	}
+	dir := t.TempDir()
+	for alias, hostName := range names {
+		for _, kh := range []struct {
+			name, line string
+			alias      bool // HostKeyAlias set to the alias
+		}{
+			{"HostName and port", fmt.Sprintf("[%s]:%d", hostName, s.Port), false},
+			{"Host alias and port", fmt.Sprintf("[%s]:%d", alias, s.Port), false},
+			{"HostName without port", hostName, false},
+			{"HostKeyAlias", alias, true},
+			{"HostKeyAlias and port", fmt.Sprintf("[%s]:%d", alias, s.Port), true},
+		} {
+			t.Run(alias+"/"+kh.name, func(t *testing.T) {
+				known := filepath.Join(dir, alias+strings.ReplaceAll(kh.name, " ", "-"))
+				if err := os.WriteFile(known, []byte(kh.line+" "+s.HostKeyLine+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				var extra []string
+				if kh.alias {
+					extra = append(extra, "HostKeyAlias "+alias)
+				}
+				f := readmeProxyConfig(t, s, known, extra...)
+				want, sshErr := opensshLogin(t, f.Path, alias)
+				c := Config{Host: alias, User: "nobody", KnownHostsFile: "/nonexistent", ConnectTimeout: time.Minute}
+				if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+					t.Fatal(err)
+				}
+				got, err := runEcho(t, c)
+				if (sshErr == nil) != (err == nil) || sshErr == nil && got != want {
+					t.Fatalf("ssh: %q, %v; the provider: %q, %v", want, sshErr, got, err)
+				}
+				var hk *HostKeyError
+				if err != nil && !errors.As(err, &hk) {
+					t.Fatalf("want a host key error like ssh's, got %v", err)
+				}
+			})
+		}
+	}
+	b, _ := os.ReadFile(calls)
+	for _, cli := range []string{"aws ssm start-session --target i-", "aws ec2-instance-connect open-tunnel --instance-id i-", "gcloud compute start-iap-tunnel ", "tsh proxy ssh --cluster="} {
+		if !strings.Contains(string(b), cli) {
+			t.Errorf("no call of %q; the stand-ins were called with:\n%s", cli, b)
+		}
+	}
+}
