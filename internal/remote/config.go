@@ -28,8 +28,8 @@ type Config struct {
 
 	KnownHostsFile        string
 	KnownHostsFiles       []string // read after KnownHostsFile: a config file's further UserKnownHostsFile and GlobalKnownHostsFile
-	HostKey               string // pinned authorized_keys-style public key line
-	HostKeyAlias          string // known_hosts name to look the key up under (OpenSSH's HostKeyAlias)
+	HostKey               string   // pinned authorized_keys-style public key line
+	HostKeyAlias          string   // known_hosts name to look the key up under (OpenSSH's HostKeyAlias)
 	InsecureIgnoreHostKey bool
 
 	// From an OpenSSH config file (ApplySSHConfig): the identity files to try when
