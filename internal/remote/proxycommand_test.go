@@ -145,22 +145,6 @@ func TestProxyCommandEndsOnCancelAndTimeout(t *testing.T) {
 	}
 }
 
-// readmeProxyHosts is the "# ~/.ssh/config" block of the README's "Hosts behind SSM, IAP
-// or Teleport" section: the examples users copy are the ones these tests run.
-func readmeProxyHosts(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, block, ok := strings.Cut(string(b), "```\n# ~/.ssh/config\n")
-	block, _, closed := strings.Cut(block, "```")
-	if !ok || !closed || !strings.Contains(block, "ProxyCommand") {
-		t.Fatal("README.md has no ~/.ssh/config block with ProxyCommand examples")
-	}
-	return block
-}
-
 // readmeProxyConfig writes the README's ProxyCommand hosts after a Host * block that
 // sends them to s (first value wins: its Port and User; IdentityFile adds to theirs).
 func readmeProxyConfig(t *testing.T, s *testenv.SSHD, knownHosts string, extra ...string) *SSHConfigFile {
@@ -170,22 +154,7 @@ func readmeProxyConfig(t *testing.T, s *testenv.SSHD, knownHosts string, extra .
 	for _, line := range extra {
 		head += "  " + line + "\n"
 	}
-	return writeSSHConfig(t, head+"\n"+readmeProxyHosts(t))
-}
-
-// hostNames maps each Host alias of an ssh config text to its HostName.
-func hostNames(text string) map[string]string {
-	out, alias := map[string]string{}, ""
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		switch {
-		case len(f) == 2 && f[0] == "Host":
-			alias = f[1]
-		case len(f) == 2 && f[0] == "HostName":
-			out[alias] = f[1]
-		}
-	}
-	return out
+	return writeSSHConfig(t, head+"\n"+testenv.READMEProxyHosts(t))
 }
 
 // opensshLogin is OpenSSH's own answer (the oracle): whoami over a real ssh with the
@@ -204,7 +173,7 @@ func TestProxyCommandOfEveryCloudChecksHostKeysAsOpenSSH(t *testing.T) {
 	bin, calls := testenv.CloudCLIs(t)
 	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
 	t.Setenv("SSH_AUTH_SOCK", "")
-	names := hostNames(readmeProxyHosts(t))
+	names := testenv.HostNames(testenv.READMEProxyHosts(t))
 	if len(names) < 4 {
 		t.Fatalf("the README lists %d proxied hosts, want SSM, EC2 Instance Connect, IAP and Teleport", len(names))
 	}
