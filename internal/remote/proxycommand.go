@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,8 +23,9 @@ import (
 const proxyStderrLines = 5
 
 // ProxyCommandError is a ProxyCommand that ended before the SSH connection was made.
+// It names the command by its config file line only: the command's text may hold
+// tokens.
 type ProxyCommandError struct {
-	Command string // as expanded
 	Source  string // config file line
 	Status  string // "exit status 255", or "still running"
 	Stderr  []string
@@ -31,7 +33,7 @@ type ProxyCommandError struct {
 }
 
 func (e *ProxyCommandError) Error() string {
-	msg := fmt.Sprintf("ProxyCommand %q (set by %s) %s: %v", e.Command, e.Source, e.Status, e.Err)
+	msg := fmt.Sprintf("the ProxyCommand set by %s %s: %v", e.Source, e.Status, e.Err)
 	if len(e.Stderr) > 0 {
 		msg += "; its last stderr lines: " + strings.Join(e.Stderr, " | ")
 	}
@@ -47,7 +49,6 @@ type proxyConn struct {
 	cmd     *exec.Cmd
 	in      *os.File // the command's stdin
 	out     *os.File // the command's stdout
-	command string
 	source  string
 	remote  proxyAddr // the host and port the command reaches (%h:%p)
 
@@ -66,14 +67,19 @@ func startProxyCommand(ctx context.Context, c Config) (*proxyConn, error) {
 	// The tokens reach sh -c as they are (as in OpenSSH): refuse names that a shell would
 	// read as more than a name (OpenSSH 9.6 does the same, CVE-2023-51385).
 	for what, v := range map[string]string{"host": c.Host, "HostName": c.dialHost(), "user": c.User} {
+		if strings.HasPrefix(v, "-") {
+			return nil, fmt.Errorf("the %s %q begins with \"-\", which the ProxyCommand set by %s would read as an option (OpenSSH refuses it too)",
+				what, v, c.ProxyCommand.Source)
+		}
 		if !safeToken.MatchString(v) {
-			return nil, fmt.Errorf("the %s %q holds characters a shell would interpret, and ProxyCommand %q (set by %s) would pass it to sh -c: "+
-				"use a plain host or user name (letters, digits, . _ - : [ ] @ %%)", what, v, c.ProxyCommand.Value, c.ProxyCommand.Source)
+			return nil, fmt.Errorf("the %s %q holds characters a shell would interpret, and the ProxyCommand set by %s would pass it to sh -c: "+
+				"use a plain host or user name (letters, digits, . _ - : [ ] @ %%)", what, v, c.ProxyCommand.Source)
 		}
 	}
-	command := ExpandTokens(c.ProxyCommand.Value, Tokens{Host: c.dialHost(), Port: c.port(), User: c.User, Alias: c.Host})
+	command := expandTokens(c.ProxyCommand.Value, c.tokens(), proxyCommandTokens)
 	cmd := exec.Command("sh", "-c", "exec "+command) //nolint:gosec // the operator's own ssh config
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = proxyCommandEnv(os.Environ())
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -91,12 +97,12 @@ func startProxyCommand(ctx context.Context, c Config) (*proxyConn, error) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	if err := cmd.Start(); err != nil {
 		_, _, _, _, _, _ = inR.Close(), inW.Close(), outR.Close(), outW.Close(), errR.Close(), errW.Close()
-		return nil, fmt.Errorf("starting ProxyCommand %q (set by %s): %w", command, c.ProxyCommand.Source, err)
+		return nil, fmt.Errorf("starting the ProxyCommand set by %s: %w", c.ProxyCommand.Source, err)
 	}
 	_, _, _ = inR.Close(), outW.Close(), errW.Close()
-	p := &proxyConn{cmd: cmd, in: inW, out: outR, command: command, source: c.ProxyCommand.Source,
+	p := &proxyConn{cmd: cmd, in: inW, out: outR, source: c.ProxyCommand.Source,
 		remote: proxyAddr(c.DialAddress()), exited: make(chan struct{})}
-	tflog.Debug(ctx, "ProxyCommand started", map[string]any{"command": command, "pid": cmd.Process.Pid, "source": p.source})
+	tflog.Debug(ctx, "ProxyCommand started", map[string]any{"pid": cmd.Process.Pid, "source": p.source})
 	logCtx := context.WithoutCancel(ctx)
 	stderrDone := make(chan struct{})
 	go func() {
@@ -176,10 +182,24 @@ func (p *proxyConn) failed(err error) error {
 	if status == "" {
 		status = "was still running"
 	}
-	return &ProxyCommandError{Command: p.command, Source: p.source, Status: status, Stderr: append([]string(nil), p.stderr...), Err: err}
+	return &ProxyCommandError{Source: p.source, Status: status, Stderr: append([]string(nil), p.stderr...), Err: err}
 }
 
 type proxyAddr string
 
 func (proxyAddr) Network() string  { return "proxycommand" }
 func (a proxyAddr) String() string { return string(a) }
+
+// secretEnv are the provider's secret variables: a ProxyCommand never inherits them.
+var secretEnv = []string{"COMPOSER_AUTH", "MAGENTO_SSH_PRIVATE_KEY", "MAGENTO_COMPOSER_AUTH"}
+
+func proxyCommandEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(secretEnv, name) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

@@ -70,11 +70,11 @@ func TestProxyCommandFromConfigFile(t *testing.T) {
 func TestProxyCommandFailures(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	f := writeSSHConfig(t, "Host broken\n  HostName 127.0.0.1\n  ProxyCommand sh -c 'echo no route to %h >&2; exit 3'\n"+
-		"Host nokey\n  HostName 127.0.0.1\n  IdentityFile /nonexistent/id_ed25519\n")
+		"Host nokey\n  HostName 127.0.0.1\n  IdentityFile /nonexistent/id_ed25519\n"+
+		"Host broken\n  IdentityFile "+s.ClientKey+"\n")
 	c := baseConfig(s)
 	c.Host, c.PrivateKeyFile = "broken", ""
-	c.IdentityFiles = []Setting{{Value: s.ClientKey, Source: "test"}}
-	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+	if err := ApplySSHConfig(&c, f, Written{KnownHosts: true}, "me"); err != nil {
 		t.Fatal(err)
 	}
 	started := time.Now()
@@ -90,7 +90,7 @@ func TestProxyCommandFailures(t *testing.T) {
 
 	c = baseConfig(s)
 	c.Host, c.PrivateKeyFile = "nokey", ""
-	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+	if err := ApplySSHConfig(&c, f, Written{KnownHosts: true}, "me"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Dial(context.Background(), c); err == nil || !strings.Contains(err.Error(), "IdentityFile /nonexistent/id_ed25519 (set by "+f.Path+" line 6) does not exist") {
@@ -220,5 +220,118 @@ func TestProxyCommandOfEveryCloudChecksHostKeysAsOpenSSH(t *testing.T) {
 		if !strings.Contains(string(b), cli) {
 			t.Errorf("no call of %q; the stand-ins were called with:\n%s", cli, b)
 		}
+	}
+}
+
+// Keys and host key files are read before any ProxyCommand starts: a local error (an
+// encrypted key without its passphrase, no credentials at all, an unreadable
+// known_hosts file) is reported as itself, at once, and no SSM session or IAP tunnel is
+// ever opened for it.
+func TestProxyCommandStartsOnlyOnceLocalSettingsWork(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	proxy, pids := s.RecordingProxyCommand(t)
+	dir := t.TempDir()
+	encrypted := filepath.Join(dir, "encrypted")
+	testenv.NewKey(t, encrypted, "secret words")
+	badKnownHosts := filepath.Join(dir, "known_hosts_dir")
+	if err := os.Mkdir(badKnownHosts, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f := writeSSHConfig(t, "Host shop\n  HostName 127.0.0.1\n  ProxyCommand "+proxy+"\n")
+	for name, tc := range map[string]struct {
+		set  func(*Config)
+		want string
+	}{
+		"encrypted key":          {func(c *Config) { c.PrivateKeyFile = encrypted }, "is encrypted: set private_key_passphrase"},
+		"no credentials":         {func(c *Config) { c.PrivateKeyFile = "" }, "no SSH credentials"},
+		"unreadable known_hosts": {func(c *Config) { c.KnownHostsFile = badKnownHosts }, "known_hosts"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := baseConfig(s)
+			c.Host, c.Port = "shop", s.Port
+			tc.set(&c)
+			if err := ApplySSHConfig(&c, f, Written{Port: true, PrivateKey: true, KnownHosts: true}, "me"); err != nil {
+				t.Fatal(err)
+			}
+			started := time.Now()
+			_, err := Dial(context.Background(), c)
+			var pe *ProxyCommandError
+			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.As(err, &pe) {
+				t.Fatalf("want %q, not blamed on the ProxyCommand; got %v", tc.want, err)
+			}
+			if took := time.Since(started); took > 5*time.Second {
+				t.Errorf("a local error was retried for %s", took)
+			}
+			if n := len(testenv.RecordedPids(pids)); n != 0 {
+				t.Fatalf("the ProxyCommand was started %d times for a local error", n)
+			}
+		})
+	}
+}
+
+// An error names the config file and line of the ProxyCommand, never its text: a token
+// or secret written in the command stays out of diagnostics.
+func TestProxyCommandErrorNamesLineNotCommand(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	f := writeSSHConfig(t, "Host shop\n  HostName 127.0.0.1\n  ProxyCommand sh -c 'echo failed >&2; exit 3' --token=hunter2-token\n")
+	c := baseConfig(s)
+	c.Host = "shop"
+	if err := ApplySSHConfig(&c, f, Written{Port: true}, "me"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Dial(context.Background(), c)
+	if err == nil || !strings.Contains(err.Error(), f.Path+" line 3") || !strings.Contains(err.Error(), "exit status 3") {
+		t.Fatalf("want the line and exit status, got %v", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("the error quotes the command's text: %v", err)
+	}
+}
+
+// The ProxyCommand does not inherit the provider's secret environment variables.
+func TestProxyCommandEnvironmentHoldsNoProviderSecrets(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	for _, name := range []string{"COMPOSER_AUTH", "MAGENTO_SSH_PRIVATE_KEY", "MAGENTO_COMPOSER_AUTH"} {
+		t.Setenv(name, "leaked-"+name)
+	}
+	t.Setenv("KEPT_FOR_THE_COMMAND", "kept")
+	envFile := filepath.Join(t.TempDir(), "env")
+	f := writeSSHConfig(t, fmt.Sprintf("Host shop\n  HostName 127.0.0.1\n  ProxyCommand sh -c 'env > %s; exit 3'\n", envFile))
+	c := baseConfig(s)
+	c.Host = "shop"
+	if err := ApplySSHConfig(&c, f, Written{Port: true}, "me"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Dial(context.Background(), c); err == nil {
+		t.Fatal("connected through a command that exits")
+	}
+	env, err := os.ReadFile(envFile)
+	if err != nil || !strings.Contains(string(env), "KEPT_FOR_THE_COMMAND=kept") {
+		t.Fatalf("the command's environment (%v):\n%s", err, env)
+	}
+	if strings.Contains(string(env), "leaked-") {
+		t.Fatalf("the ProxyCommand inherited a secret:\n%s", env)
+	}
+}
+
+// A host or user beginning with "-" never reaches a ProxyCommand (OpenSSH refuses it:
+// the command would read it as an option).
+func TestProxyCommandRefusesHostOrUserBeginningWithDash(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	f := writeSSHConfig(t, fmt.Sprintf("Host *\n  ProxyCommand sh -c 'echo $$ >> %s; exit 3' %%h %%r\n", pidFile))
+	for _, c := range []Config{
+		{Host: "-vshop", User: "root"},
+		{Host: "shop", User: "-lroot"},
+	} {
+		c.Password, c.KnownHostsFile = "x", "/nonexistent"
+		if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Dial(context.Background(), c); err == nil || !strings.Contains(err.Error(), `begins with "-"`) {
+			t.Errorf("host %q user %q: want a refusal naming the leading -, got %v", c.Host, c.User, err)
+		}
+	}
+	if n := len(testenv.RecordedPids(pidFile)); n != 0 {
+		t.Fatalf("the ProxyCommand ran %d times", n)
 	}
 }

@@ -3,7 +3,6 @@ package remote
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -38,21 +37,24 @@ type Setting struct {
 }
 
 // HostSettings are the settings the file gives one host alias: the first obtained
-// value of each keyword, all values of IdentityFile. Empty fields were not set.
+// value of each keyword, all values of IdentityFile and CertificateFile (duplicates
+// merged). Empty fields were not set.
 type HostSettings struct {
-	Alias               string
-	HostName            Setting
-	Port                Setting
-	User                Setting
-	IdentityFiles       []Setting
-	CertificateFile     Setting
-	UserKnownHostsFile  Setting
-	HostKeyAlias        Setting
-	ProxyJump           Setting // or ProxyCommand: whichever came first, as in OpenSSH
-	ProxyCommand        Setting
-	ConnectTimeout      Setting
-	ServerAliveInterval Setting
-	ServerAliveCountMax Setting
+	Alias                string
+	HostName             Setting
+	Port                 Setting
+	User                 Setting
+	IdentityFiles        []Setting
+	CertificateFiles     []Setting
+	IdentitiesOnly       Setting
+	UserKnownHostsFile   Setting // a list of files, as written
+	GlobalKnownHostsFile Setting // a list of files, as written
+	HostKeyAlias         Setting
+	ProxyJump            Setting // or ProxyCommand: whichever came first, as in OpenSSH
+	ProxyCommand         Setting
+	ConnectTimeout       Setting
+	ServerAliveInterval  Setting
+	ServerAliveCountMax  Setting
 }
 
 // Lookup resolves alias through the file as OpenSSH does: Host blocks in order,
@@ -60,8 +62,9 @@ type HostSettings struct {
 func (f *SSHConfigFile) Lookup(alias string) HostSettings {
 	s := HostSettings{Alias: alias}
 	for key, dst := range map[string]*Setting{
-		"HostName": &s.HostName, "Port": &s.Port, "User": &s.User, "CertificateFile": &s.CertificateFile,
-		"UserKnownHostsFile": &s.UserKnownHostsFile, "HostKeyAlias": &s.HostKeyAlias, "ProxyJump": &s.ProxyJump,
+		"HostName": &s.HostName, "Port": &s.Port, "User": &s.User, "IdentitiesOnly": &s.IdentitiesOnly,
+		"UserKnownHostsFile": &s.UserKnownHostsFile, "GlobalKnownHostsFile": &s.GlobalKnownHostsFile,
+		"HostKeyAlias": &s.HostKeyAlias, "ProxyJump": &s.ProxyJump,
 		"ProxyCommand": &s.ProxyCommand, "ConnectTimeout": &s.ConnectTimeout,
 		"ServerAliveInterval": &s.ServerAliveInterval, "ServerAliveCountMax": &s.ServerAliveCountMax,
 	} {
@@ -69,7 +72,8 @@ func (f *SSHConfigFile) Lookup(alias string) HostSettings {
 			*dst = all[0]
 		}
 	}
-	s.IdentityFiles = f.values(alias, "IdentityFile", false)
+	s.IdentityFiles = mergeDuplicates(f.values(alias, "IdentityFile", false))
+	s.CertificateFiles = mergeDuplicates(f.values(alias, "CertificateFile", false))
 	// ProxyJump and ProxyCommand are one option in OpenSSH: the first one obtained wins.
 	if s.ProxyJump.Value != "" && s.ProxyCommand.Value != "" {
 		if f.firstOf(alias, "ProxyJump", "ProxyCommand") == "proxyjump" {
@@ -84,11 +88,21 @@ func (f *SSHConfigFile) Lookup(alias string) HostSettings {
 	if strings.EqualFold(s.ProxyCommand.Value, "none") {
 		s.ProxyCommand = Setting{}
 	}
-	// UserKnownHostsFile may list several files; the first is used.
-	if fields := strings.Fields(s.UserKnownHostsFile.Value); len(fields) > 0 {
-		s.UserKnownHostsFile.Value = fields[0]
-	}
 	return s
+}
+
+// mergeDuplicates keeps the first of settings with the same value, as OpenSSH does
+// for IdentityFile and CertificateFile.
+func mergeDuplicates(in []Setting) []Setting {
+	var out []Setting
+	seen := map[string]bool{}
+	for _, s := range in {
+		if !seen[s.Value] {
+			seen[s.Value] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // values lists key's values for alias in file order, with their sources; first stops
@@ -152,7 +166,8 @@ type Written struct {
 
 // ApplySSHConfig overlays the file's settings for c.Host (the alias as written) on c,
 // leaving alone what Terraform wrote. c.Host stays the alias; the host dialled becomes
-// HostName. localUser is the user name for %u.
+// HostName. localUser is the user name for %u, and the user of a jump host whose
+// entry names none.
 func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser string) error {
 	s := f.Lookup(c.Host)
 	c.ConfigFile = f.Path
@@ -160,9 +175,9 @@ func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser stri
 		c.HostName = ExpandTokens(s.HostName.Value, Tokens{Host: c.Host, Alias: c.Host})
 	}
 	if s.Port.Value != "" && !written.Port {
-		p, err := strconv.Atoi(s.Port.Value)
-		if err != nil || p < 1 || p > 65535 {
-			return fmt.Errorf("ssh config file: Port %q (%s) is not a TCP port", s.Port.Value, s.Port.Source)
+		p, err := parsePort(s.Port)
+		if err != nil {
+			return err
 		}
 		c.Port = p
 		c.sources = c.sources.with("port", s.Port.Source)
@@ -171,47 +186,37 @@ func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser stri
 		c.User = s.User.Value
 		c.sources = c.sources.with("user", s.User.Source)
 	}
-	tok := Tokens{Host: c.dialHost(), Port: c.port(), User: c.User, Alias: c.Host, LocalUser: localUser}
-	if len(s.IdentityFiles) > 0 && !written.PrivateKey {
-		c.IdentityFiles = nil
-		for _, id := range s.IdentityFiles {
-			c.IdentityFiles = append(c.IdentityFiles, Setting{Value: expandPath(id.Value, tok), Source: id.Source})
-		}
-	}
-	if s.CertificateFile.Value != "" && !written.Certificate {
-		c.CertificateFile, c.Certificate = expandPath(s.CertificateFile.Value, tok), ""
-		c.sources = c.sources.with("certificate_file", s.CertificateFile.Source)
-	}
-	if s.UserKnownHostsFile.Value != "" && !written.KnownHosts {
-		c.KnownHostsFile = expandPath(s.UserKnownHostsFile.Value, tok)
-		c.sources = c.sources.with("known_hosts_file", s.UserKnownHostsFile.Source)
-	}
 	if s.HostKeyAlias.Value != "" && !written.HostKey {
 		c.HostKeyAlias = s.HostKeyAlias.Value
 	}
+	tok := Tokens{Host: c.dialHost(), Port: c.port(), User: c.User, Alias: c.Host, LocalUser: localUser,
+		HostKeyAlias: c.HostKeyAlias, ProxyJump: s.ProxyJump.Value}
+	if !written.PrivateKey {
+		ids, certs, err := identities(s, tok)
+		if err != nil {
+			return err
+		}
+		c.IdentityFiles, c.IdentitiesOnly = ids, strings.EqualFold(s.IdentitiesOnly.Value, "yes")
+		if len(certs) > 0 && !written.Certificate {
+			c.CertificateFile, c.Certificate = certs[0].Value, ""
+			c.sources = c.sources.with("certificate_file", certs[0].Source)
+		}
+	}
+	if !written.KnownHosts {
+		files, err := knownHostsFiles(s, tok)
+		if err != nil {
+			return err
+		}
+		c.KnownHostsFile, c.KnownHostsFiles = files[0], files[1:]
+		if s.UserKnownHostsFile.Value != "" {
+			c.sources = c.sources.with("known_hosts_file", s.UserKnownHostsFile.Source)
+		}
+	}
 	if !written.Bastions {
 		if s.ProxyJump.Value != "" {
-			jumps, err := parseProxyJump(s.ProxyJump)
+			jumps, err := f.resolveJumps(s.ProxyJump, localUser, 0)
 			if err != nil {
 				return err
-			}
-			for i := range jumps {
-				js := f.Lookup(jumps[i].Host) // a jump host is itself resolved through the file
-				if js.HostName.Value != "" {
-					jumps[i].Host = js.HostName.Value
-				}
-				if jumps[i].Port == 0 && js.Port.Value != "" {
-					jumps[i].Port, _ = strconv.Atoi(js.Port.Value)
-				}
-				if jumps[i].User == "" {
-					jumps[i].User = js.User.Value
-				}
-				if len(js.IdentityFiles) > 0 {
-					jumps[i].PrivateKeyFile = expandPath(js.IdentityFiles[0].Value, tok)
-				}
-				if js.UserKnownHostsFile.Value != "" {
-					jumps[i].KnownHostsFile = expandPath(js.UserKnownHostsFile.Value, tok)
-				}
 			}
 			c.Bastions = jumps
 		}
@@ -219,20 +224,24 @@ func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser stri
 			c.ProxyCommand = s.ProxyCommand
 		}
 	}
+	return applyTimeouts(c, s, written)
+}
+
+func applyTimeouts(c *Config, s HostSettings, written Written) error {
 	if s.ConnectTimeout.Value != "" && !written.ConnectTimeout {
-		n, err := strconv.Atoi(s.ConnectTimeout.Value)
-		if err != nil || n < 1 {
-			return fmt.Errorf("ssh config file: ConnectTimeout %q (%s) is not a number of seconds", s.ConnectTimeout.Value, s.ConnectTimeout.Source)
+		d, err := parseSeconds(s.ConnectTimeout)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("ssh config file: ConnectTimeout %q (%s) is not a time of a second or more", s.ConnectTimeout.Value, s.ConnectTimeout.Source)
 		}
-		c.ConnectTimeout = time.Duration(n) * time.Second
+		c.ConnectTimeout = d
 	}
 	if s.ServerAliveInterval.Value != "" && !written.Keepalive {
-		n, err := strconv.Atoi(s.ServerAliveInterval.Value)
-		if err != nil || n < 0 {
-			return fmt.Errorf("ssh config file: ServerAliveInterval %q (%s) is not a number of seconds", s.ServerAliveInterval.Value, s.ServerAliveInterval.Source)
+		d, err := parseSeconds(s.ServerAliveInterval)
+		if err != nil {
+			return err
 		}
-		c.KeepaliveInterval = time.Duration(n) * time.Second
-		if n == 0 {
+		c.KeepaliveInterval = d
+		if d == 0 {
 			c.KeepaliveInterval = -1 // OpenSSH: 0 turns keepalives off
 		}
 	}
@@ -270,59 +279,6 @@ func parseProxyJump(s Setting) ([]Bastion, error) {
 		out = append(out, b)
 	}
 	return out, nil
-}
-
-// Tokens are the values of OpenSSH's % tokens.
-type Tokens struct {
-	Host      string // %h: the host name dialled (HostName)
-	Port      int    // %p
-	User      string // %r: the remote user
-	Alias     string // %n: the host as written
-	LocalUser string // %u
-}
-
-// ExpandTokens replaces %h %p %r %n %u %d and %% as OpenSSH does; other tokens stay.
-func ExpandTokens(s string, t Tokens) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		switch s[i] {
-		case '%':
-			b.WriteByte('%')
-		case 'h':
-			b.WriteString(t.Host)
-		case 'p':
-			b.WriteString(strconv.Itoa(t.Port))
-		case 'r':
-			b.WriteString(t.User)
-		case 'n':
-			b.WriteString(t.Alias)
-		case 'u':
-			b.WriteString(t.LocalUser)
-		case 'd':
-			home, _ := os.UserHomeDir()
-			b.WriteString(home)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
-}
-
-// expandPath expands tokens and a leading ~ in a file name from the config file.
-func expandPath(p string, t Tokens) string {
-	p = ExpandTokens(p, t)
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, strings.TrimPrefix(p, "~"))
-		}
-	}
-	return p
 }
 
 // sources maps a Config field to where the config file set it, for error messages.
