@@ -34,11 +34,11 @@ type Config struct {
 
 	// From an OpenSSH config file (ApplySSHConfig): the identity files to try when
 	// Terraform sets no key, and a command whose stdin/stdout carry the connection.
-	ConfigFile    string
+	ConfigFile     string
 	IdentityFiles  []Setting
 	IdentitiesOnly bool // offer only the agent's keys of IdentityFiles
 	ProxyCommand   Setting
-	sources       sources // Config field -> config file line that set it
+	sources        sources // Config field -> config file line that set it
 
 	// Bastions are jump hosts, connected in order; the target is reached through the last.
 	Bastions []Bastion

@@ -26,10 +26,10 @@ const proxyStderrLines = 5
 // It names the command by its config file line only: the command's text may hold
 // tokens.
 type ProxyCommandError struct {
-	Source  string // config file line
-	Status  string // "exit status 255", or "still running"
-	Stderr  []string
-	Err     error // the SSH error seen at that point
+	Source string // config file line
+	Status string // "exit status 255", or "still running"
+	Stderr []string
+	Err    error // the SSH error seen at that point
 }
 
 func (e *ProxyCommandError) Error() string {
@@ -46,11 +46,11 @@ func (e *ProxyCommandError) Unwrap() error { return e.Err }
 // ProxyCommand). Closing it ends the command and everything it started (its process
 // group).
 type proxyConn struct {
-	cmd     *exec.Cmd
-	in      *os.File // the command's stdin
-	out     *os.File // the command's stdout
-	source  string
-	remote  proxyAddr // the host and port the command reaches (%h:%p)
+	cmd    *exec.Cmd
+	in     *os.File // the command's stdin
+	out    *os.File // the command's stdout
+	source string
+	remote proxyAddr // the host and port the command reaches (%h:%p)
 
 	mu     sync.Mutex
 	stderr []string

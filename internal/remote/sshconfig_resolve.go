@@ -224,4 +224,3 @@ func splitArgs(s string) ([]string, error) {
 	}
 	return out, nil
 }
-
