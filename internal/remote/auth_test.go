@@ -90,4 +90,3 @@ func TestIdentityFileCertificateFoundBesideIt(t *testing.T) {
 	f := writeSSHConfig(t, fmt.Sprintf("Host shop\n  IdentityFile %s\n  HostName 127.0.0.1\n  Port %d\n  User root\n  UserKnownHostsFile %s\n", key, s.Port, s.KnownHosts))
 	loginsAsOpenSSH(t, f, "shop", "", true)
 }
-
