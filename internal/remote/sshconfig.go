@@ -3,6 +3,7 @@ package remote
 import (
 	"fmt"
 	"os"
+	"os/user"
 	"strconv"
 	"strings"
 	"time"
@@ -12,22 +13,25 @@ import (
 
 // SSHConfigFile is a parsed OpenSSH client configuration (ssh_config(5)).
 type SSHConfigFile struct {
-	Path string
-	cfg  *ssh_config.Config
+	Path    string
+	cfg     *ssh_config.Config
+	blocks  []block
+	origins []origin
 }
 
 // LoadSSHConfig parses the file at path; Include directives are followed as OpenSSH
-// does (relative paths under ~/.ssh).
+// does (relative paths under ~/.ssh), and Match blocks with criteria the provider
+// cannot evaluate as OpenSSH does are refused naming their line.
 func LoadSSHConfig(path string) (*SSHConfigFile, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading ssh config_file: %w", err)
+	r := &rewriter{}
+	if err := r.rewrite(path, -1, "", 0); err != nil {
+		return nil, err
 	}
-	cfg, err := ssh_config.DecodeBytes(b)
+	cfg, err := ssh_config.DecodeBytes([]byte(strings.Join(r.out, "\n") + "\n"))
 	if err != nil {
 		return nil, fmt.Errorf("parsing ssh config_file %s: %w", path, err)
 	}
-	return &SSHConfigFile{Path: path, cfg: cfg}, nil
+	return &SSHConfigFile{Path: path, cfg: cfg, blocks: r.blocks, origins: r.origins}, nil
 }
 
 // Setting is one value obtained from the file, with where it was written.
@@ -57,31 +61,54 @@ type HostSettings struct {
 	ServerAliveCountMax  Setting
 }
 
-// Lookup resolves alias through the file as OpenSSH does: Host blocks in order,
-// patterns with wildcards and negation, several per line, the first value wins.
+// Lookup resolves alias through the file as OpenSSH does, for the local user.
 func (f *SSHConfigFile) Lookup(alias string) HostSettings {
+	return f.lookup(alias, currentUserName())
+}
+
+// lookup reads the file once, in order, as OpenSSH does: a block applies when its Host
+// patterns match alias or its Match criteria hold for the values obtained so far; the
+// first value of a keyword wins (ProxyJump and ProxyCommand are one keyword), and
+// IdentityFile and CertificateFile collect every value.
+func (f *SSHConfigFile) lookup(alias, localUser string) HostSettings {
 	s := HostSettings{Alias: alias}
-	for key, dst := range map[string]*Setting{
-		"HostName": &s.HostName, "Port": &s.Port, "User": &s.User, "IdentitiesOnly": &s.IdentitiesOnly,
-		"UserKnownHostsFile": &s.UserKnownHostsFile, "GlobalKnownHostsFile": &s.GlobalKnownHostsFile,
-		"HostKeyAlias": &s.HostKeyAlias, "ProxyJump": &s.ProxyJump,
-		"ProxyCommand": &s.ProxyCommand, "ConnectTimeout": &s.ConnectTimeout,
-		"ServerAliveInterval": &s.ServerAliveInterval, "ServerAliveCountMax": &s.ServerAliveCountMax,
-	} {
-		if all := f.values(alias, key, true); len(all) > 0 {
-			*dst = all[0]
+	single := map[string]*Setting{
+		"hostname": &s.HostName, "port": &s.Port, "user": &s.User, "identitiesonly": &s.IdentitiesOnly,
+		"userknownhostsfile": &s.UserKnownHostsFile, "globalknownhostsfile": &s.GlobalKnownHostsFile,
+		"hostkeyalias": &s.HostKeyAlias, "proxyjump": &s.ProxyJump, "proxycommand": &s.ProxyCommand,
+		"connecttimeout": &s.ConnectTimeout, "serveraliveinterval": &s.ServerAliveInterval,
+		"serveralivecountmax": &s.ServerAliveCountMax,
+	}
+	active := make([]bool, len(f.blocks))
+	for _, h := range f.cfg.Hosts {
+		if !f.applies(h, alias, localUser, &s, active) {
+			continue
+		}
+		for _, n := range h.Nodes {
+			kv, ok := n.(*ssh_config.KV)
+			if !ok {
+				continue
+			}
+			key := strings.ToLower(kv.Key)
+			set := Setting{Value: kv.Value, Source: f.source(kv.Pos().Line)}
+			switch key {
+			case "identityfile":
+				s.IdentityFiles = append(s.IdentityFiles, set)
+			case "certificatefile":
+				s.CertificateFiles = append(s.CertificateFiles, set)
+			case "proxyjump", "proxycommand":
+				if s.ProxyJump.Source == "" && s.ProxyCommand.Source == "" {
+					*single[key] = set
+				}
+			default:
+				if dst, ok := single[key]; ok && dst.Source == "" {
+					*dst = set
+				}
+			}
 		}
 	}
-	s.IdentityFiles = mergeDuplicates(f.values(alias, "IdentityFile", false))
-	s.CertificateFiles = mergeDuplicates(f.values(alias, "CertificateFile", false))
-	// ProxyJump and ProxyCommand are one option in OpenSSH: the first one obtained wins.
-	if s.ProxyJump.Value != "" && s.ProxyCommand.Value != "" {
-		if f.firstOf(alias, "ProxyJump", "ProxyCommand") == "proxyjump" {
-			s.ProxyCommand = Setting{}
-		} else {
-			s.ProxyJump = Setting{}
-		}
-	}
+	s.IdentityFiles = mergeDuplicates(s.IdentityFiles)
+	s.CertificateFiles = mergeDuplicates(s.CertificateFiles)
 	if strings.EqualFold(s.ProxyJump.Value, "none") {
 		s.ProxyJump = Setting{}
 	}
@@ -89,6 +116,47 @@ func (f *SSHConfigFile) Lookup(alias string) HostSettings {
 		s.ProxyCommand = Setting{}
 	}
 	return s
+}
+
+// applies evaluates the block h starts, recording the result in active (blocks of an
+// included file look at their parent's).
+func (f *SSHConfigFile) applies(h *ssh_config.Host, alias, localUser string, s *HostSettings, active []bool) bool {
+	if len(h.Patterns) == 0 {
+		return true
+	}
+	n := -1
+	if _, err := fmt.Sscanf(h.Patterns[0].String(), blockPrefix+"%d", &n); err != nil || n < 0 || n >= len(f.blocks) {
+		return true // the implicit block before any Host line
+	}
+	b := f.blocks[n]
+	ok := b.parent < 0 || active[b.parent]
+	switch {
+	case !ok, b.continuation:
+	case b.match != nil:
+		state := matchState{alias: alias, hostName: s.HostName.Value, user: s.User.Value, localUser: localUser}
+		for _, c := range b.match {
+			ok = ok && c.matches(state)
+		}
+	default:
+		ok = matchPatterns(strings.ToLower(alias), b.host, true)
+	}
+	active[n] = ok
+	return ok
+}
+
+// source names the file and line of line n of the rewritten text.
+func (f *SSHConfigFile) source(n int) string {
+	if n >= 1 && n <= len(f.origins) {
+		return f.origins[n-1].String()
+	}
+	return fmt.Sprintf("%s line %d", f.Path, n)
+}
+
+func currentUserName() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
 }
 
 // mergeDuplicates keeps the first of settings with the same value, as OpenSSH does
@@ -105,59 +173,6 @@ func mergeDuplicates(in []Setting) []Setting {
 	return out
 }
 
-// values lists key's values for alias in file order, with their sources; first stops
-// at the first.
-func (f *SSHConfigFile) values(alias, key string, first bool) []Setting {
-	var out []Setting
-	for _, h := range f.cfg.Hosts {
-		if !h.Matches(alias) {
-			continue
-		}
-		for _, n := range h.Nodes {
-			switch t := n.(type) {
-			case *ssh_config.KV:
-				if strings.EqualFold(t.Key, key) {
-					out = append(out, Setting{Value: t.Value, Source: fmt.Sprintf("%s line %d", f.Path, t.Pos().Line)})
-				}
-			case *ssh_config.Include:
-				from := fmt.Sprintf("%s (through Include at line %d)", f.Path, t.Pos().Line)
-				vals, _ := t.GetAll(alias, key)
-				for _, v := range vals {
-					out = append(out, Setting{Value: v, Source: from})
-				}
-			}
-			if first && len(out) > 0 {
-				return out
-			}
-		}
-	}
-	return out
-}
-
-// firstOf says which of the keys (lower case) appears first for alias.
-func (f *SSHConfigFile) firstOf(alias string, keys ...string) string {
-	for _, h := range f.cfg.Hosts {
-		if !h.Matches(alias) {
-			continue
-		}
-		for _, n := range h.Nodes {
-			for _, k := range keys {
-				switch t := n.(type) {
-				case *ssh_config.KV:
-					if strings.EqualFold(t.Key, k) {
-						return strings.ToLower(k)
-					}
-				case *ssh_config.Include:
-					if t.Get(alias, k) != "" {
-						return strings.ToLower(k)
-					}
-				}
-			}
-		}
-	}
-	return ""
-}
-
 // Written says which Config fields the Terraform configuration set; those win over
 // the file.
 type Written struct {
@@ -169,10 +184,10 @@ type Written struct {
 // HostName. localUser is the user name for %u, and the user of a jump host whose
 // entry names none.
 func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser string) error {
-	s := f.Lookup(c.Host)
+	s := f.lookup(c.Host, localUser)
 	c.ConfigFile = f.Path
 	if s.HostName.Value != "" {
-		c.HostName = ExpandTokens(s.HostName.Value, Tokens{Host: c.Host, Alias: c.Host})
+		c.HostName = strings.ToLower(ExpandTokens(s.HostName.Value, Tokens{Host: c.Host, Alias: c.Host})) // as ssh does
 	}
 	if s.Port.Value != "" && !written.Port {
 		p, err := parsePort(s.Port)

@@ -87,7 +87,7 @@ func (f *SSHConfigFile) resolveJumps(pj Setting, localUser string, depth int) ([
 	}
 	var out []Bastion
 	for i, b := range hops {
-		js := f.Lookup(b.Host)
+		js := f.lookup(b.Host, localUser)
 		if i == 0 && js.ProxyJump.Value != "" {
 			before, err := f.resolveJumps(js.ProxyJump, localUser, depth+1)
 			if err != nil {
@@ -97,7 +97,7 @@ func (f *SSHConfigFile) resolveJumps(pj Setting, localUser string, depth int) ([
 		}
 		b.Alias = b.Host
 		if js.HostName.Value != "" {
-			b.Host = ExpandTokens(js.HostName.Value, Tokens{Host: b.Alias, Alias: b.Alias})
+			b.Host = strings.ToLower(ExpandTokens(js.HostName.Value, Tokens{Host: b.Alias, Alias: b.Alias}))
 		}
 		if b.Port == 0 && js.Port.Value != "" {
 			if b.Port, err = parsePort(js.Port); err != nil {
