@@ -35,8 +35,10 @@ func main() {
 		Address: "registry.terraform.io/magento-ops/magento",
 		Debug:   debug,
 	})
-	pool.Close()
+	// The roots first: the CLI kills the provider two seconds after asking it to stop,
+	// and closing waits (once, for all at once) for ProxyCommands to exit.
 	roots.Save() // once per run: the roots this process read, for the next run's read ahead
+	pool.Close()
 	writeStats(pool, statsFile)
 	if err != nil {
 		log.Fatal(err.Error())

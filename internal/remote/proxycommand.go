@@ -49,6 +49,7 @@ type proxyConn struct {
 	cmd    *exec.Cmd
 	in     *os.File // the command's stdin
 	out    *os.File // the command's stdout
+	errOut *os.File // our end of its stderr
 	source string
 	remote proxyAddr // the host and port the command reaches (%h:%p)
 
@@ -100,7 +101,7 @@ func startProxyCommand(ctx context.Context, c Config) (*proxyConn, error) {
 		return nil, fmt.Errorf("starting the ProxyCommand set by %s: %w", c.ProxyCommand.Source, err)
 	}
 	_, _, _ = inR.Close(), outW.Close(), errW.Close()
-	p := &proxyConn{cmd: cmd, in: inW, out: outR, source: c.ProxyCommand.Source,
+	p := &proxyConn{cmd: cmd, in: inW, out: outR, errOut: errR, source: c.ProxyCommand.Source,
 		remote: proxyAddr(c.DialAddress()), exited: make(chan struct{})}
 	tflog.Debug(ctx, "ProxyCommand started", map[string]any{"pid": cmd.Process.Pid, "source": p.source})
 	logCtx := context.WithoutCancel(ctx)
@@ -120,11 +121,14 @@ func startProxyCommand(ctx context.Context, c Config) (*proxyConn, error) {
 			}
 			p.mu.Unlock()
 		}
-		_ = errR.Close()
 	}()
 	go func() {
 		err := cmd.Wait()
-		<-stderrDone
+		select { // its last lines, unless something it left behind holds its stderr
+		case <-stderrDone:
+		case <-time.After(100 * time.Millisecond):
+			_ = errR.Close()
+		}
 		p.mu.Lock()
 		p.status = "exited with " + cmd.ProcessState.String()
 		if err != nil && cmd.ProcessState == nil {
@@ -140,22 +144,35 @@ func startProxyCommand(ctx context.Context, c Config) (*proxyConn, error) {
 func (p *proxyConn) Read(b []byte) (int, error)  { return p.out.Read(b) }
 func (p *proxyConn) Write(b []byte) (int, error) { return p.in.Write(b) }
 
-// Close ends the command: stdin closed, then its process group sent TERM, and KILL
-// a second later if it is still there.
+// Close ends the command without waiting: stdin closed, its process group sent TERM,
+// and KILL a second later if it is still there (waitProxyCommands waits for that).
 func (p *proxyConn) Close() error {
 	p.once.Do(func() {
 		_ = p.in.Close()
 		_ = p.out.Close()
 		pgid := p.cmd.Process.Pid
 		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		select {
-		case <-p.exited:
-		case <-time.After(time.Second):
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		}
+		stopping.Add(1)
+		go func() {
+			defer stopping.Done()
+			select {
+			case <-p.exited:
+			case <-time.After(time.Second):
+				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+				<-p.exited
+			}
+			_ = p.errOut.Close()
+		}()
 	})
 	return nil
 }
+
+// stopping counts the ProxyCommands asked to stop that have not exited yet.
+var stopping sync.WaitGroup
+
+// waitProxyCommands waits until every ProxyCommand asked to stop has exited: at most
+// about a second, however many there are, since they were all signalled at once.
+func waitProxyCommands() { stopping.Wait() }
 
 // LocalAddr and RemoteAddr are host:port, as an address must be (the known_hosts
 // check parses it): the remote is the host and port the command was given.

@@ -335,3 +335,73 @@ func TestProxyCommandRefusesHostOrUserBeginningWithDash(t *testing.T) {
 		t.Fatalf("the ProxyCommand ran %d times", n)
 	}
 }
+
+// Closing a pool signals every ProxyCommand at once and waits once: four commands that
+// ignore TERM cost one grace period, not four, and none is left running.
+func TestPoolCloseStopsEveryProxyCommandAtOnce(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	testenv.CloudCLIs(t) // busybox nc is needed
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	var hosts string
+	for i := range 4 {
+		hosts += fmt.Sprintf("Host shop%d\n  HostName 127.0.0.1\n  ProxyCommand sh -c 'echo $$ >> %s; trap \"\" TERM; busybox nc 127.0.0.1 %d; sleep 30'\n", i, pidFile, s.Port)
+	}
+	f := writeSSHConfig(t, hosts)
+	pool := NewPool()
+	defer pool.Close()
+	for i := range 4 {
+		c := baseConfig(s)
+		c.Host = fmt.Sprintf("shop%d", i)
+		if err := ApplySSHConfig(&c, f, Written{Port: true, PrivateKey: true, KnownHosts: true}, "me"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Get(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pids := testenv.RecordedPids(pidFile)
+	if len(pids) != 4 {
+		t.Fatalf("%d ProxyCommands ran, want 4", len(pids))
+	}
+	started := time.Now()
+	pool.Close()
+	if took := time.Since(started); took > 2500*time.Millisecond {
+		t.Errorf("closing 4 ProxyCommands took %s: they were stopped one after another", took)
+	}
+	for _, pid := range pids {
+		if alive(pid) {
+			t.Errorf("ProxyCommand %d still runs after the pool closed", pid)
+		}
+	}
+}
+
+// A ProxyCommand that leaves a daemon holding its stderr still ends at once at close.
+func TestProxyCommandCloseDoesNotWaitForItsStderr(t *testing.T) {
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	testenv.CloudCLIs(t)
+	daemonPid := filepath.Join(t.TempDir(), "daemon")
+	f := writeSSHConfig(t, fmt.Sprintf("Host shop\n  HostName 127.0.0.1\n  ProxyCommand sh -c 'setsid sh -c \"echo \\$\\$ > %s; exec sleep 3609\" & exec busybox nc 127.0.0.1 %d'\n", daemonPid, s.Port))
+	t.Cleanup(func() {
+		for _, pid := range testenv.RecordedPids(daemonPid) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	c := baseConfig(s)
+	c.Host = "shop"
+	if err := ApplySSHConfig(&c, f, Written{Port: true, PrivateKey: true, KnownHosts: true}, "me"); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := Dial(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(testenv.RecordedPids(daemonPid)) != 1 {
+		t.Fatal("the daemon did not start")
+	}
+	started := time.Now()
+	_ = cl.Close()
+	waitProxyCommands()
+	if took := time.Since(started); took > 700*time.Millisecond {
+		t.Errorf("closing took %s: it waited for the daemon's stderr", took)
+	}
+}
