@@ -17,6 +17,7 @@ type SSHConfigFile struct {
 	cfg     *ssh_config.Config
 	blocks  []block
 	origins []origin
+	lines   []string // the rewritten text the library read
 }
 
 // LoadSSHConfig parses the file at path; Include directives are followed as OpenSSH
@@ -31,7 +32,7 @@ func LoadSSHConfig(path string) (*SSHConfigFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing ssh config_file %s: %w", path, err)
 	}
-	return &SSHConfigFile{Path: path, cfg: cfg, blocks: r.blocks, origins: r.origins}, nil
+	return &SSHConfigFile{Path: path, cfg: cfg, blocks: r.blocks, origins: r.origins, lines: r.out}, nil
 }
 
 // Setting is one value obtained from the file, with where it was written.
@@ -91,6 +92,9 @@ func (f *SSHConfigFile) lookup(alias, localUser string) HostSettings {
 			}
 			key := strings.ToLower(kv.Key)
 			set := Setting{Value: kv.Value, Source: f.source(kv.Pos().Line)}
+			if listValued[key] {
+				set.Value = f.rawValue(kv.Pos().Line) // a list of words, each maybe quoted: split later
+			}
 			switch key {
 			case "identityfile":
 				s.IdentityFiles = append(s.IdentityFiles, set)
@@ -142,6 +146,30 @@ func (f *SSHConfigFile) applies(h *ssh_config.Host, alias, localUser string, s *
 	}
 	active[n] = ok
 	return ok
+}
+
+// listValued keywords take several words, each of which may be quoted; the library
+// unquotes a value only as a whole.
+var listValued = map[string]bool{"userknownhostsfile": true, "globalknownhostsfile": true}
+
+// rawValue is the value of line n of the rewritten text as written, quotes kept.
+func (f *SSHConfigFile) rawValue(n int) string {
+	if n < 1 || n > len(f.lines) {
+		return ""
+	}
+	_, rest := splitKeyword(f.lines[n-1])
+	if words, err := splitArgs(rest); err == nil {
+		if kept := untilComment(words); len(kept) < len(words) {
+			i := strings.Index(rest, " #")
+			if i < 0 {
+				i = strings.Index(rest, "\t#")
+			}
+			if i >= 0 {
+				rest = rest[:i]
+			}
+		}
+	}
+	return strings.TrimSpace(rest)
 }
 
 // source names the file and line of line n of the rewritten text.
