@@ -142,7 +142,7 @@ func (f *SSHConfigFile) applies(h *ssh_config.Host, alias, localUser string, s *
 			ok = ok && c.matches(state)
 		}
 	default:
-		ok = matchPatterns(strings.ToLower(alias), b.host, true)
+		ok = matchPatterns(alias, b.host, false) // Host patterns are case-sensitive, Match host is not
 	}
 	active[n] = ok
 	return ok

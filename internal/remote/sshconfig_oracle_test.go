@@ -114,6 +114,7 @@ func TestSSHConfigResolvesAsOpenSSH(t *testing.T) {
 		{"known_hosts files, quoted and several", "Host kh\n  UserKnownHostsFile \"/kh/one\" /kh/two\n  GlobalKnownHostsFile /g/one /g/two\n", []string{"kh", "other"}},
 		{"Match host after HostName", "Host m\n  HostName matched.example\nMatch host *.example\n  User by-match\nMatch originalhost m\n  Port 2022\n", []string{"m", "x.example"}},
 		{"Match user and localuser", "Host mu\n  User alice\nMatch user alice\n  Port 2200\nMatch localuser " + me.Username + "\n  HostName local-match\nMatch !localuser " + me.Username + "\n  HostName never\n", []string{"mu", "other"}},
+		{"Host patterns are case-sensitive, Match host is not", "Host Shop\n  Port 5\nMatch originalhost OTHER\n  Port 6\n", []string{"shop", "Shop", "other"}},
 		{"Match all", "Host a\n  Port 10\nMatch all\n  User everyone\n", []string{"a", "b"}},
 		{"Match is not Host", "Match host nomatch\n  User wrong\nHost *\n  User right\n", []string{"anything"}},
 		{"ProxyJump and ProxyCommand: the first wins", "Host j3\n  ProxyJump none\nHost p1\n  ProxyJump j1,j2\nHost p2\n  ProxyCommand nc %h %p\nHost *\n  ProxyJump j3\n", []string{"p1", "p2", "p3"}},
