@@ -64,14 +64,15 @@ type HostSettings struct {
 
 // Lookup resolves alias through the file as OpenSSH does, for the local user.
 func (f *SSHConfigFile) Lookup(alias string) HostSettings {
-	return f.lookup(alias, currentUserName())
+	return f.lookup(alias, currentUserName(), "")
 }
 
 // lookup reads the file once, in order, as OpenSSH does: a block applies when its Host
 // patterns match alias or its Match criteria hold for the values obtained so far; the
 // first value of a keyword wins (ProxyJump and ProxyCommand are one keyword), and
-// IdentityFile and CertificateFile collect every value.
-func (f *SSHConfigFile) lookup(alias, localUser string) HostSettings {
+// IdentityFile and CertificateFile collect every value. user is a user given outside
+// the file (Terraform's, like ssh -l): Match user sees it.
+func (f *SSHConfigFile) lookup(alias, localUser, user string) HostSettings {
 	s := HostSettings{Alias: alias}
 	single := map[string]*Setting{
 		"hostname": &s.HostName, "port": &s.Port, "user": &s.User, "identitiesonly": &s.IdentitiesOnly,
@@ -82,7 +83,7 @@ func (f *SSHConfigFile) lookup(alias, localUser string) HostSettings {
 	}
 	active := make([]bool, len(f.blocks))
 	for _, h := range f.cfg.Hosts {
-		if !f.applies(h, alias, localUser, &s, active) {
+		if !f.applies(h, alias, localUser, user, &s, active) {
 			continue
 		}
 		for _, n := range h.Nodes {
@@ -124,7 +125,7 @@ func (f *SSHConfigFile) lookup(alias, localUser string) HostSettings {
 
 // applies evaluates the block h starts, recording the result in active (blocks of an
 // included file look at their parent's).
-func (f *SSHConfigFile) applies(h *ssh_config.Host, alias, localUser string, s *HostSettings, active []bool) bool {
+func (f *SSHConfigFile) applies(h *ssh_config.Host, alias, localUser, user string, s *HostSettings, active []bool) bool {
 	if len(h.Patterns) == 0 {
 		return true
 	}
@@ -138,6 +139,9 @@ func (f *SSHConfigFile) applies(h *ssh_config.Host, alias, localUser string, s *
 	case !ok, b.continuation:
 	case b.match != nil:
 		state := matchState{alias: alias, hostName: s.HostName.Value, user: s.User.Value, localUser: localUser}
+		if user != "" {
+			state.user = user
+		}
 		for _, c := range b.match {
 			ok = ok && c.matches(state)
 		}
@@ -212,7 +216,11 @@ type Written struct {
 // HostName. localUser is the user name for %u, and the user of a jump host whose
 // entry names none.
 func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser string) error {
-	s := f.lookup(c.Host, localUser)
+	preset := ""
+	if written.User {
+		preset = c.User
+	}
+	s := f.lookup(c.Host, localUser, preset)
 	c.ConfigFile = f.Path
 	if s.HostName.Value != "" {
 		c.HostName = strings.ToLower(ExpandTokens(s.HostName.Value, Tokens{Host: c.Host, Alias: c.Host})) // as ssh does

@@ -67,7 +67,7 @@ func providerResolves(t *testing.T, f *SSHConfigFile, alias, localUser string) r
 	}
 	proxy := c.ProxyCommand.Value
 	if len(c.Bastions) > 0 {
-		proxy = "jump " + f.lookup(alias, localUser).ProxyJump.Value // ssh -G prints the value, not the chain
+		proxy = "jump " + f.lookup(alias, localUser, "").ProxyJump.Value // ssh -G prints the value, not the chain
 	}
 	timeout := ""
 	if c.ConnectTimeout > 0 {
@@ -189,5 +189,28 @@ func TestSSHConfigExpandsTokensAsOpenSSH(t *testing.T) {
 	}
 	if len(want) == 0 || strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("identity files\nssh:      %q\nprovider: %q\nssh -v said:\n%s", want, got, out)
+	}
+}
+
+// A user Terraform sets is seen by Match user as ssh sees one given with -l.
+func TestSSHConfigMatchUserSeesTerraformsUser(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(path, []byte("Host shop\n  User from-file\nMatch user deploy\n  Port 2201\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ssh", "-G", "-F", path, "-l", "deploy", "shop").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadSSHConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Config{Host: "shop", User: "deploy"}
+	if err := ApplySSHConfig(&c, f, Written{User: true}, "me"); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("\nport %d\n", c.port()); !strings.Contains(string(out), want) || c.User != "deploy" {
+		t.Fatalf("the provider resolved port %d, user %s; ssh -G -l deploy says:\n%s", c.port(), c.User, out)
 	}
 }

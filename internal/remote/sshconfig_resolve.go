@@ -87,7 +87,7 @@ func (f *SSHConfigFile) resolveJumps(pj Setting, localUser string, depth int) ([
 	}
 	var out []Bastion
 	for i, b := range hops {
-		js := f.lookup(b.Host, localUser)
+		js := f.lookup(b.Host, localUser, b.User) // a user in ProxyJump is given as ssh -l
 		if i == 0 && js.ProxyJump.Value != "" {
 			before, err := f.resolveJumps(js.ProxyJump, localUser, depth+1)
 			if err != nil {
