@@ -66,6 +66,7 @@ type Bastion struct {
 	CertificateFile string
 	KnownHostsFiles []string
 	HostKeyAlias    string
+	ProxyCommand    Setting // the first hop's own, from the file
 }
 
 // hop turns a bastion into a full Config that inherits what it does not set.
@@ -95,7 +96,7 @@ func (c Config) hop(b Bastion) Config {
 		h.PrivateKey, h.PrivateKeyFile, h.PrivateKeyPassphrase, h.Certificate = "", "", "", ""
 		h.IdentityFiles, h.IdentitiesOnly, h.CertificateFile = b.IdentityFiles, b.IdentitiesOnly, b.CertificateFile
 		h.KnownHostsFile, h.KnownHostsFiles, h.HostKeyAlias = b.KnownHostsFile, b.KnownHostsFiles, b.HostKeyAlias
-		h.sources = nil
+		h.ProxyCommand, h.sources = b.ProxyCommand, nil
 	}
 	return h
 }

@@ -75,8 +75,9 @@ func knownHostsFiles(s HostSettings, tok Tokens) ([]string, error) {
 
 // resolveJumps turns a ProxyJump value into bastions, each resolved through the file
 // as ssh resolves a jump host: its own HostName, Port, User (else the local user),
-// identity and known_hosts files. The first hop's own ProxyJump comes before it; a later
-// hop's is not used (ssh reaches hop n with "-J hop1,...,hop n-1", which overrides it).
+// identity and known_hosts files. The first hop's own ProxyJump comes before it, or its
+// own ProxyCommand reaches it; a later hop's are not used (ssh reaches hop n with
+// "-J hop1,...,hop n-1", which overrides them).
 func (f *SSHConfigFile) resolveJumps(pj Setting, localUser string, depth int) ([]Bastion, error) {
 	if depth > 8 {
 		return nil, fmt.Errorf("ssh config file: ProxyJump (%s) loops through its jump hosts", pj.Source)
@@ -111,6 +112,9 @@ func (f *SSHConfigFile) resolveJumps(pj Setting, localUser string, depth int) ([
 			b.User = localUser
 		}
 		b.HostKeyAlias = js.HostKeyAlias.Value
+		if i == 0 {
+			b.ProxyCommand = js.ProxyCommand
+		}
 		port := b.Port
 		if port == 0 {
 			port = DefaultPort

@@ -83,3 +83,51 @@ Host *
 		t.Fatalf("ssh (the oracle) says %q, %v; the provider %q", out, err, got)
 	}
 }
+
+// A first jump host reached through its own ProxyCommand (a bastion behind SSM) is
+// reached so, as ssh does, with its host key checked; the target behind it too.
+func TestJumpHostFromFileUsesItsOwnProxyCommand(t *testing.T) {
+	target := testenv.StartSSHD(t, testenv.SSHDOptions{})
+	bastion := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
+	bastion.AuthorizeKey(t, target.ClientKeyPub)
+	bin, calls := testenv.CloudCLIs(t)
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	tk, _ := os.ReadFile(target.KnownHosts)
+	bk := fmt.Sprintf("[i-0bastion]:%d %s\n", bastion.Port, bastion.HostKeyLine)
+	if err := os.WriteFile(known, append(tk, bk...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := writeSSHConfig(t, fmt.Sprintf(`Host inner
+  HostName 127.0.0.1
+  Port %d
+  ProxyJump bastion
+Host bastion
+  HostName i-0bastion
+  Port %d
+  ProxyCommand aws ssm start-session --target %%h --document-name AWS-StartSSHSession --parameters portNumber=%%p
+Host *
+  User root
+  IdentityFile %s
+  UserKnownHostsFile %s
+  GlobalKnownHostsFile /dev/null
+`, target.Port, bastion.Port, target.ClientKey, known))
+	c := Config{Host: "inner", User: "nobody", ConnectTimeout: time.Minute}
+	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := runEcho(t, c)
+	if err != nil || got != "root" {
+		t.Fatalf("through the bastion's ProxyCommand: %q, %v", got, err)
+	}
+	if b, _ := os.ReadFile(calls); !strings.Contains(string(b), "aws ssm start-session --target i-0bastion") {
+		t.Errorf("the bastion's ProxyCommand did not run; calls:\n%s", b)
+	}
+	if want := fmt.Sprintf("target 127.0.0.1 port %d", target.Port); !strings.Contains(bastion.Log(), want) {
+		t.Errorf("the bastion did not forward to the target; its log:\n%s", bastion.Log())
+	}
+	out, err := exec.Command("ssh", "-F", f.Path, "-o", "BatchMode=yes", "inner", "whoami").Output()
+	if err != nil || strings.TrimSpace(string(out)) != got {
+		t.Fatalf("ssh (the oracle) says %q, %v; the provider %q", out, err, got)
+	}
+}
