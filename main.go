@@ -35,12 +35,19 @@ func main() {
 		Address: "registry.terraform.io/magento-ops/magento",
 		Debug:   debug,
 	})
-	pool.Close()
-	roots.Save() // once per run: the roots this process read, for the next run's read ahead
+	shutdown(pool, roots)
 	writeStats(pool, statsFile)
 	if err != nil {
 		log.Fatal(err.Error())
 	}
+}
+
+// shutdown runs once Terraform asked the provider to stop; the CLI kills it two seconds
+// later. The roots this process read (for the next run's read ahead) are saved first;
+// closing the pool then signals every ProxyCommand at once and waits about a second.
+func shutdown(pool *remote.Pool, roots interface{ Save() }) {
+	roots.Save()
+	pool.Close()
 }
 
 // newPool is the SSH connection pool; it counts what it does only for statsFile.

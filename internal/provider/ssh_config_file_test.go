@@ -336,3 +336,41 @@ data "magento_installation" "shop" {
 		t.Errorf("the failing ProxyCommand was retried for %s", took)
 	}
 }
+
+// The README's hosts behind SSM, EC2 Instance Connect, IAP and Teleport, through stand-in
+// aws, gcloud and tsh commands that take the same arguments: each is read with host
+// keys checked against known_hosts lines for its HostName and port, as ssh records them.
+func TestAccInstallation_sshConfigFileCloudProxyCommands(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8.1"})
+	bin, calls := testenv.CloudCLIs(t)
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	hosts := testenv.READMEProxyHosts(t)
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	var lines, sources strings.Builder
+	for alias, hostName := range testenv.HostNames(hosts) {
+		fmt.Fprintf(&lines, "[%s]:%d %s\n", hostName, r.sshd.Port, r.sshd.HostKeyLine)
+		fmt.Fprintf(&sources, "data \"magento_installation\" %q {\n  host         = %q\n  magento_root = %q\n}\n", alias, alias, root)
+	}
+	if err := os.WriteFile(known, []byte(lines.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := sshConfigFile(t, fmt.Sprintf("Host *\n  Port %d\n  User root\n  IdentityFile %s\n  UserKnownHostsFile %s\n  GlobalKnownHostsFile /dev/null\n\n%s",
+		r.sshd.Port, r.sshd.ClientKey, known, hosts))
+	config := fmt.Sprintf("provider \"magento\" {\n  ssh {\n    config_file = %q\n    agent       = false\n  }\n}\n\n%s", file, sources.String())
+	var checks []statecheck.StateCheck
+	for alias := range testenv.HostNames(hosts) {
+		checks = append(checks, statecheck.ExpectKnownValue("data.magento_installation."+alias,
+			tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1")))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
+	})
+	b, _ := os.ReadFile(calls)
+	for _, cli := range []string{"aws ssm start-session", "aws ec2-instance-connect open-tunnel", "gcloud compute start-iap-tunnel", "tsh proxy ssh"} {
+		if !strings.Contains(string(b), cli) {
+			t.Errorf("%s was never run; the stand-ins ran:\n%s", cli, b)
+		}
+	}
+}

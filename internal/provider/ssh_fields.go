@@ -55,10 +55,12 @@ var sshFields = []sshField{
 }
 
 const configFileDesc = "Path of an OpenSSH client config file (for example `~/.ssh/config`; `~` expands to the home directory) that every host is resolved through, " +
-	"as `ssh` does: `Host` patterns (wildcards, `!` negation, several per line; the first value obtained wins), `HostName`, `Port`, `User`, " +
-	"`IdentityFile` (several; `~`, `%d`, `%u` expanded), `CertificateFile`, `UserKnownHostsFile`, `HostKeyAlias`, `ProxyJump` (a chain, as `bastion` blocks), " +
-	"`ProxyCommand` (run locally through `sh -c` with `%h`, `%p`, `%r`, `%n` and `%%` expanded; its stdin and stdout carry the connection; " +
-	"one per pooled connection, ended with it), `ConnectTimeout`, `ServerAliveInterval`, `ServerAliveCountMax` and `Include`. " +
+	"as OpenSSH 9.x resolves it: `Host` (`*`, `?`, `!`; the first value obtained wins) and `Match` with `host`, `originalhost`, `user`, `localuser` and `all`, " +
+	"`Include`, `HostName`, `Port`, `User`, `IdentityFile` (every one; the default `~/.ssh/id_*` when none; `<IdentityFile>-cert.pub`; keys the ssh-agent holds, " +
+	"also for an encrypted or `.pub` IdentityFile), `IdentitiesOnly`, `CertificateFile`, `UserKnownHostsFile` and `GlobalKnownHostsFile` (every file), `HostKeyAlias`, " +
+	"`ProxyJump` (each jump host resolved through the file like the target), `ProxyCommand` (run locally through `sh -c` with `%h`, `%p`, `%r`, `%n` and `%%` expanded; " +
+	"its stdin and stdout carry the connection; one per pooled connection, ended with it), `ConnectTimeout`, `ServerAliveInterval` and `ServerAliveCountMax` " +
+	"(seconds or times such as `1m`); tokens and `${VAR}` in file names. `Match exec` and other `Match` criteria are refused naming the file and line; other keywords are ignored. " +
 	"Settings written in Terraform win over the file. `StrictHostKeyChecking` in the file never turns host key checking off nor writes to a known_hosts file. " +
 	"`host` and the resource id stay the alias as written. Unset, no file is read, so a configuration behaves the same on every machine; " +
 	"the provider's value defaults to the `MAGENTO_SSH_CONFIG_FILE` environment variable."

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -49,31 +50,33 @@ func buildAuthMethods(c Config) ([]ssh.AuthMethod, func(), error) {
 		}
 		signers = append(signers, key)
 	}
-	if key == nil && len(c.IdentityFiles) > 0 {
-		if signers, err = identityFileSigners(c); err != nil {
-			return nil, closer, err
-		}
-	}
 
-	var methods []ssh.AuthMethod
+	var fromAgent []ssh.Signer
 	if c.Agent && c.AgentSocket != "" {
 		conn, err := net.Dial("unix", c.AgentSocket)
 		if err != nil {
 			return nil, closer, fmt.Errorf("ssh agent at SSH_AUTH_SOCK is not reachable: %w", err)
 		}
 		closer = func() { _ = conn.Close() }
-		agentSigners := agent.NewClient(conn).Signers
-		methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
-			fromAgent, err := agentSigners()
-			if err != nil {
-				return signers, nil //nolint:nilerr // the configured key still works without the agent
-			}
-			return append(append([]ssh.Signer{}, signers...), fromAgent...), nil
-		}))
-	} else if len(signers) > 0 {
+		fromAgent, _ = agent.NewClient(conn).Signers() // an agent that cannot list its keys has none to offer
+	}
+	if key == nil && len(c.IdentityFiles) > 0 {
+		fileSigners, rest, err := identityFileSigners(c, fromAgent)
+		if err != nil {
+			closer()
+			return nil, func() {}, err
+		}
+		signers, fromAgent = fileSigners, rest
+		if c.IdentitiesOnly {
+			fromAgent = nil // OpenSSH offers only the agent's keys of the identity files
+		}
+	}
+	signers = append(signers, fromAgent...)
+
+	var methods []ssh.AuthMethod
+	if len(signers) > 0 {
 		methods = append(methods, ssh.PublicKeys(signers...))
 	}
-
 	if c.Password != "" {
 		password := c.Password
 		methods = append(methods,
@@ -157,36 +160,104 @@ func withCertificate(c Config, key ssh.Signer) (ssh.Signer, error) {
 	return signer, nil
 }
 
-// identityFileSigners loads the IdentityFiles a config file names, in order, each with
-// the certificate when it belongs to that key. As in OpenSSH, a file that does not exist
-// is skipped (a "Host *" block often lists keys for other hosts), unless none exists and
-// no agent or password could stand in: then the error names each with its line. A key
-// that exists but cannot be used is an error naming its line.
-func identityFileSigners(c Config) ([]ssh.Signer, error) {
-	var (
-		signers []ssh.Signer
-		missing []string
-	)
+// identityFileSigners loads the IdentityFiles a config file names, in order, as OpenSSH
+// does: a key the agent holds (an encrypted key it unlocked, or a .pub naming it) is
+// used through the agent; a key with a <file>-cert.pub or the CertificateFile gets its
+// certificate. A file that does not exist is skipped (a "Host *" block often lists keys
+// for other hosts, and OpenSSH's default keys mostly do not exist), unless no key at all
+// is left: then the error names each with its line. A named key that exists but cannot
+// be used is an error naming its line. rest are the agent's other keys.
+func identityFileSigners(c Config, fromAgent []ssh.Signer) (signers, rest []ssh.Signer, err error) {
+	var missing []string
+	used := map[string]bool{}
 	for _, id := range c.IdentityFiles {
-		if _, err := os.Stat(id.Value); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(id.Value); err != nil {
+			if id.Source == DefaultIdentitySource {
+				continue
+			}
 			missing = append(missing, fmt.Sprintf("IdentityFile %s (set by %s) does not exist", id.Value, id.Source))
 			continue
 		}
-		k := c
-		k.PrivateKey, k.PrivateKeyFile = "", id.Value
-		key, err := loadPrivateKey(k)
+		key, err := identitySigner(c, id.Value, fromAgent)
 		if err != nil {
-			return nil, fmt.Errorf("IdentityFile %s (set by %s): %w", id.Value, id.Source, err)
+			if id.Source == DefaultIdentitySource {
+				continue // OpenSSH skips a default key it cannot use
+			}
+			return nil, nil, fmt.Errorf("IdentityFile %s (set by %s): %w", id.Value, id.Source, err)
 		}
-		if cert, err := withCertificate(c, key); err == nil {
+		used[string(key.PublicKey().Marshal())] = true
+		if cert, err := withCertificateFile(id.Value+"-cert.pub", key); err == nil {
+			key = cert
+		} else if cert, err := withCertificate(c, key); err == nil {
 			key = cert
 		} else if len(c.IdentityFiles) == 1 {
-			return nil, c.fromFile("certificate_file", err)
+			return nil, nil, c.fromFile("certificate_file", err)
 		}
 		signers = append(signers, key)
 	}
-	if len(signers) == 0 && (!c.Agent || c.AgentSocket == "") && c.Password == "" {
-		return nil, errors.New(strings.Join(missing, "; "))
+	for _, s := range fromAgent {
+		if !used[string(s.PublicKey().Marshal())] {
+			rest = append(rest, s)
+		}
 	}
-	return signers, nil
+	if len(signers) == 0 && (len(rest) == 0 || c.IdentitiesOnly) && c.Password == "" {
+		if len(missing) == 0 {
+			return nil, nil, errors.New("no SSH credentials: no IdentityFile could be used and the ssh-agent holds none of their keys")
+		}
+		return nil, nil, errors.New(strings.Join(missing, "; "))
+	}
+	return signers, rest, nil
+}
+
+// identitySigner is the key of an IdentityFile: the agent's when it holds it (found by
+// the .pub next to the file, the file itself when it is a public key, or the public
+// half of an encrypted key), else the file's private key.
+func identitySigner(c Config, path string, fromAgent []ssh.Signer) (ssh.Signer, error) {
+	if pub := publicKeyOf(path); pub != nil {
+		for _, s := range fromAgent {
+			if bytes.Equal(s.PublicKey().Marshal(), pub.Marshal()) {
+				return s, nil
+			}
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, _, _, err := ssh.ParseAuthorizedKey(b); err == nil {
+		return nil, errors.New("is a public key, and no ssh-agent holds its private key")
+	}
+	k := c
+	k.PrivateKey, k.PrivateKeyFile = "", path
+	return loadPrivateKey(k)
+}
+
+// publicKeyOf reads the public key of an identity file without decrypting it.
+func publicKeyOf(path string) ssh.PublicKey {
+	for _, p := range []string{path, path + ".pub"} {
+		if b, err := os.ReadFile(p); err == nil {
+			if pub, _, _, _, err := ssh.ParseAuthorizedKey(b); err == nil {
+				return pub
+			}
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	_, err = ssh.ParseRawPrivateKey(b)
+	var missing *ssh.PassphraseMissingError
+	if errors.As(err, &missing) {
+		return missing.PublicKey
+	}
+	return nil
+}
+
+// withCertificateFile pairs key with the certificate in path when it is one of key's.
+func withCertificateFile(path string, key ssh.Signer) (ssh.Signer, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return withCertificate(Config{Certificate: string(b)}, key)
 }

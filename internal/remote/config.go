@@ -27,16 +27,18 @@ type Config struct {
 	AgentSocket          string // SSH_AUTH_SOCK when Agent is true
 
 	KnownHostsFile        string
-	HostKey               string // pinned authorized_keys-style public key line
-	HostKeyAlias          string // known_hosts name to look the key up under (OpenSSH's HostKeyAlias)
+	KnownHostsFiles       []string // read after KnownHostsFile: a config file's further UserKnownHostsFile and GlobalKnownHostsFile
+	HostKey               string   // pinned authorized_keys-style public key line
+	HostKeyAlias          string   // known_hosts name to look the key up under (OpenSSH's HostKeyAlias)
 	InsecureIgnoreHostKey bool
 
 	// From an OpenSSH config file (ApplySSHConfig): the identity files to try when
 	// Terraform sets no key, and a command whose stdin/stdout carry the connection.
-	ConfigFile    string
-	IdentityFiles []Setting
-	ProxyCommand  Setting
-	sources       sources // Config field -> config file line that set it
+	ConfigFile     string
+	IdentityFiles  []Setting
+	IdentitiesOnly bool // offer only the agent's keys of IdentityFiles
+	ProxyCommand   Setting
+	sources        sources // Config field -> config file line that set it
 
 	// Bastions are jump hosts, connected in order; the target is reached through the last.
 	Bastions []Bastion
@@ -47,7 +49,8 @@ type Config struct {
 }
 
 // Bastion is one jump host. Empty fields inherit the target's settings (user,
-// credentials, known_hosts file).
+// credentials, known_hosts file), except for a jump host resolved through a config
+// file (FromFile), which has all of its own, as in OpenSSH.
 type Bastion struct {
 	Host           string
 	Port           int
@@ -55,6 +58,15 @@ type Bastion struct {
 	PrivateKeyFile string
 	HostKey        string
 	KnownHostsFile string
+
+	Alias           string // as written in ProxyJump, when a config file resolved it
+	FromFile        bool
+	IdentityFiles   []Setting
+	IdentitiesOnly  bool
+	CertificateFile string
+	KnownHostsFiles []string
+	HostKeyAlias    string
+	ProxyCommand    Setting // the first hop's own, from the file
 }
 
 // hop turns a bastion into a full Config that inherits what it does not set.
@@ -62,6 +74,9 @@ func (c Config) hop(b Bastion) Config {
 	h := c
 	h.Host, h.Port, h.Bastions = b.Host, b.Port, nil
 	h.HostName, h.HostKeyAlias, h.ProxyCommand = "", "", Setting{}
+	if b.Alias != "" {
+		h.Host, h.HostName = b.Alias, b.Host // named by its alias, dialled at its HostName
+	}
 	if b.User != "" {
 		h.User = b.User
 	}
@@ -76,6 +91,12 @@ func (c Config) hop(b Bastion) Config {
 	}
 	if b.KnownHostsFile != "" {
 		h.KnownHostsFile = b.KnownHostsFile
+	}
+	if b.FromFile {
+		h.PrivateKey, h.PrivateKeyFile, h.PrivateKeyPassphrase, h.Certificate = "", "", "", ""
+		h.IdentityFiles, h.IdentitiesOnly, h.CertificateFile = b.IdentityFiles, b.IdentitiesOnly, b.CertificateFile
+		h.KnownHostsFile, h.KnownHostsFiles, h.HostKeyAlias = b.KnownHostsFile, b.KnownHostsFiles, b.HostKeyAlias
+		h.ProxyCommand, h.sources = b.ProxyCommand, nil
 	}
 	return h
 }
@@ -152,10 +173,10 @@ func (c Config) poolKey() string {
 	h := sha256.New()
 	for _, part := range []string{
 		c.Host, c.HostName, strconv.Itoa(c.port()), c.User, c.HostKeyAlias, c.ConfigFile,
-		fmt.Sprintf("%v", c.IdentityFiles), c.ProxyCommand.Value, strconv.Itoa(c.KeepaliveCountMax),
+		fmt.Sprintf("%v", c.IdentityFiles), strconv.FormatBool(c.IdentitiesOnly), c.ProxyCommand.Value, strconv.Itoa(c.KeepaliveCountMax),
 		c.PrivateKey, c.PrivateKeyFile, c.PrivateKeyPassphrase, c.Certificate, c.CertificateFile,
 		c.Password, strconv.FormatBool(c.Agent), c.AgentSocket,
-		c.KnownHostsFile, c.HostKey, strconv.FormatBool(c.InsecureIgnoreHostKey),
+		c.KnownHostsFile, fmt.Sprintf("%q", c.KnownHostsFiles), c.HostKey, strconv.FormatBool(c.InsecureIgnoreHostKey),
 		fmt.Sprintf("%+v", c.Bastions), c.ConnectTimeout.String(), c.KeepaliveInterval.String(),
 	} {
 		h.Write([]byte(part))

@@ -74,12 +74,31 @@ func transient(err error) bool {
 }
 
 // dialChain opens one connection per hop, each tunnelled through the previous one.
+// Every hop's keys and host key files are read first: a local error never starts a
+// ProxyCommand nor opens a connection.
 func dialChain(ctx context.Context, c Config) (*Client, error) {
 	hops := make([]Config, 0, len(c.Bastions)+1)
 	for _, b := range c.Bastions {
 		hops = append(hops, c.hop(b))
 	}
 	hops = append(hops, c)
+	prepared := make([]handshakeSettings, len(hops))
+	defer func() {
+		for _, p := range prepared {
+			if p.closeAgent != nil {
+				p.closeAgent()
+			}
+		}
+	}()
+	for i, hop := range hops {
+		var err error
+		if prepared[i], err = prepareHandshake(hop, i > 0 || hop.ProxyCommand.Value != ""); err != nil {
+			if len(hops) > 1 {
+				return nil, fmt.Errorf("%s hop %d of %d (%s): %w", hopKind(i, len(hops)), i+1, len(hops), hop.named(), err)
+			}
+			return nil, err
+		}
+	}
 
 	var clients []*ssh.Client
 	closeAll := func() {
@@ -104,7 +123,7 @@ func dialChain(ctx context.Context, c Config) (*Client, error) {
 			closeAll()
 			return nil, fmt.Errorf("connecting to %s%s: %w", hop.named(), via(hops[:i]), err)
 		}
-		client, err := handshake(ctx, conn, hop)
+		client, err := handshake(ctx, conn, hop, prepared[i])
 		if err != nil {
 			var hk *HostKeyError
 			if pc, ok := conn.(*proxyConn); ok && !errors.As(err, &hk) {
@@ -145,18 +164,31 @@ func hopKind(i, n int) string {
 	return "bastion"
 }
 
-// handshake runs the SSH handshake on conn for one hop, bounded by ctx.
-func handshake(ctx context.Context, conn net.Conn, c Config) (*ssh.Client, error) {
-	check, err := newHostKeyCheck(c)
+// handshakeSettings are one hop's host key check and auth methods, built before
+// anything is dialled.
+type handshakeSettings struct {
+	check      hostKeyCheck
+	methods    []ssh.AuthMethod
+	names      []string
+	closeAgent func()
+}
+
+func prepareHandshake(c Config, proxied bool) (handshakeSettings, error) {
+	check, err := newHostKeyCheck(c, proxied)
 	if err != nil {
-		return nil, err
+		return handshakeSettings{}, err
 	}
 	methods, names, closeAgent, err := authMethods(c)
 	if err != nil {
-		return nil, err
+		return handshakeSettings{}, err
 	}
-	defer closeAgent()
-	tflog.Debug(ctx, "ssh handshake", map[string]any{"address": c.Address(), "user": c.User, "auth_methods": names,
+	return handshakeSettings{check: check, methods: methods, names: names, closeAgent: closeAgent}, nil
+}
+
+// handshake runs the SSH handshake on conn for one hop, bounded by ctx.
+func handshake(ctx context.Context, conn net.Conn, c Config, p handshakeSettings) (*ssh.Client, error) {
+	check, methods := p.check, p.methods
+	tflog.Debug(ctx, "ssh handshake", map[string]any{"address": c.Address(), "user": c.User, "auth_methods": p.names,
 		"host_key_check": check.mode, "host_key_algorithms": check.algorithms})
 
 	if deadline, ok := ctx.Deadline(); ok {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
@@ -20,7 +22,10 @@ type hostKeyCheck struct {
 	mode       string // for the debug log
 }
 
-func newHostKeyCheck(c Config) (hostKeyCheck, error) {
+// newHostKeyCheck checks the host key as OpenSSH does: under HostKeyAlias (no port),
+// else the host name dialled with its port; a host reached through a ProxyCommand or a
+// jump host (proxied) whose port is not 22 is also found by its name alone.
+func newHostKeyCheck(c Config, proxied bool) (hostKeyCheck, error) {
 	address := c.hostKeyAddress()
 	switch {
 	case c.InsecureIgnoreHostKey:
@@ -28,35 +33,42 @@ func newHostKeyCheck(c Config) (hostKeyCheck, error) {
 	case c.HostKey != "":
 		return pinnedHostKey(c.HostKey)
 	}
-	path := c.KnownHostsFile
-	if path == "" {
+	if c.KnownHostsFile == "" && len(c.KnownHostsFiles) == 0 {
 		return hostKeyCheck{}, errors.New("no known_hosts_file or host_key to verify the host key with")
 	}
-	source := "known_hosts file " + path
-	if src, ok := c.sources["known_hosts_file"]; ok {
-		source += " (UserKnownHostsFile, " + src + ")"
+	source := c.knownHostsSource()
+	var existing []string
+	for _, path := range append([]string{c.KnownHostsFile}, c.KnownHostsFiles...) {
+		if _, err := os.Stat(path); path != "" && err == nil {
+			existing = append(existing, path)
+		}
 	}
-	if c.ConfigFile != "" && c.Host != c.dialHost() {
-		source += fmt.Sprintf(", for Host %s in %s", c.Host, c.ConfigFile)
-	}
-	if c.HostKeyAlias != "" {
-		source += " under HostKeyAlias " + c.HostKeyAlias
-	}
-	db, err := knownhosts.NewDB(path)
-	if errors.Is(err, os.ErrNotExist) {
+	if len(existing) == 0 {
 		return hostKeyCheck{mode: "known_hosts (missing file)", callback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
 			return newHostKeyError(address, key, false, source+" (the file does not exist)")
 		}}, nil
 	}
+	db, err := knownhosts.NewDB(existing...)
 	if err != nil {
 		return hostKeyCheck{}, c.fromFile("known_hosts_file", fmt.Errorf("reading known_hosts_file: %w", err))
+	}
+	fallback := "" // OpenSSH's "checking without port identifier"
+	if host, port, _ := net.SplitHostPort(address); proxied && c.HostKeyAlias == "" && port != strconv.Itoa(DefaultPort) {
+		fallback = net.JoinHostPort(host, strconv.Itoa(DefaultPort))
+	}
+	algorithms := db.HostKeyAlgorithms(address)
+	if len(algorithms) == 0 && fallback != "" {
+		algorithms = db.HostKeyAlgorithms(fallback)
 	}
 	inner := db.HostKeyCallback()
 	return hostKeyCheck{
 		mode:       "known_hosts",
-		algorithms: db.HostKeyAlgorithms(address),
-		callback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-			err := inner(hostname, remote, key)
+		algorithms: algorithms,
+		callback: func(_ string, remote net.Addr, key ssh.PublicKey) error {
+			err := inner(address, remote, key)
+			if knownhosts.IsHostUnknown(err) && fallback != "" && inner(fallback, remote, key) == nil {
+				return nil
+			}
 			switch {
 			case err == nil:
 				return nil
@@ -68,6 +80,26 @@ func newHostKeyCheck(c Config) (hostKeyCheck, error) {
 			return err
 		},
 	}, nil
+}
+
+// knownHostsSource names the files a key is looked up in, and the config file lines
+// that chose them, for errors.
+func (c Config) knownHostsSource() string {
+	files := strings.Join(append(append([]string{}, c.KnownHostsFile), c.KnownHostsFiles...), ", ")
+	source := "known_hosts file " + strings.Trim(files, ", ")
+	if len(c.KnownHostsFiles) > 0 {
+		source = "known_hosts files " + strings.Trim(files, ", ")
+	}
+	if src, ok := c.sources["known_hosts_file"]; ok {
+		source += " (UserKnownHostsFile, " + src + ")"
+	}
+	if c.ConfigFile != "" && c.Host != c.dialHost() {
+		source += fmt.Sprintf(", for Host %s in %s", c.Host, c.ConfigFile)
+	}
+	if c.HostKeyAlias != "" {
+		source += " under HostKeyAlias " + c.HostKeyAlias
+	}
+	return source
 }
 
 func pinnedHostKey(line string) (hostKeyCheck, error) {

@@ -43,12 +43,14 @@ func (p *Pool) Get(ctx context.Context, c Config) (*Host, error) {
 	return h, nil
 }
 
-// Close ends every pooled connection.
+// Close ends every pooled connection: every ProxyCommand is signalled at once, and
+// Close waits once for all of them to exit.
 func (p *Pool) Close() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	for key, h := range p.hosts {
 		h.Close()
 		delete(p.hosts, key)
 	}
+	p.mu.Unlock()
+	waitProxyCommands()
 }

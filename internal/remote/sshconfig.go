@@ -3,7 +3,7 @@ package remote
 import (
 	"fmt"
 	"os"
-	"path/filepath"
+	"os/user"
 	"strconv"
 	"strings"
 	"time"
@@ -13,22 +13,26 @@ import (
 
 // SSHConfigFile is a parsed OpenSSH client configuration (ssh_config(5)).
 type SSHConfigFile struct {
-	Path string
-	cfg  *ssh_config.Config
+	Path    string
+	cfg     *ssh_config.Config
+	blocks  []block
+	origins []origin
+	lines   []string // the rewritten text the library read
 }
 
 // LoadSSHConfig parses the file at path; Include directives are followed as OpenSSH
-// does (relative paths under ~/.ssh).
+// does (relative paths under ~/.ssh), and Match blocks with criteria the provider
+// cannot evaluate as OpenSSH does are refused naming their line.
 func LoadSSHConfig(path string) (*SSHConfigFile, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading ssh config_file: %w", err)
+	r := &rewriter{}
+	if err := r.rewrite(path, -1, "", 0); err != nil {
+		return nil, err
 	}
-	cfg, err := ssh_config.DecodeBytes(b)
+	cfg, err := ssh_config.DecodeBytes([]byte(strings.Join(r.out, "\n") + "\n"))
 	if err != nil {
 		return nil, fmt.Errorf("parsing ssh config_file %s: %w", path, err)
 	}
-	return &SSHConfigFile{Path: path, cfg: cfg}, nil
+	return &SSHConfigFile{Path: path, cfg: cfg, blocks: r.blocks, origins: r.origins, lines: r.out}, nil
 }
 
 // Setting is one value obtained from the file, with where it was written.
@@ -38,110 +42,167 @@ type Setting struct {
 }
 
 // HostSettings are the settings the file gives one host alias: the first obtained
-// value of each keyword, all values of IdentityFile. Empty fields were not set.
+// value of each keyword, all values of IdentityFile and CertificateFile (duplicates
+// merged). Empty fields were not set.
 type HostSettings struct {
-	Alias               string
-	HostName            Setting
-	Port                Setting
-	User                Setting
-	IdentityFiles       []Setting
-	CertificateFile     Setting
-	UserKnownHostsFile  Setting
-	HostKeyAlias        Setting
-	ProxyJump           Setting // or ProxyCommand: whichever came first, as in OpenSSH
-	ProxyCommand        Setting
-	ConnectTimeout      Setting
-	ServerAliveInterval Setting
-	ServerAliveCountMax Setting
+	Alias                string
+	HostName             Setting
+	Port                 Setting
+	User                 Setting
+	IdentityFiles        []Setting
+	CertificateFiles     []Setting
+	IdentitiesOnly       Setting
+	UserKnownHostsFile   Setting // a list of files, as written
+	GlobalKnownHostsFile Setting // a list of files, as written
+	HostKeyAlias         Setting
+	ProxyJump            Setting // or ProxyCommand: whichever came first, as in OpenSSH
+	ProxyCommand         Setting
+	ConnectTimeout       Setting
+	ServerAliveInterval  Setting
+	ServerAliveCountMax  Setting
 }
 
-// Lookup resolves alias through the file as OpenSSH does: Host blocks in order,
-// patterns with wildcards and negation, several per line, the first value wins.
+// Lookup resolves alias through the file as OpenSSH does, for the local user.
 func (f *SSHConfigFile) Lookup(alias string) HostSettings {
+	return f.lookup(alias, currentUserName(), "")
+}
+
+// lookup reads the file once, in order, as OpenSSH does: a block applies when its Host
+// patterns match alias or its Match criteria hold for the values obtained so far; the
+// first value of a keyword wins (ProxyJump and ProxyCommand are one keyword), and
+// IdentityFile and CertificateFile collect every value. user is a user given outside
+// the file (Terraform's, like ssh -l): Match user sees it.
+func (f *SSHConfigFile) lookup(alias, localUser, user string) HostSettings {
 	s := HostSettings{Alias: alias}
-	for key, dst := range map[string]*Setting{
-		"HostName": &s.HostName, "Port": &s.Port, "User": &s.User, "CertificateFile": &s.CertificateFile,
-		"UserKnownHostsFile": &s.UserKnownHostsFile, "HostKeyAlias": &s.HostKeyAlias, "ProxyJump": &s.ProxyJump,
-		"ProxyCommand": &s.ProxyCommand, "ConnectTimeout": &s.ConnectTimeout,
-		"ServerAliveInterval": &s.ServerAliveInterval, "ServerAliveCountMax": &s.ServerAliveCountMax,
-	} {
-		if all := f.values(alias, key, true); len(all) > 0 {
-			*dst = all[0]
+	single := map[string]*Setting{
+		"hostname": &s.HostName, "port": &s.Port, "user": &s.User, "identitiesonly": &s.IdentitiesOnly,
+		"userknownhostsfile": &s.UserKnownHostsFile, "globalknownhostsfile": &s.GlobalKnownHostsFile,
+		"hostkeyalias": &s.HostKeyAlias, "proxyjump": &s.ProxyJump, "proxycommand": &s.ProxyCommand,
+		"connecttimeout": &s.ConnectTimeout, "serveraliveinterval": &s.ServerAliveInterval,
+		"serveralivecountmax": &s.ServerAliveCountMax,
+	}
+	active := make([]bool, len(f.blocks))
+	for _, h := range f.cfg.Hosts {
+		if !f.applies(h, alias, localUser, user, &s, active) {
+			continue
+		}
+		for _, n := range h.Nodes {
+			kv, ok := n.(*ssh_config.KV)
+			if !ok {
+				continue
+			}
+			key := strings.ToLower(kv.Key)
+			set := Setting{Value: kv.Value, Source: f.source(kv.Pos().Line)}
+			if listValued[key] {
+				set.Value = f.rawValue(kv.Pos().Line) // a list of words, each maybe quoted: split later
+			}
+			switch key {
+			case "identityfile":
+				s.IdentityFiles = append(s.IdentityFiles, set)
+			case "certificatefile":
+				s.CertificateFiles = append(s.CertificateFiles, set)
+			case "proxyjump", "proxycommand":
+				if s.ProxyJump.Source == "" && s.ProxyCommand.Source == "" {
+					*single[key] = set
+				}
+			default:
+				if dst, ok := single[key]; ok && dst.Source == "" {
+					*dst = set
+				}
+			}
 		}
 	}
-	s.IdentityFiles = f.values(alias, "IdentityFile", false)
-	// ProxyJump and ProxyCommand are one option in OpenSSH: the first one obtained wins.
-	if s.ProxyJump.Value != "" && s.ProxyCommand.Value != "" {
-		if f.firstOf(alias, "ProxyJump", "ProxyCommand") == "proxyjump" {
-			s.ProxyCommand = Setting{}
-		} else {
-			s.ProxyJump = Setting{}
-		}
-	}
+	s.IdentityFiles = mergeDuplicates(s.IdentityFiles)
+	s.CertificateFiles = mergeDuplicates(s.CertificateFiles)
 	if strings.EqualFold(s.ProxyJump.Value, "none") {
 		s.ProxyJump = Setting{}
 	}
 	if strings.EqualFold(s.ProxyCommand.Value, "none") {
 		s.ProxyCommand = Setting{}
 	}
-	// UserKnownHostsFile may list several files; the first is used.
-	if fields := strings.Fields(s.UserKnownHostsFile.Value); len(fields) > 0 {
-		s.UserKnownHostsFile.Value = fields[0]
-	}
 	return s
 }
 
-// values lists key's values for alias in file order, with their sources; first stops
-// at the first.
-func (f *SSHConfigFile) values(alias, key string, first bool) []Setting {
-	var out []Setting
-	for _, h := range f.cfg.Hosts {
-		if !h.Matches(alias) {
-			continue
+// applies evaluates the block h starts, recording the result in active (blocks of an
+// included file look at their parent's).
+func (f *SSHConfigFile) applies(h *ssh_config.Host, alias, localUser, user string, s *HostSettings, active []bool) bool {
+	if len(h.Patterns) == 0 {
+		return true
+	}
+	n := -1
+	if _, err := fmt.Sscanf(h.Patterns[0].String(), blockPrefix+"%d", &n); err != nil || n < 0 || n >= len(f.blocks) {
+		return true // the implicit block before any Host line
+	}
+	b := f.blocks[n]
+	ok := b.parent < 0 || active[b.parent]
+	switch {
+	case !ok, b.continuation:
+	case b.match != nil:
+		state := matchState{alias: alias, hostName: s.HostName.Value, user: s.User.Value, localUser: localUser}
+		if user != "" {
+			state.user = user
 		}
-		for _, n := range h.Nodes {
-			switch t := n.(type) {
-			case *ssh_config.KV:
-				if strings.EqualFold(t.Key, key) {
-					out = append(out, Setting{Value: t.Value, Source: fmt.Sprintf("%s line %d", f.Path, t.Pos().Line)})
-				}
-			case *ssh_config.Include:
-				from := fmt.Sprintf("%s (through Include at line %d)", f.Path, t.Pos().Line)
-				vals, _ := t.GetAll(alias, key)
-				for _, v := range vals {
-					out = append(out, Setting{Value: v, Source: from})
-				}
+		for _, c := range b.match {
+			ok = ok && c.matches(state)
+		}
+	default:
+		ok = matchPatterns(alias, b.host, false) // Host patterns are case-sensitive, Match host is not
+	}
+	active[n] = ok
+	return ok
+}
+
+// listValued keywords take several words, each of which may be quoted; the library
+// unquotes a value only as a whole.
+var listValued = map[string]bool{"userknownhostsfile": true, "globalknownhostsfile": true}
+
+// rawValue is the value of line n of the rewritten text as written, quotes kept.
+func (f *SSHConfigFile) rawValue(n int) string {
+	if n < 1 || n > len(f.lines) {
+		return ""
+	}
+	_, rest := splitKeyword(f.lines[n-1])
+	if words, err := splitArgs(rest); err == nil {
+		if kept := untilComment(words); len(kept) < len(words) {
+			i := strings.Index(rest, " #")
+			if i < 0 {
+				i = strings.Index(rest, "\t#")
 			}
-			if first && len(out) > 0 {
-				return out
+			if i >= 0 {
+				rest = rest[:i]
 			}
+		}
+	}
+	return strings.TrimSpace(rest)
+}
+
+// source names the file and line of line n of the rewritten text.
+func (f *SSHConfigFile) source(n int) string {
+	if n >= 1 && n <= len(f.origins) {
+		return f.origins[n-1].String()
+	}
+	return fmt.Sprintf("%s line %d", f.Path, n)
+}
+
+func currentUserName() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+// mergeDuplicates keeps the first of settings with the same value, as OpenSSH does
+// for IdentityFile and CertificateFile.
+func mergeDuplicates(in []Setting) []Setting {
+	var out []Setting
+	seen := map[string]bool{}
+	for _, s := range in {
+		if !seen[s.Value] {
+			seen[s.Value] = true
+			out = append(out, s)
 		}
 	}
 	return out
-}
-
-// firstOf says which of the keys (lower case) appears first for alias.
-func (f *SSHConfigFile) firstOf(alias string, keys ...string) string {
-	for _, h := range f.cfg.Hosts {
-		if !h.Matches(alias) {
-			continue
-		}
-		for _, n := range h.Nodes {
-			for _, k := range keys {
-				switch t := n.(type) {
-				case *ssh_config.KV:
-					if strings.EqualFold(t.Key, k) {
-						return strings.ToLower(k)
-					}
-				case *ssh_config.Include:
-					if t.Get(alias, k) != "" {
-						return strings.ToLower(k)
-					}
-				}
-			}
-		}
-	}
-	return ""
 }
 
 // Written says which Config fields the Terraform configuration set; those win over
@@ -152,17 +213,22 @@ type Written struct {
 
 // ApplySSHConfig overlays the file's settings for c.Host (the alias as written) on c,
 // leaving alone what Terraform wrote. c.Host stays the alias; the host dialled becomes
-// HostName. localUser is the user name for %u.
+// HostName. localUser is the user name for %u, and the user of a jump host whose
+// entry names none.
 func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser string) error {
-	s := f.Lookup(c.Host)
+	preset := ""
+	if written.User {
+		preset = c.User
+	}
+	s := f.lookup(c.Host, localUser, preset)
 	c.ConfigFile = f.Path
 	if s.HostName.Value != "" {
-		c.HostName = ExpandTokens(s.HostName.Value, Tokens{Host: c.Host, Alias: c.Host})
+		c.HostName = strings.ToLower(ExpandTokens(s.HostName.Value, Tokens{Host: c.Host, Alias: c.Host})) // as ssh does
 	}
 	if s.Port.Value != "" && !written.Port {
-		p, err := strconv.Atoi(s.Port.Value)
-		if err != nil || p < 1 || p > 65535 {
-			return fmt.Errorf("ssh config file: Port %q (%s) is not a TCP port", s.Port.Value, s.Port.Source)
+		p, err := parsePort(s.Port)
+		if err != nil {
+			return err
 		}
 		c.Port = p
 		c.sources = c.sources.with("port", s.Port.Source)
@@ -171,47 +237,37 @@ func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser stri
 		c.User = s.User.Value
 		c.sources = c.sources.with("user", s.User.Source)
 	}
-	tok := Tokens{Host: c.dialHost(), Port: c.port(), User: c.User, Alias: c.Host, LocalUser: localUser}
-	if len(s.IdentityFiles) > 0 && !written.PrivateKey {
-		c.IdentityFiles = nil
-		for _, id := range s.IdentityFiles {
-			c.IdentityFiles = append(c.IdentityFiles, Setting{Value: expandPath(id.Value, tok), Source: id.Source})
-		}
-	}
-	if s.CertificateFile.Value != "" && !written.Certificate {
-		c.CertificateFile, c.Certificate = expandPath(s.CertificateFile.Value, tok), ""
-		c.sources = c.sources.with("certificate_file", s.CertificateFile.Source)
-	}
-	if s.UserKnownHostsFile.Value != "" && !written.KnownHosts {
-		c.KnownHostsFile = expandPath(s.UserKnownHostsFile.Value, tok)
-		c.sources = c.sources.with("known_hosts_file", s.UserKnownHostsFile.Source)
-	}
 	if s.HostKeyAlias.Value != "" && !written.HostKey {
 		c.HostKeyAlias = s.HostKeyAlias.Value
 	}
+	tok := Tokens{Host: c.dialHost(), Port: c.port(), User: c.User, Alias: c.Host, LocalUser: localUser,
+		HostKeyAlias: c.HostKeyAlias, ProxyJump: s.ProxyJump.Value}
+	if !written.PrivateKey {
+		ids, certs, err := identities(s, tok)
+		if err != nil {
+			return err
+		}
+		c.IdentityFiles, c.IdentitiesOnly = ids, strings.EqualFold(s.IdentitiesOnly.Value, "yes")
+		if len(certs) > 0 && !written.Certificate {
+			c.CertificateFile, c.Certificate = certs[0].Value, ""
+			c.sources = c.sources.with("certificate_file", certs[0].Source)
+		}
+	}
+	if !written.KnownHosts {
+		files, err := knownHostsFiles(s, tok)
+		if err != nil {
+			return err
+		}
+		c.KnownHostsFile, c.KnownHostsFiles = files[0], files[1:]
+		if s.UserKnownHostsFile.Value != "" {
+			c.sources = c.sources.with("known_hosts_file", s.UserKnownHostsFile.Source)
+		}
+	}
 	if !written.Bastions {
 		if s.ProxyJump.Value != "" {
-			jumps, err := parseProxyJump(s.ProxyJump)
+			jumps, err := f.resolveJumps(s.ProxyJump, localUser, 0)
 			if err != nil {
 				return err
-			}
-			for i := range jumps {
-				js := f.Lookup(jumps[i].Host) // a jump host is itself resolved through the file
-				if js.HostName.Value != "" {
-					jumps[i].Host = js.HostName.Value
-				}
-				if jumps[i].Port == 0 && js.Port.Value != "" {
-					jumps[i].Port, _ = strconv.Atoi(js.Port.Value)
-				}
-				if jumps[i].User == "" {
-					jumps[i].User = js.User.Value
-				}
-				if len(js.IdentityFiles) > 0 {
-					jumps[i].PrivateKeyFile = expandPath(js.IdentityFiles[0].Value, tok)
-				}
-				if js.UserKnownHostsFile.Value != "" {
-					jumps[i].KnownHostsFile = expandPath(js.UserKnownHostsFile.Value, tok)
-				}
 			}
 			c.Bastions = jumps
 		}
@@ -219,20 +275,24 @@ func ApplySSHConfig(c *Config, f *SSHConfigFile, written Written, localUser stri
 			c.ProxyCommand = s.ProxyCommand
 		}
 	}
+	return applyTimeouts(c, s, written)
+}
+
+func applyTimeouts(c *Config, s HostSettings, written Written) error {
 	if s.ConnectTimeout.Value != "" && !written.ConnectTimeout {
-		n, err := strconv.Atoi(s.ConnectTimeout.Value)
-		if err != nil || n < 1 {
-			return fmt.Errorf("ssh config file: ConnectTimeout %q (%s) is not a number of seconds", s.ConnectTimeout.Value, s.ConnectTimeout.Source)
+		d, err := parseSeconds(s.ConnectTimeout)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("ssh config file: ConnectTimeout %q (%s) is not a time of a second or more", s.ConnectTimeout.Value, s.ConnectTimeout.Source)
 		}
-		c.ConnectTimeout = time.Duration(n) * time.Second
+		c.ConnectTimeout = d
 	}
 	if s.ServerAliveInterval.Value != "" && !written.Keepalive {
-		n, err := strconv.Atoi(s.ServerAliveInterval.Value)
-		if err != nil || n < 0 {
-			return fmt.Errorf("ssh config file: ServerAliveInterval %q (%s) is not a number of seconds", s.ServerAliveInterval.Value, s.ServerAliveInterval.Source)
+		d, err := parseSeconds(s.ServerAliveInterval)
+		if err != nil {
+			return err
 		}
-		c.KeepaliveInterval = time.Duration(n) * time.Second
-		if n == 0 {
+		c.KeepaliveInterval = d
+		if d == 0 {
 			c.KeepaliveInterval = -1 // OpenSSH: 0 turns keepalives off
 		}
 	}
@@ -270,59 +330,6 @@ func parseProxyJump(s Setting) ([]Bastion, error) {
 		out = append(out, b)
 	}
 	return out, nil
-}
-
-// Tokens are the values of OpenSSH's % tokens.
-type Tokens struct {
-	Host      string // %h: the host name dialled (HostName)
-	Port      int    // %p
-	User      string // %r: the remote user
-	Alias     string // %n: the host as written
-	LocalUser string // %u
-}
-
-// ExpandTokens replaces %h %p %r %n %u %d and %% as OpenSSH does; other tokens stay.
-func ExpandTokens(s string, t Tokens) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		switch s[i] {
-		case '%':
-			b.WriteByte('%')
-		case 'h':
-			b.WriteString(t.Host)
-		case 'p':
-			b.WriteString(strconv.Itoa(t.Port))
-		case 'r':
-			b.WriteString(t.User)
-		case 'n':
-			b.WriteString(t.Alias)
-		case 'u':
-			b.WriteString(t.LocalUser)
-		case 'd':
-			home, _ := os.UserHomeDir()
-			b.WriteString(home)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
-}
-
-// expandPath expands tokens and a leading ~ in a file name from the config file.
-func expandPath(p string, t Tokens) string {
-	p = ExpandTokens(p, t)
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, strings.TrimPrefix(p, "~"))
-		}
-	}
-	return p
 }
 
 // sources maps a Config field to where the config file set it, for error messages.

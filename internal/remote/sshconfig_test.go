@@ -110,22 +110,52 @@ Host *
 	}
 }
 
-func TestSSHConfigProxyJumpChain(t *testing.T) {
+// A jump host is resolved through the file as ssh resolves it: its own HostName, Port,
+// User (else the local user, never the target's), every IdentityFile; the first hop's
+// own ProxyJump comes first, a later hop's is overridden by the chain (as ssh -J does).
+func TestSSHConfigJumpHostsResolvedLikeTheTarget(t *testing.T) {
 	f := writeSSHConfig(t, `Host target
   HostName 10.1.1.1
-  ProxyJump admin@jump1:2201,jump2
+  User deploy
+  ProxyJump jump2,admin@jump1:2201
+Host jump1
+  ProxyJump never-used
 Host jump2
   HostName 192.0.2.2
   Port 2202
-  User j2
+  ProxyJump j2user@jump0
+  IdentityFile /missing-first
+  IdentityFile /second
+Host jump0
+  HostName 192.0.2.100
 `)
 	c := Config{Host: "target", User: "me"}
-	if err := ApplySSHConfig(&c, f, Written{}, "me"); err != nil {
+	if err := ApplySSHConfig(&c, f, Written{}, "local"); err != nil {
 		t.Fatal(err)
 	}
-	want := []Bastion{{Host: "jump1", Port: 2201, User: "admin"}, {Host: "192.0.2.2", Port: 2202, User: "j2"}}
-	if !reflect.DeepEqual(c.Bastions, want) {
-		t.Errorf("bastions %+v, want %+v", c.Bastions, want)
+	type hop struct {
+		Alias, Host string
+		Port        int
+		User        string
+		IDs         []string
+	}
+	var got []hop
+	for _, b := range c.Bastions {
+		h := hop{b.Alias, b.Host, b.Port, b.User, nil}
+		for _, id := range b.IdentityFiles {
+			if id.Source != DefaultIdentitySource {
+				h.IDs = append(h.IDs, id.Value)
+			}
+		}
+		got = append(got, h)
+	}
+	want := []hop{
+		{"jump0", "192.0.2.100", 0, "j2user", nil},
+		{"jump2", "192.0.2.2", 2202, "local", []string{"/missing-first", "/second"}},
+		{"jump1", "jump1", 2201, "admin", nil},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("bastions\n%+v\nwant\n%+v", got, want)
 	}
 	bad := writeSSHConfig(t, "Host x\n  ProxyJump j:notaport\n")
 	c = Config{Host: "x"}

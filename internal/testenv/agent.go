@@ -28,3 +28,13 @@ func StartAgent(t TB, keys ...string) string {
 	}
 	return sock
 }
+
+// AddToAgent unlocks an encrypted private key file into the agent at sock, as ssh-add
+// does when the user types the passphrase (given here through SSH_ASKPASS).
+func AddToAgent(t TB, sock, key, passphrase string) {
+	t.Helper()
+	askpass := filepath.Join(t.TempDir(), "askpass")
+	writeFile(t, askpass, "#!/bin/sh\nprintf '%s\\n' \"$TESTENV_PASSPHRASE\"\n", 0o700)
+	run(t, []string{"SSH_AUTH_SOCK=" + sock, "SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=none",
+		"TESTENV_PASSPHRASE=" + passphrase}, "", "ssh-add", "-q", key)
+}

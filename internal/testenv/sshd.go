@@ -233,3 +233,18 @@ func SignUserKey(t TB, caKey, pubFile, principal, validity string) string {
 	run(t, nil, "", "ssh-keygen", "-q", "-s", caKey, "-I", "test-"+principal, "-n", principal, "-V", validity, tmp)
 	return filepath.Join(dir, "user-cert.pub") // ssh-keygen's name for the certificate of user.pub
 }
+
+// AuthorizeEveryUser lets every local account (TestUser too) log in with the keys of
+// authorized_keys: sshd reads that file as the user logging in, so it and the folders
+// above it (up to the temp folder) become readable by all.
+func (s *SSHD) AuthorizeEveryUser(t TB) {
+	t.Helper()
+	if err := os.Chmod(s.authorizedKeys, 0o644); err != nil {
+		t.Fatalf("%v", err)
+	}
+	for dir := filepath.Dir(s.authorizedKeys); strings.HasPrefix(dir, os.TempDir()+"/"); dir = filepath.Dir(dir) {
+		if err := os.Chmod(dir, 0o711); err != nil {
+			t.Fatalf("%v", err)
+		}
+	}
+}
