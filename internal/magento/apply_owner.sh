@@ -18,7 +18,7 @@ say() { printf '%s\n' "$*" >&4; }
 refuse() { say "@unchanged"; say "@fail $*"; exit 1; }
 me_uid=$(id -u)
 me=$(id -un 2>/dev/null) || me=$me_uid
-child=""
+child=""; state=""; as_me=1
 
 # owner_do FUNCTION ARGS...: runs FUNCTION (owner_tasks.sh) as the shop's owner.
 owner_do() {
@@ -33,13 +33,21 @@ owner_do() {
 
 # owner_wait FUNCTION ARGS...: owner_do in the background, so that a signal reaches this
 # shell's trap at once (a shell runs traps only between commands); stop_child ends it.
+# The command itself is the background job (not a subshell running owner_do, which a
+# TERM to the process group would end, orphaning the owner's processes below it).
 owner_wait() {
   exec 7<&0
-  owner_do "$@" <&7 7<&- &
+  if [ "$as_me" = 1 ]; then
+    sh -c "$owner_lib
+\"\$@\"" sh "$@" <&7 7<&- 4>&- 5>&- 6<&- &
+  else
+    sudo -n -u "$owner" -- sh -c "$owner_lib
+\"\$@\"" sh "$@" <&7 7<&- 4>&- 5>&- 6<&- &
+  fi
   child=$!
   exec 7<&-
   wait "$child"; rc=$?
-  child=""
+  child=""; state=""; as_me=1
   return "$rc"
 }
 
@@ -58,7 +66,7 @@ stop_child() {
   fi
   kill -TERM "$child" 2>/dev/null
   wait "$child"
-  child=""
+  child=""; state=""; as_me=1
 }
 
 # resolve_owner ROOT: sets owner and as_me, or fails before anything runs.
@@ -91,28 +99,34 @@ resolve_owner() {
 # component_problem PATH LAST: prints "UID USER MODE" when PATH may not hold the apply's
 # state, nothing when it may. A link is judged by its own owner and its target.
 component_problem() {
-  # shellcheck disable=SC2012
-  set -- "$1" "$2" "$(ls -ldn "$1" 2>/dev/null)" "$(ls -ld "$1" 2>/dev/null)"
+  path=$1; last=$2
+  # Fields of ls -ldn: mode, links, uid; one process per component (this runs for
+  # every directory from / down). The path follows, split on purpose and unused.
+  # shellcheck disable=SC2012,SC2046
+  set -- $(ls -ldn "$path" 2>/dev/null)
   [ -n "$3" ] || { printf '%s\n' "- - missing"; return; }
-  uid=$(printf '%s\n' "$3" | awk '{ print $3 }')
-  name=$(printf '%s\n' "$4" | awk '{ print $3 }')
-  mode=${3%% *}
-  case "$uid" in 0|"$me_uid") ;; *) printf '%s %s %s\n' "$uid" "$name" "${mode%%[.+@]*}"; return ;; esac
-  if [ -L "$1" ]; then
-    # shellcheck disable=SC2012
-    set -- "$1" "$2" "$(ls -ldnL "$1" 2>/dev/null)" "$(ls -ldL "$1" 2>/dev/null)"
+  mode=$1; uid=$3
+  case "$uid" in 0|"$me_uid") ;; *) problem_of "$path" "$uid" "$mode"; return ;; esac
+  if [ -L "$path" ]; then
+    # shellcheck disable=SC2012,SC2046
+    set -- $(ls -ldnL "$path" 2>/dev/null)
     [ -n "$3" ] || { printf '%s\n' "- - dangling-link"; return; }
-    uid=$(printf '%s\n' "$3" | awk '{ print $3 }')
-    name=$(printf '%s\n' "$4" | awk '{ print $3 }')
-    mode=${3%% *}
-    case "$uid" in 0|"$me_uid") ;; *) printf '%s %s %s\n' "$uid" "$name" "${mode%%[.+@]*}"; return ;; esac
+    mode=$1; uid=$3
+    case "$uid" in 0|"$me_uid") ;; *) problem_of "$path" "$uid" "$mode"; return ;; esac
   fi
   case "$mode" in
-    d????????[tT]*) [ "$2" = 0 ] && [ "$uid" = 0 ] && return ;;
+    d????????[tT]*) [ "$last" = 0 ] && [ "$uid" = 0 ] && return ;;
   esac
   case "$mode" in
-    d????w*|d???????w*|[!d]*) printf '%s %s %s\n' "$uid" "$name" "${mode%%[.+@]*}" ;;
+    d????w*|d???????w*|[!d]*) problem_of "$path" "$uid" "$mode" ;;
   esac
+}
+
+# problem_of PATH UID MODE: "UID USER MODE", the user's name as ls shows it.
+problem_of() {
+  # shellcheck disable=SC2012
+  name=$(ls -ldL "$1" 2>/dev/null | awk '{ print $3 }')
+  printf '%s %s %s\n' "$2" "${name:-$2}" "${3%%[.+@]*}"
 }
 
 # private_dir DIR WHAT: makes DIR (and missing parents, 0700) and checks every

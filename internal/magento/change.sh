@@ -21,16 +21,16 @@
 # shellcheck disable=SC2154,SC2034
 trap '' PIPE
 exec 4>&1
-configured_root=$root
+configured_root=$root; root=""
 # phase: before (nothing touched), owed_restored (an owed restore put the root back to
 # this apply's backup), setup-backup (bin/magento setup:backup running), setup-done (it
 # ran), changing (files may differ from the archive), installed (pruning).
 phase=before; log=""; old_files=""; maintenance_before=1
 
-root=$(cd "$configured_root" 2>/dev/null && pwd -P) || { refuse "no-root $configured_root"; }
 
 # moved: the configured root now names another directory (a deploy switched `current`).
 moved() {
+  [ -n "$root" ] || return 0
   resolved=$(cd "$configured_root" 2>/dev/null && pwd -P)
   [ "$resolved" = "$root" ] || say "@moved $root ${resolved:--}"
 }
@@ -67,14 +67,16 @@ cleanup() {
   [ -n "$old_files" ] && rm -f "$old_files"
   # A restore still owed keeps the shared lock: other web nodes must not start on a
   # root this one left half-changed. This node's next apply takes it over.
-  [ -f "$state/owed" ] && slock_owned=0
+  [ -n "$state" ] && [ -f "$state/owed" ] && slock_owned=0
   release_locks
 }
+# From here on a stop reports what happened (the watchdog's TERM may come at once).
+trap cleanup EXIT
+trap on_signal INT TERM HUP
+root=$(cd "$configured_root" 2>/dev/null && pwd -P) || { refuse "no-root $configured_root"; }
 
 resolve_owner "$root"
 state_dir
-trap cleanup EXIT
-trap on_signal INT TERM HUP
 private_lock
 shared_lock
 owed_restore

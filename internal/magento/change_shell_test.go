@@ -10,9 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
@@ -393,152 +391,10 @@ func TestChangeShellLockLiveness(t *testing.T) {
 	}
 }
 
-// concurrentRound starts the applies, lets them go to the lock together, and checks
-// that one wins and the others are refused naming the holder.
-func concurrentRound(t *testing.T, runner func() Runner, e Exec, p ChangeParams, applies int, arrived <-chan struct{}, start, gate namedPipe, previous string, takeover bool) {
-	t.Helper()
-	root := p.Root
-	before := testenv.Digest(t, root, guarded...)
-	type result struct {
-		res ChangeResult
-		err error
-	}
-	results := make(chan result, applies)
-	for range applies {
-		go func() {
-			res, err := Change(context.Background(), runner(), e, p) // LocalRunner counts calls: one each
-			results <- result{res, err}
-		}()
-	}
-	var refused []error
-	var won []ChangeResult
-	here, released := 0, false
-	timeout := time.After(60 * time.Second)
-	for got := 0; got < applies; {
-		select {
-		case <-arrived:
-			if here++; here == applies {
-				start.release(applies) // all at the lock at once
-			}
-		case r := <-results:
-			got++
-			if r.err != nil {
-				refused = append(refused, r.err)
-			} else {
-				won = append(won, r.res)
-			}
-			if len(refused) == applies-1 && !released {
-				if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
-					t.Errorf("files changed while applies were refused:\n%s", diff)
-				}
-				gate.release(applies)
-				released = true
-			}
-		case <-timeout:
-			t.Errorf("after 60 s, %d applies reached the lock and %d returned", here, got)
-			start.release(applies)
-			gate.release(applies)
-			released, timeout = true, nil
-		}
-	}
-	if here != applies {
-		t.Errorf("%d of %d applies passed the mkdir shim", here, applies)
-	}
-	for _, err := range refused {
-		msg := err.Error()
-		if strings.Contains(msg, "names no holder") || strings.Contains(msg, "rm -rf") ||
-			!strings.Contains(msg, "another apply holds the lock") && !strings.Contains(msg, "is taking over the lock") {
-			t.Errorf("a refused apply says: %s", msg)
-		}
-	}
-	if len(won) != 1 || won[0].Installed != p.Target || won[0].Previous != previous {
-		t.Fatalf("want exactly one apply to go from %s to %s, got %+v and %d refused", previous, p.Target, won, len(refused))
-	}
-	if tookOver := slices.ContainsFunc(won[0].Warnings, func(w string) bool { return strings.Contains(w, "took over the lock") }); tookOver != takeover {
-		t.Errorf("took over a lock: %v, want %v (%v)", tookOver, takeover, won[0].Warnings)
-	}
-	left, err := os.ReadDir(filepath.Join(root, "var"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, entry := range left {
-		if strings.HasPrefix(entry.Name(), lockName) {
-			t.Errorf("left in var/: %s", entry.Name())
-		}
-	}
-}
-
-// namedPipe is a FIFO the test holds open for reading and writing: a shell's
-// `read -r x < FIFO` waits until release gives it a line (events, not sleeps).
-type namedPipe struct {
-	path string
-	f    *os.File
-}
-
-func (n namedPipe) String() string { return n.path }
-
-// release lets n waiting readers go, one line each.
-func (n namedPipe) release(readers int) { _, _ = n.f.WriteString(strings.Repeat("\n", readers)) }
-
-func fifo(t *testing.T, dir, name string) namedPipe {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = f.Close() })
-	return namedPipe{path, f}
-}
-
 // writeShim writes an executable sh script.
 func writeShim(t *testing.T, path, body string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil { //nolint:gosec // a test shim
 		t.Fatal(err)
-	}
-}
-
-// waitFor waits until a shim reports on pipe (one line), failing if the apply ends first.
-func waitFor[R any](t *testing.T, pipe namedPipe, done chan R, what string) {
-	t.Helper()
-	reached := make(chan struct{})
-	go func() {
-		buf := make([]byte, 1)
-		if n, _ := pipe.f.Read(buf); n == 1 {
-			close(reached)
-		}
-	}()
-	select {
-	case <-reached:
-	case r := <-done:
-		done <- r
-		t.Fatalf("waiting for %s, the apply ended: %+v", what, r)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("waiting for %s: nothing after 60 s", what)
-	}
-}
-
-// pauseShim writes a shim for tool (realTool: the host's) that, the first time when holds
-// (a shell condition on "$@"), runs first, reports on arrive and waits for goOn.
-func pauseShim(t *testing.T, path, realTool, when, first string, arrive, goOn namedPipe) {
-	t.Helper()
-	writeShim(t, path, "if "+when+" && ( set -C; : > "+shell.Quote(arrive.path+".once")+" ) 2>/dev/null; then\n"+
-		"  "+first+"\n  echo here > "+shell.Quote(arrive.path)+"; read -r go < "+shell.Quote(goOn.path)+"\nfi\n"+
-		"exec "+shell.Quote(realTool)+` "$@"`)
-}
-
-// receive waits for an apply's result, failing after 60 s instead of hanging.
-func receive[R any](t *testing.T, done chan R, what string) R {
-	t.Helper()
-	select {
-	case r := <-done:
-		return r
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%s: no result after 60 s", what)
-		panic("unreachable")
 	}
 }

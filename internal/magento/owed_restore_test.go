@@ -75,3 +75,24 @@ func TestOwedRestoreRunsWhenVersionsLookInSync(t *testing.T) {
 		t.Fatalf("the record must go once the restore and the apply completed: %v", err)
 	}
 }
+
+// An archive write interrupted outright (kill -9) leaves its .part, which may hold
+// config.xml's passwords: the next apply removes it.
+func TestAnEarlierApplysPartialArchiveIsRemoved(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	p := params(root).ChangeParams
+	p.Target = "2.4.7"
+	if err := os.MkdirAll(p.BackupDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	part := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz.part")
+	if err := os.WriteFile(part, []byte("half an archive"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Change(context.Background(), &LocalRunner{}, e, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(part); !os.IsNotExist(err) {
+		t.Fatalf("the earlier apply's partial archive is still there: %v", err)
+	}
+}

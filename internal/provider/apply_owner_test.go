@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -179,4 +180,66 @@ resource "magento_data_migration_tool" "shop" {
 	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
 		t.Fatalf("files changed:\n%s", diff)
 	}
+}
+
+// A deploy user applies with run_as: Composer and the shop's scripts run as run_as (the
+// web user), and the archive lands in the deploy user's own private state directory.
+func TestAccDataMigrationTool_deployUserAppliesAsRunAs(t *testing.T) {
+	r := newRig(t)
+	password := testenv.EnsureWebUser(t)
+	uid, gid := testenv.IDs(t, testenv.WebUser)
+	root, env := webShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	record := filepath.Join(root, "var", "script-uids")
+	addComposerScript(t, root, "post-update-cmd", "id -u >> "+record)
+	chownTree(t, root, uid, gid)
+	deploy, err := user.Lookup(testenv.TestUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := magento.StateDir(filepath.Join(deploy.HomeDir, ".local/state/terraform-provider-magento"), root)
+	t.Cleanup(func() { _ = os.RemoveAll(state) })
+	config := fmt.Sprintf(`
+provider "magento" {
+  ssh {
+    user             = %[1]q
+    password         = %[2]q
+    port             = %[3]d
+    known_hosts_file = %[4]q
+    agent            = false
+  }
+}
+
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %[5]q
+  run_as       = %[6]q
+  composer_env = %[7]s
+}
+`, testenv.TestUser, password, r.sshd.Port, r.sshd.KnownHosts, root, testenv.WebUser, env)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				expect("version", knownvalue.StringExact("2.4.7")),
+				expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(state)+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
+			},
+			Check: func(*terraformState) error {
+				b, err := os.ReadFile(record)
+				if err != nil || strings.TrimSpace(string(b)) == "" {
+					return fmt.Errorf("the shop's Composer script never ran: %v", err)
+				}
+				for _, line := range strings.Fields(string(b)) {
+					if line != strconv.Itoa(uid) {
+						return fmt.Errorf("the shop's Composer script ran as uid %s, want run_as %s (%d)", line, testenv.WebUser, uid)
+					}
+				}
+				wrong, err := notOwnedBy(root, uid)
+				if err != nil || len(wrong) > 0 {
+					return fmt.Errorf("files in the shop not owned by %s: %v (%v)", testenv.WebUser, wrong, err)
+				}
+				return nil
+			},
+		}},
+	})
 }

@@ -50,7 +50,7 @@ func TestAccDataMigrationTool_timeoutDuringRestore(t *testing.T) {
 	hit, goOn := filepath.Join(sync, "hit"), filepath.Join(sync, "go-on")
 	// The host's tar pauses in the restore (an extraction of the whole archive) until
 	// the test lets it go, after the timeout has passed.
-	shim := "#!/bin/sh\nif [ \"$1\" = -xzf ] && [ $# -eq 4 ]; then touch " + hit + "; i=0; while [ ! -e " + goOn +
+	shim := "#!/bin/sh\nif [ \"$1\" = -xzof ] && [ $# -eq 4 ]; then touch " + hit + "; i=0; while [ ! -e " + goOn +
 		" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; fi\nexec " + realTar + " \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
 		t.Fatal(err)

@@ -194,7 +194,7 @@ func TestAccDataMigrationTool_interruptedSetupBackupEndsMaintenance(t *testing.T
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config: r.dmtConfig(root, "  backup {\n    magento_setup_backup = [\"db\"]\n  }\n  timeouts {\n    create = \"5s\"\n  }"),
+			Config: r.dmtConfig(root, "  backup {\n    magento_setup_backup = [\"db\"]\n  }\n  timeouts {\n    create = \"10s\"\n  }"),
 			ExpectError: regexp.MustCompile(`(?s)Operation\s+Timed\s+Out.*maintenance\s+mode.*turned\s+off\s+again` +
 				`.*composer\.json,\s+composer\.lock\s+and\s+the\s+tool\s+were\s+not\s+changed`),
 		}},

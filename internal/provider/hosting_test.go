@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -247,9 +248,12 @@ func TestAccDataMigrationTool_deployerReleaseSymlinks(t *testing.T) {
 					if diff := testenv.DiffDigests(firstAfter, testenv.Digest(t, first, guardedPaths...)); diff != "" {
 						return fmt.Errorf("the old release was changed:\n%s", diff)
 					}
-					archives, _ := filepath.Glob(filepath.Join(shared, "backups/data-migration-tool/tf-magento-dmt-*.tar.gz"))
+					// One state directory for the configured root: both releases' archives.
+					state := magento.StateDir(magento.RootStateBase, current)
+					t.Cleanup(func() { _ = os.RemoveAll(state) })
+					archives, _ := filepath.Glob(filepath.Join(state, "tf-magento-dmt-*.tar.gz"))
 					if len(archives) != 2 {
-						return fmt.Errorf("want both archives in the shared var/, got %v", archives)
+						return fmt.Errorf("want both archives in the root's private state directory, got %v", archives)
 					}
 					return nil
 				},

@@ -25,7 +25,7 @@ func rememberOwed(ctx context.Context, private privateData, owed bool) {
 
 // planOwedRestore makes the plan an update (last_backup becomes unknown: the apply
 // writes a new archive) and warns, when a restore is owed.
-func planOwedRestore(ctx context.Context, owed bool, root string, lastBackup *types.String, resp *resource.ModifyPlanResponse) {
+func planOwedRestore(owed bool, root string, lastBackup *types.String, resp *resource.ModifyPlanResponse) {
 	if !owed {
 		return
 	}

@@ -99,7 +99,7 @@ func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource
 			lastBackup = types.StringUnknown()
 		}
 	}
-	planOwedRestore(ctx, owed, root.ValueString(), &lastBackup, resp)
+	planOwedRestore(owed, root.ValueString(), &lastBackup, resp)
 	for p, v := range map[string]types.String{attrVersion: version, attrMagentoVersion: magentoVersion, attrMagentoEdition: edition, attrLastBackup: lastBackup} {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), v)...)
 	}

@@ -14,7 +14,7 @@ import (
 
 // loginsAsOpenSSH logs in to alias through file with the provider and with OpenSSH (the
 // oracle), both using the agent at sock, and fails unless both say the same.
-func loginsAsOpenSSH(t *testing.T, file *SSHConfigFile, alias, sock string, wantOK bool) {
+func loginsAsOpenSSH(t *testing.T, file *SSHConfigFile, alias, sock string, wantOK bool) { //nolint:unparam // alias names the Host block under test
 	t.Helper()
 	cmd := exec.Command("ssh", "-F", file.Path, "-o", "BatchMode=yes", alias, "whoami")
 	cmd.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
