@@ -104,9 +104,11 @@ shared_lock() {
   if [ -n "$legacy" ]; then say "@owed $legacy"; refuse "legacy-lock $slock"; fi
   # This node's own record of an owed restore, for the operator who clears the lock.
   if [ -f "$state/owed" ]; then IFS= read -r owed_note < "$state/owed"; say "@owed $owed_note"; fi
-  # $holder: the holder line, split on purpose.
+  # $holder: the holder line (the owner's words), split on purpose, never globbed.
+  set -f
   # shellcheck disable=SC2086
   set -- $holder
+  set +f
   case "$1" in ''|-|*[!0-9]*) refuse "lock-unknown $slock" ;; esac
   if elsewhere "$@"; then refuse "lock-foreign $1 $2 $3 $slock"; fi
   if dead "$@"; then

@@ -81,7 +81,8 @@ private_lock
 shared_lock
 owed_restore
 
-current=$(owner_do installed_version "$root")
+# The owner's answers are data: one line, never more protocol lines.
+current=$(owner_do installed_version "$root" | head -n 1)
 say "@current $current"
 if [ "$mode" = require ] && [ "$current" = "$target" ]; then moved; say "@installed $current"; exit 0; fi
 if [ "$mode" = remove ] && ! owner_do test -d "$root/$tool_dir"; then moved; say "@installed "; exit 0; fi
@@ -152,7 +153,7 @@ fi
 rc=$?
 if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail composer "exit $rc"; fi
 
-now=$(owner_do installed_version "$root")
+now=$(owner_do installed_version "$root" | head -n 1)
 if [ "$mode" = require ] && [ "$now" != "$target" ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail verify "$now"; fi
 if [ "$mode" = remove ] && owner_do test -d "$root/$tool_dir"; then fail verify "the tool's directory is still there"; fi
 
