@@ -47,7 +47,7 @@ owner_wait() {
   child=$!
   exec 7<&-
   wait "$child"; rc=$?
-  child=""; state=""; as_me=1
+  child=""
   return "$rc"
 }
 
@@ -66,7 +66,7 @@ stop_child() {
   fi
   kill -TERM "$child" 2>/dev/null
   wait "$child"
-  child=""; state=""; as_me=1
+  child=""
 }
 
 # resolve_owner ROOT: sets owner and as_me, or fails before anything runs.

@@ -136,7 +136,7 @@ resource "magento_data_migration_tool" "shop" {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
 			Config: config,
-			ExpectError: regexp.MustCompile(`(?s)owner\s+` + testenv.WebUser + `.*` + regexp.QuoteMeta(leftover) + `.*chown\s+-R\s+` + testenv.WebUser +
+			ExpectError: regexp.MustCompile(`(?s)owner\s+` + testenv.WebUser + `.*` + regexp.QuoteMeta(leftover) + `.*chown\s+-R\s+'?` + testenv.WebUser +
 				`.*Nothing\s+was\s+changed`),
 		}},
 	})
