@@ -33,6 +33,7 @@ archive_name() {
 backup_dir_ready() {
   [ -n "$backup_dir" ] || backup_dir=$state
   private_dir "$backup_dir" backup
+  backup_dir=$private
   # shellcheck disable=SC2012
   case $(ls -ld "$backup_dir" | cut -c5-10) in *[rwx]*) say "@warning the backup directory $backup_dir can be read by other users ($(ls -ld "$backup_dir" | cut -c1-10)); its archives are private (0600), but chmod 700 it to hide their names too" ;; esac
   # An interrupted write of an earlier apply left its part: it may hold config.xml.

@@ -64,7 +64,7 @@ private_lock() {
   # $holder: the holder line, split on purpose.
   # shellcheck disable=SC2086
   set -- $holder
-  if [ -n "$1" ] && dead "$@"; then
+  if [ -n "$1" ] && dead "$@" && ! job_alive "$4"; then
     # Private: only this user's applies race here, and one rename wins.
     if mv "$plock" "$plock.gone.$$" 2>/dev/null; then
       rm -rf "$plock.gone.$$"
@@ -79,6 +79,20 @@ private_lock() {
   [ -n "$1" ] || set -- - - -
   if [ "$1" != - ] && unsure "$@"; then say "@liveness-unknown"; fi
   refuse "locked $1 $2 $3 $plock"
+}
+
+# job_alive BOOT: the owner's job (Composer, bin/magento) of the dead holder still runs:
+# its shell was killed outright, the job was not (same boot, PID there, same start).
+job_alive() {
+  [ -f "$plock/job" ] && [ "$1" = "$boot" ] || return 1
+  read -r job_pid job_start < "$plock/job" || return 1
+  case "$job_pid" in ''|*[!0-9]*) return 1 ;; esac
+  if ! kill -0 "$job_pid" 2>/dev/null; then
+    case $(kill -0 "$job_pid" 2>&1) in *ermi*) ;; *) return 1 ;; esac
+  fi
+  [ -z "$job_start" ] || [ "$job_start" = - ] || [ ! -d "/proc/$job_pid" ] || [ "$(start_of "$job_pid")" = "$job_start" ] || return 1
+  say "@warning the interrupted apply's Composer (or bin/magento), PID $job_pid, still runs: this apply waits for it to end"
+  return 0
 }
 
 # claim_private: $state/lock appears with its owner file inside (made aside, renamed).

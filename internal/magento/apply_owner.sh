@@ -40,14 +40,24 @@ owner_wait() {
   if [ "$as_me" = 1 ]; then
     sh -c "$owner_lib
 \"\$@\"" sh "$@" <&7 7<&- 4>&- 5>&- 6<&- &
+  elif command -v setsid >/dev/null 2>&1; then
+    # A session of its own: the watchdog's TERM to our process group would end sudo
+    # (which relays nothing from its own group) and orphan the owner's processes
+    # below it, which the SSH user may not signal; stop_child ends them instead.
+    setsid sudo -n -u "$owner" -- sh -c "$owner_lib
+\"\$@\"" sh "$@" <&7 7<&- 4>&- 5>&- 6<&- &
   else
     sudo -n -u "$owner" -- sh -c "$owner_lib
 \"\$@\"" sh "$@" <&7 7<&- 4>&- 5>&- 6<&- &
   fi
   child=$!
+  # The job outlives this shell if it is killed outright: the private lock names it,
+  # so no later apply runs beside it.
+  [ "$plock_owned" != 1 ] || printf '%s %s\n' "$child" "$(start_of "$child")" > "$plock/job"
   exec 7<&-
   wait "$child"; rc=$?
   child=""
+  [ "$plock_owned" != 1 ] || rm -f "$plock/job"
   return "$rc"
 }
 
@@ -69,6 +79,17 @@ stop_child() {
   child=""
 }
 
+# same_owner ROOT: composer.json's owner speaks for the shop only when the root and what
+# runs (bin/magento, vendor/, composer.lock) are that user's too: the web user can rename
+# a root-owned file to composer.json in a root it owns. Sets part to the first that is not.
+same_owner() {
+  for part in "$1" "$1/composer.lock" "$1/vendor" "$1/bin/magento"; do
+    { [ -e "$part" ] || [ -L "$part" ]; } || continue
+    # shellcheck disable=SC2012
+    [ "$(ls -ldn "$part" 2>/dev/null | awk '{ print $3 }')" = "$file_uid" ] || return 1
+  done
+}
+
 # resolve_owner ROOT: sets owner and as_me, or fails before anything runs.
 resolve_owner() {
   # shellcheck disable=SC2012
@@ -79,6 +100,8 @@ resolve_owner() {
     owner=$run_as
   elif [ -z "$file_uid" ]; then
     refuse "no-composer-json $1/composer.json"
+  elif ! same_owner "$1"; then
+    refuse "owner-unclear $file_user $part"
   elif [ "$file_uid" = "$me_uid" ]; then
     owner=$me
   elif [ "$me_uid" = 0 ]; then
@@ -150,6 +173,10 @@ private_dir() {
     [ -z "$problem" ] || { refuse "private $what $path $problem $want"; }
   done
   { [ -d "$want" ] && [ -O "$want" ]; } || { refuse "private $what $want - - not-ours $want"; }
+  # A link on the way: its target's own ancestors must pass too.
+  physical=$(cd -P "$want" 2>/dev/null && pwd -P) || refuse "private $what $want - - cannot-create $want"
+  if [ "$physical" != "$want" ]; then private_dir "$physical" "$what"; fi
+  private=$physical
 }
 
 # state_dir: the root's private state directory, by default under
@@ -162,4 +189,5 @@ state_dir() {
   fi
   state=${base%/}/$root_id
   private_dir "$state" state
+  state=$private
 }

@@ -63,7 +63,7 @@ owed_restore() {
   say "@warning archived what the interrupted apply left in $archive before restoring"
   trap '' INT TERM HUP
   if ! restore_from "$owed" "$owed_members"; then refuse "restore-owed $owed"; fi
-  say "@owed_restored $owed"
+  say "@owed-restored $owed"
   trap on_signal INT TERM HUP
   say "@warning restored $owed, left by the interrupted apply of $owed_started"
   # The root is now what $owed holds: it is this apply's backup too.

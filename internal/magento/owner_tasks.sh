@@ -23,6 +23,8 @@ installed_version() {
 # left behind, which the owner's Composer cannot replace.
 not_owned() {
   owner_uid=$(id -u)
+  # A shop owned by root stays as it is.
+  [ "$owner_uid" != 0 ] || return 0
   find "$1/composer.json" "$1/composer.lock" "$1/vendor" ! -user "$owner_uid" -print 2>/dev/null | head -n 20
 }
 
