@@ -81,6 +81,12 @@ func (e Exec) stdin() ([]byte, error) {
 // environment exported and COMPOSER_AUTH taken from $auth (read from stdin), so the
 // secret is in composer's environment only: not in any argv.
 func (e Exec) composerFunction(root string) string {
+	return e.composerFunctionIn(shell.Quote(root))
+}
+
+// composerFunctionIn is composerFunction for a directory the script works out: dir is
+// a shell word (a quoted variable).
+func (e Exec) composerFunctionIn(dir string) string {
 	env := map[string]string{}
 	for k, v := range DefaultComposerEnv {
 		env[k] = v
@@ -100,7 +106,7 @@ func (e Exec) composerFunction(root string) string {
 	// fd 4 is the apply script's report channel: composer does not need it.
 	return composerLauncher(e.PHP, e.Composer) +
 		`run_composer() { ( exec 4>&- 5>&- 6<&-; if [ -n "$auth" ]; then COMPOSER_AUTH=$auth; export COMPOSER_AUTH; fi; ` +
-		exports.String() + `cd ` + shell.Quote(root) + ` && composer_exec "$@" ); }` + "\n"
+		exports.String() + `cd ` + dir + ` && composer_exec "$@" ); }` + "\n"
 }
 
 // composerLauncher defines composer_exec (composer_exec.sh): Composer under the

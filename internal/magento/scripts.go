@@ -22,6 +22,10 @@ var (
 	changeSH string
 	//go:embed releases.sh
 	releasesSH string
+	//go:embed releases_carried.sh
+	releasesCarriedSH string
+	//go:embed repositories.sh
+	repositoriesSH string
 	//go:embed moved_on.php
 	movedOnPHP string
 	//go:embed section.php
@@ -53,12 +57,14 @@ var extractPrelude = assign("interesting", interesting, "extract_awk", compact(e
 var readValues = assign("package", Package, "tool_dir", dirDMT, "sep", "\x01", "batch_awk", compact(grepPairsAWK+batchAWK))
 
 var (
-	readBody     = compact(readSH)
-	discoverBody = compact(discoverSH)
-	changeBody   = compact(changeSH)
-	releasesBody = compact(releasesSH)
-	runAsBody    = compact(runAsSH)
-	composerExec = compact(composerExecSH)
+	readBody            = compact(readSH)
+	discoverBody        = compact(discoverSH)
+	changeBody          = compact(changeSH)
+	releasesBody        = compact(releasesSH)
+	releasesCarriedBody = compact(releasesCarriedSH)
+	repositoriesBody    = compact(repositoriesSH)
+	runAsBody           = compact(runAsSH)
+	composerExec        = compact(composerExecSH)
 )
 
 // assign renders name=value shell assignments, one per line, every value quoted.
