@@ -63,6 +63,7 @@ func fakeComposer(t *testing.T, body string) string {
 // plannedTarget is the release a plan resolves for root: listed, then chosen.
 func plannedTarget(t *testing.T, e Exec, root, magentoVersion, pin string) string {
 	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // where the listing keeps its list
 	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ if [ -n "$auth_file" ] && [ -f "$auth_file" ]; then
 fi
 listed=$(run_composer show --all --no-plugins --no-scripts --no-interaction --no-ansi --format=json "$package") || exit $?
 printf '%s\n' "$listed"
-carrier_dir=${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-magento/releases
+carrier_dir=${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-magento/carried-releases
 carrier=$carrier_dir/$carrier_name
 if mkdir -p "$carrier_dir" 2>/dev/null && printf '%s\n%s\n' "$(date +%s)" "$listed" >"$carrier.$$" 2>/dev/null; then
   mv -f "$carrier.$$" "$carrier" 2>/dev/null || rm -f "$carrier.$$"

@@ -4,5 +4,5 @@
 # Prints nothing when there is none.
 # Set by the renderer (releases.go): carrier_name.
 # shellcheck disable=SC2154
-cat -- "${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-magento/releases/$carrier_name" 2>/dev/null
+cat -- "${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-magento/carried-releases/$carrier_name" 2>/dev/null
 exit 0
