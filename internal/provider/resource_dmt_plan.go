@@ -143,6 +143,9 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 			strings.Join(unknown, ", "), magentoVersion))
 		return types.StringUnknown(), true
 	}
+	if destroyRun() {
+		return types.StringUnknown(), true // the plan before a destroy plan, which Terraform discards: no listing
+	}
 	run := r.runner(ctx, plan, &resp.Diagnostics)
 	exec := plan.exec(ctx, auth, &resp.Diagnostics)
 	if run == nil || resp.Diagnostics.HasError() {
