@@ -72,7 +72,9 @@ func ReleaseSourceOf(ctx context.Context, r Runner, e Exec, root string) (Releas
 	}
 	kept := map[string]json.RawMessage{}
 	if v, ok := top["repositories"]; ok {
-		kept["repositories"] = v
+		if kept["repositories"], err = absoluteRepositories(v, path.Dir(manifest)); err != nil {
+			return src, fmt.Errorf("reading the Composer repositories of %s: %s: %w", root, manifest, err)
+		}
 	}
 	if v, ok := top["config"]; ok {
 		var config map[string]json.RawMessage
@@ -104,6 +106,37 @@ func ReleaseSourceOf(ctx context.Context, r Runner, e Exec, root string) (Releas
 	sum := sha256.Sum256([]byte(strings.Join([]string{string(src.Manifest), auth, e.RunAs, e.php(), e.Composer, strings.Join(env, "\x00"), e.Auth}, "\x00")))
 	src.Digest = hex.EncodeToString(sum[:16])
 	return src, nil
+}
+
+// absoluteRepositories is a repositories value with the relative urls of path and
+// artifact repositories made absolute against dir: the listing runs elsewhere.
+func absoluteRepositories(raw json.RawMessage, dir string) (json.RawMessage, error) {
+	var repos any
+	if err := json.Unmarshal(raw, &repos); err != nil {
+		return nil, err
+	}
+	fix := func(entry any) {
+		repo, ok := entry.(map[string]any)
+		if !ok || (repo["type"] != "path" && repo["type"] != "artifact") {
+			return
+		}
+		if url, ok := repo["url"].(string); ok && url != "" && !path.IsAbs(url) && !strings.Contains(url, "://") {
+			repo["url"] = path.Join(dir, url)
+		}
+	}
+	switch rs := repos.(type) {
+	case []any:
+		for _, r := range rs {
+			fix(r)
+		}
+	case map[string]any:
+		for _, r := range rs {
+			fix(r)
+		}
+	default:
+		return raw, nil
+	}
+	return json.Marshal(repos)
 }
 
 // ListReleases lists the tool's versions that src's repositories offer (repo.magento.com

@@ -166,3 +166,33 @@ func TestCarriedReleasesAreTheLastListing(t *testing.T) {
 		t.Fatalf("carried %v (%v), want the newer listing's", list, ok)
 	}
 }
+
+// A path repository written relative to the root (packages/*) still lists: the listing,
+// which runs elsewhere, reads it against the root.
+func TestReleaseListingReadsRelativePathRepositoriesAgainstTheRoot(t *testing.T) {
+	repo := sharedRepo(t)
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	if err := os.Symlink(repo.Dir, filepath.Join(root, "packages")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "composer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	relative := strings.Replace(string(b), `"url": "`+repo.Dir+`/*"`, `"url": "packages/*"`, 1)
+	if relative == string(b) {
+		t.Fatal("the fixture's repository url was not found")
+	}
+	if err := os.WriteFile(filepath.Join(root, "composer.json"), []byte(relative), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	releases, err := ListReleases(context.Background(), &LocalRunner{}, e, src)
+	if err != nil || !slices.Contains(releases, "2.4.8.1") {
+		t.Fatalf("listed %v, %v; want the releases of the root's packages/ repository", releases, err)
+	}
+}
