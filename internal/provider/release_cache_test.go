@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -111,9 +112,7 @@ func driftedFleet(t *testing.T, r *rig, n int) (map[string]string, *composerLog,
 
 // fleetTarget is the release driftedFleet's shop name needs.
 func fleetTarget(name string) string {
-	var i int
-	fmt.Sscanf(name, "shop%d", &i) //nolint:errcheck // names are driftedFleet's
-	if i%2 == 1 {
+	if i, _ := strconv.Atoi(strings.TrimPrefix(name, "shop")); i%2 == 1 {
 		return "2.4.8.1"
 	}
 	return "2.4.7"
