@@ -21,7 +21,7 @@ type composerCall struct{ dir, auth, args string }
 // composerLog is a composer command on the host that logs each call, then runs
 // composer; while the file fail exists, `composer show` fails instead.
 type composerLog struct {
-	t                   *testing.T
+	t                  *testing.T
 	command, log, fail string
 }
 
