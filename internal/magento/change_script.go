@@ -72,7 +72,7 @@ func changeScript(e Exec, p ChangeParams) string {
 	}
 	php := e.php()
 	ownerLib := assign("php", php, "package", Package, "tool_dir", dirDMT, "moved_on_php", movedOnPHP, "section_php", sectionPHP) +
-		extractPrelude + e.composerFunctionAt(`"$root"`) + ownerTasks
+		extractPrelude + e.composerFunctionIn(`"$root"`) + ownerTasks
 	var b strings.Builder
 	b.WriteString("IFS= read -r auth\n") // the credentials, first on stdin (Exec.stdin)
 	b.WriteString(assign("root", p.Root, "mode", mode, "target", p.Target, "backup_dir", strings.TrimSuffix(p.BackupDir, "/"),

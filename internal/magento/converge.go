@@ -17,8 +17,8 @@ type ConvergeParams struct {
 	ExpectMagento   string
 	ExpectInstalled string
 	CheckInstalled  bool
-	// PlannedTarget is the exact release the plan chose; set, the apply installs it
-	// without listing releases again.
+	// PlannedTarget is the exact release the plan chose, which the apply installs (it
+	// lists no releases). Empty: the plan found none for Magento's version.
 	PlannedTarget string
 	// WaitForRelease: when no release exists for Magento's version, change nothing and
 	// report it as a warning instead of failing (on_missing_release = "warn").
@@ -79,17 +79,13 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 		defer release()
 	}
 	target := p.PlannedTarget
-	if target == "" {
-		releases, err := Releases(ctx, reader, e, p.Root)
-		if err != nil {
-			return inst, ChangeResult{}, err
+	if target == "" { // the plan found no release for Magento's version: the apply lists none
+		base, _ := Base(inst.MagentoVersion)
+		missing := fmt.Sprintf("the plan found no %s release for Magento %s (Magento %s); nothing was changed", Package, base, inst.MagentoVersion)
+		if p.WaitForRelease {
+			return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion, Warnings: []string{missing}}, nil
 		}
-		var missing *MissingReleaseError
-		if target, err = ResolveTarget(inst.MagentoVersion, p.Pin, releases); errors.As(err, &missing) && p.WaitForRelease {
-			return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion, Warnings: []string{missing.Error() + "; nothing was changed"}}, nil
-		} else if err != nil {
-			return inst, ChangeResult{}, err
-		}
+		return inst, ChangeResult{}, errors.New(missing)
 	}
 	if inst.DMTVersion == target && !inst.OwedRestore {
 		return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion}, nil

@@ -85,12 +85,12 @@ func (e Exec) stdin() ([]byte, error) {
 // environment exported and COMPOSER_AUTH taken from $auth (read from stdin), so the
 // secret is in composer's environment only: not in any argv.
 func (e Exec) composerFunction(root string) string {
-	return e.composerFunctionAt(shell.Quote(root))
+	return e.composerFunctionIn(shell.Quote(root))
 }
 
-// composerFunctionAt is composerFunction with the directory as a shell word, such as
-// "$root" (the apply's physical root, known only on the host).
-func (e Exec) composerFunctionAt(dir string) string {
+// composerFunctionIn is composerFunction for a directory the script works out: dir is
+// a shell word (a quoted variable).
+func (e Exec) composerFunctionIn(dir string) string {
 	env := map[string]string{}
 	for k, v := range DefaultComposerEnv {
 		env[k] = v

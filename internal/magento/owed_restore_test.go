@@ -61,6 +61,7 @@ func TestOwedRestoreRunsWhenVersionsLookInSync(t *testing.T) {
 		t.Fatal("the fixture's Composer should have dropped the custom file")
 	}
 	p.CarryCustomFiles = true
+	p.PlannedTarget = "2.4.7" // the plan saw 2.4.7 installed, in sync, and a restore owed
 	inst, res, err := Converge(context.Background(), &LocalRunner{}, e, p)
 	if err != nil {
 		t.Fatal(err)

@@ -2,29 +2,182 @@ package magento
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"path"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Package is the Composer name of the Data Migration Tool.
 const Package = "magento/data-migration-tool"
 
-// Releases lists the tool's versions that the root's Composer repositories offer
-// (repo.magento.com in production), newest first as Composer prints them.
-func Releases(ctx context.Context, r Runner, e Exec, root string) ([]string, error) {
-	script := "IFS= read -r auth\n" + assign("package", Package) + e.composerFunction(root) + releasesBody
+// ReleaseSource is what a release listing depends on in one root, as the listing user
+// reads it: the root's repositories and the settings that change what they offer or
+// how they are reached, and its auth.json. Roots whose sources have one Digest list the
+// same releases: one listing serves them all.
+type ReleaseSource struct {
+	Manifest []byte // a composer.json holding only the root's repository settings
+	AuthFile string // the root's auth.json, copied beside it for the listing
+	Digest   string // hex; covers the manifest, auth.json's content and Exec (credentials included)
+}
+
+// repositoryConfig are the keys of composer.json's config that change which packages
+// the repositories offer or how they are reached.
+var repositoryConfig = []string{"bearer", "bitbucket-oauth", "cafile", "capath", "disable-tls", "forgejo-domains", "forgejo-token",
+	"github-domains", "github-expose-hostname", "github-oauth", "github-protocols", "gitlab-domains", "gitlab-oauth", "gitlab-protocol",
+	"gitlab-token", "http-basic", "secure-http", "use-github-api"}
+
+const sourceSep = "\x01auth.json\x01"
+
+// listingRunner runs a release listing, and the reads it needs, as the user Composer
+// runs as for the shop: the one place that chooses it.
+func listingRunner(r Runner, e Exec) Runner { return RunAs(r, e.RunAs) }
+
+// listingExec is e for a listing outside the root: a COMPOSER file name of
+// composer_env names the root's manifest, which the listing copies to composer.json.
+func (e Exec) listingExec() Exec {
+	if _, ok := e.Env["COMPOSER"]; ok {
+		e.Env = maps.Clone(e.Env)
+		e.Env["COMPOSER"] = "composer.json"
+	}
+	return e
+}
+
+// ReleaseSourceOf reads root's release source: files only, no PHP or Composer.
+func ReleaseSourceOf(ctx context.Context, r Runner, e Exec, root string) (ReleaseSource, error) {
+	manifest := path.Join(root, "composer.json")
+	if v := e.Env["COMPOSER"]; v != "" {
+		manifest = v
+		if !path.IsAbs(v) {
+			manifest = path.Join(root, v)
+		}
+	}
+	src := ReleaseSource{AuthFile: path.Join(path.Dir(manifest), "auth.json")}
+	res, err := runRead(ctx, listingRunner(r, e), "read the Composer repositories of "+root,
+		assign("manifest", manifest, "auth_file", src.AuthFile, "sep", sourceSep)+repositoriesBody)
+	if err != nil {
+		return src, fmt.Errorf("reading the Composer repositories of %s: %w%s", root, err, causeHint(err))
+	}
+	doc, auth, ok := strings.Cut(string(res.Stdout), "\n"+sourceSep+"\n")
+	var top map[string]json.RawMessage
+	if !ok || json.Unmarshal([]byte(doc), &top) != nil {
+		return src, fmt.Errorf("reading the Composer repositories of %s: %s is not a JSON object", root, manifest)
+	}
+	kept := map[string]json.RawMessage{}
+	if v, ok := top["repositories"]; ok {
+		if kept["repositories"], err = absoluteRepositories(v, path.Dir(manifest)); err != nil {
+			return src, fmt.Errorf("reading the Composer repositories of %s: %s: %w", root, manifest, err)
+		}
+	}
+	if v, ok := top["config"]; ok {
+		var config map[string]json.RawMessage
+		if json.Unmarshal(v, &config) != nil {
+			return src, fmt.Errorf("reading the Composer repositories of %s: the config of %s is not a JSON object", root, manifest)
+		}
+		subset := map[string]json.RawMessage{}
+		for _, k := range repositoryConfig {
+			if v, ok := config[k]; ok {
+				subset[k] = v
+			}
+		}
+		if len(subset) > 0 {
+			b, _ := json.Marshal(subset) // raw messages that parsed: cannot fail
+			kept["config"] = b
+		}
+	}
+	if src.Manifest, err = json.Marshal(kept); err != nil {
+		return src, fmt.Errorf("reading the Composer repositories of %s: %w", root, err)
+	}
+	if auth == "" {
+		src.AuthFile = ""
+	}
+	env := make([]string, 0, len(e.Env))
+	for k, v := range e.Env {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	sum := sha256.Sum256([]byte(strings.Join([]string{string(src.Manifest), auth, e.RunAs, e.php(), e.Composer, strings.Join(env, "\x00"), e.Auth}, "\x00")))
+	src.Digest = hex.EncodeToString(sum[:16])
+	return src, nil
+}
+
+// absoluteRepositories is a repositories value with the relative urls of path and
+// artifact repositories made absolute against dir: the listing runs elsewhere.
+func absoluteRepositories(raw json.RawMessage, dir string) (json.RawMessage, error) {
+	var repos any
+	if err := json.Unmarshal(raw, &repos); err != nil {
+		return nil, err
+	}
+	fix := func(entry any) {
+		repo, ok := entry.(map[string]any)
+		if !ok || (repo["type"] != "path" && repo["type"] != "artifact") {
+			return
+		}
+		if url, ok := repo["url"].(string); ok && url != "" && !path.IsAbs(url) && !strings.Contains(url, "://") {
+			repo["url"] = path.Join(dir, url)
+		}
+	}
+	switch rs := repos.(type) {
+	case []any:
+		for _, r := range rs {
+			fix(r)
+		}
+	case map[string]any:
+		for _, r := range rs {
+			fix(r)
+		}
+	default:
+		return raw, nil
+	}
+	return json.Marshal(repos)
+}
+
+// ListReleases lists the tool's versions that src's repositories offer (repo.magento.com
+// in production), newest first as Composer prints them, in a private temporary
+// directory on the host: no shop's lock, installed.json or plugins are loaded. The list
+// is also kept on the host, for CarriedReleases.
+func ListReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource) ([]string, error) {
+	script := "IFS= read -r auth\n" + assign("package", Package, "auth_file", src.AuthFile, "carrier_name", src.Digest+".json") +
+		e.listingExec().composerFunctionIn(`"$listing_dir"`) + releasesBody
 	stdin, err := e.stdin()
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.Run(ctx, "composer show --all "+Package, script, stdin)
+	stdin = append(append(stdin, src.Manifest...), '\n')
+	res, err := listingRunner(r, e).Run(ctx, "composer show --all "+Package, script, stdin)
 	if err != nil {
 		return nil, fmt.Errorf("listing %s releases: %w%s", Package, err, causeHint(err))
 	}
+	return parseReleases(res.Stdout)
+}
+
+// CarriedReleases is the list the last ListReleases of src kept on the host, when it is
+// at most maxAge old: a saved plan applied on another machine resolves the release the
+// plan showed from it, without Composer.
+func CarriedReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource, maxAge time.Duration) ([]string, bool) {
+	res, err := runRead(ctx, listingRunner(r, e), "read the kept release list", assign("carrier_name", src.Digest+".json")+releasesCarriedBody)
+	if err != nil {
+		return nil, false
+	}
+	stamp, doc, _ := strings.Cut(string(res.Stdout), "\n")
+	listed, err := strconv.ParseInt(strings.TrimSpace(stamp), 10, 64)
+	if err != nil || time.Since(time.Unix(listed, 0)) > maxAge {
+		return nil, false
+	}
+	list, err := parseReleases([]byte(doc))
+	return list, err == nil && len(list) > 0
+}
+
+func parseReleases(stdout []byte) ([]string, error) {
 	// Composer may print warnings before the JSON document.
-	out := string(res.Stdout)
+	out := string(stdout)
 	if i := strings.Index(out, "{"); i > 0 {
 		out = out[i:]
 	}
@@ -32,7 +185,7 @@ func Releases(ctx context.Context, r Runner, e Exec, root string) ([]string, err
 		Versions []string `json:"versions"`
 	}
 	if err := json.Unmarshal([]byte(out), &show); err != nil {
-		return nil, fmt.Errorf("composer show %s printed no release list (%v); it printed: %.300s", Package, err, strings.TrimSpace(string(res.Stdout)))
+		return nil, fmt.Errorf("composer show %s printed no release list (%v); it printed: %.300s", Package, err, strings.TrimSpace(string(stdout)))
 	}
 	return show.Versions, nil
 }

@@ -1,6 +1,28 @@
 # shellcheck shell=sh
 # Prints `composer show --all --format=json` of the tool: every release the root's
-# Composer repositories offer (repo.magento.com in production), newest first.
-# Set by the renderer (scripts.go): package, and run_composer (exec.go).
+# Composer repositories offer (repo.magento.com in production), newest first. It lists
+# in a private temporary directory holding only a composer.json with the root's
+# repository settings (stdin, after the credentials) and a copy of the root's auth.json,
+# with plugins and scripts off: no shop's lock, installed.json or plugins are loaded.
+# On success the list is also kept in carrier (see releases.go), for the apply of a
+# saved plan made on another machine.
+# Set by the renderer (releases.go): package, auth_file (may be empty), carrier_name, and
+# run_composer (exec.go), which runs in "$listing_dir".
 # shellcheck disable=SC2154
-run_composer show --all --no-interaction --no-ansi --format=json "$package"
+IFS= read -r manifest
+umask 077
+listing_dir=$(mktemp -d "${TMPDIR:-/tmp}/tf-magento-releases.XXXXXXXX") || exit 1
+trap 'rm -rf "$listing_dir"' EXIT
+trap 'exit 143' HUP INT TERM
+printf '%s\n' "$manifest" >"$listing_dir/composer.json" || exit 1
+if [ -n "$auth_file" ] && [ -f "$auth_file" ]; then
+  cat -- "$auth_file" >"$listing_dir/auth.json" || exit 1
+fi
+listed=$(run_composer show --all --no-plugins --no-scripts --no-interaction --no-ansi --format=json "$package") || exit $?
+printf '%s\n' "$listed"
+carrier_dir=${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-magento/carried-releases
+carrier=$carrier_dir/$carrier_name
+if mkdir -p "$carrier_dir" 2>/dev/null && printf '%s\n%s\n' "$(date +%s)" "$listed" >"$carrier.$$" 2>/dev/null; then
+  mv -f "$carrier.$$" "$carrier" 2>/dev/null || rm -f "$carrier.$$"
+fi
+exit 0

@@ -32,6 +32,10 @@ var (
 	ownerTasksSH string
 	//go:embed releases.sh
 	releasesSH string
+	//go:embed releases_carried.sh
+	releasesCarriedSH string
+	//go:embed repositories.sh
+	repositoriesSH string
 	//go:embed moved_on.php
 	movedOnPHP string
 	//go:embed section.php
@@ -63,15 +67,17 @@ var extractPrelude = assign("interesting", interesting, "extract_awk", compact(e
 var readValues = assign("package", Package, "tool_dir", dirDMT, "sep", "\x01", "batch_awk", compact(grepPairsAWK+batchAWK))
 
 var (
-	readBody     = compact(readSH)
-	discoverBody = compact(discoverSH)
+	readBody            = compact(readSH)
+	discoverBody        = compact(discoverSH)
+	releasesBody        = compact(releasesSH)
+	releasesCarriedBody = compact(releasesCarriedSH)
+	repositoriesBody    = compact(repositoriesSH)
+	runAsBody           = compact(runAsSH)
+	composerExec        = compact(composerExecSH)
 	// applyParts is the apply script after its values: who and where, the locks, the
 	// archives, the restores, then the sequence (change.sh).
-	applyParts   = compact(applyOwnerSH) + compact(applyLockSH) + compact(applyArchiveSH) + compact(applyRestoreSH) + compact(changeSH)
-	ownerTasks   = compact(ownerTasksSH)
-	releasesBody = compact(releasesSH)
-	runAsBody    = compact(runAsSH)
-	composerExec = compact(composerExecSH)
+	applyParts = compact(applyOwnerSH) + compact(applyLockSH) + compact(applyArchiveSH) + compact(applyRestoreSH) + compact(changeSH)
+	ownerTasks = compact(ownerTasksSH)
 )
 
 // assign renders name=value shell assignments, one per line, every value quoted.

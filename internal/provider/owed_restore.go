@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -34,6 +35,11 @@ func planOwedRestore(owed bool, root string, lastBackup *types.String, resp *res
 		"An earlier apply on "+root+" was interrupted after Composer changed files, and its restore has not run yet "+
 			"(the record is in the SSH user's private state directory). The apply restores the root from that apply's archive first, "+
 			"unless composer.json or composer.lock moved on since, then installs the planned version.")
+}
+
+// privateGetter is the read half of privateData: what ModifyPlan's request offers.
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
 }
 
 // owedInPrivate is what the last read recorded.

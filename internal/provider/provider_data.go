@@ -25,6 +25,7 @@ type providerData struct {
 	composerRuns *composerSlots       // per_host_parallelism: Composer runs at once per SSH target
 	sshUnknown   bool                 // the provider's ssh settings are not known until apply
 	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
+	listings     sync.Map             // release listings of this process: "%p|digest" -> *releaseListing
 	roots        *RootMemory          // roots read per host in the last run: read ahead
 	sshBlocksMu  sync.Mutex
 	sshBlocks    map[string]*sshOverrideModel // a known ssh block's String() -> the block decoded (see overridesOf)

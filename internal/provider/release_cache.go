@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -19,15 +21,25 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
 
+// Releases are listed at plan time (ModifyPlan) only, never in Read: a refresh, a
+// destroy plan, -refresh-only and an import run no Composer, nor does a root in sync.
+// The day after a Magento release every shop drifts at once, so a listing is shared:
+// the roots of one provider process on one machine whose listings would be the same
+// (one release source digest: repositories, auth.json, credentials, Composer, PHP,
+// run_as, composer_env) get one listing, made outside any shop (magento.ListReleases).
+// Its result, a failure too, stands for the rest of the run.
+//
 // Terraform plans each resource again in the apply walk (a new provider process, and
-// for a saved plan a new Terraform run), and that plan must choose the release the
-// first one showed without listing again: one Composer run, require, per upgrade. So
-// the release list a plan resolved is kept on disk (version numbers only; the key
-// hashes the credentials). A plan that refreshed the root lists afresh; a plan that
-// did not (the apply walk, which never refreshes) reuses a list up to releaseCacheTTL
-// old. A create has no refresh: it reuses only a list of the same Terraform run. The
-// list lives in the user's private cache directory (privateDir); without one it is not
-// kept, and every plan lists afresh.
+// for a saved plan a new Terraform run, often on another machine), and that plan must
+// choose the release the first one showed without listing again: one Composer run,
+// require, per upgrade. The CLI hands that plan the refreshed state's private data,
+// not the first plan's, so the list a plan resolved is kept in two places: on disk
+// for this user (version numbers only; the key hashes the credentials), and on the
+// host by the listing itself (magento.CarriedReleases), for an apply on another
+// machine. A plan that refreshed the root lists afresh; a plan that did not (the apply
+// walk, which never refreshes) reuses a list up to releaseCacheTTL old. A create has no
+// refresh: it reuses only a list of the same Terraform run. The disk copy lives in the
+// user's private cache directory (privateDir); without one it is not kept.
 const releaseCacheTTL = 24 * time.Hour
 
 type cachedReleases struct {
@@ -36,7 +48,7 @@ type cachedReleases struct {
 	Releases  []string  `json:"releases"`
 }
 
-// releaseScope says which cached list a plan may reuse.
+// releaseScope says which kept list a plan may reuse.
 type releaseScope int
 
 const (
@@ -45,8 +57,15 @@ const (
 	reuseSavedPlanRun                     // an update that did not refresh: the apply walk
 )
 
+// releaseListing is one listing, shared by the roots that need it.
+type releaseListing struct {
+	once     sync.Once
+	releases []string
+	err      error
+}
+
 // releases lists the tool's releases for root as run and e see them, reusing a list
-// that scope allows.
+// that scope allows, or the listing this process made for the same release source.
 func (d *providerData) releases(ctx context.Context, c remote.Config, run magento.Runner, e magento.Exec, root string, scope releaseScope) ([]string, error) {
 	file, thisRun := releaseCacheFile(ctx, c, e, root), terraformProcess()
 	if b, err := readPrivate(file); err == nil && file != "" && scope != listAfresh {
@@ -56,19 +75,36 @@ func (d *providerData) releases(ctx context.Context, c remote.Config, run magent
 			return cached.Releases, nil
 		}
 	}
-	release, err := d.composerSlot(ctx, c, "composer show --all "+magento.Package+" in "+root)
+	keep := func(list []string) []string {
+		if b, err := json.Marshal(cachedReleases{Listed: time.Now(), Terraform: thisRun, Releases: list}); err == nil && file != "" {
+			_ = writePrivate(file, b) // a cache: failing to write it costs a Composer run, nothing else
+		}
+		return list
+	}
+	src, err := magento.ReleaseSourceOf(ctx, run, e, root)
 	if err != nil {
 		return nil, err
 	}
-	list, err := magento.Releases(ctx, magento.RunAs(run, e.RunAs), e, root)
-	release()
-	if err != nil {
-		return nil, err
+	if scope == reuseSavedPlanRun {
+		if list, ok := magento.CarriedReleases(ctx, run, e, src, releaseCacheTTL); ok {
+			return keep(list), nil
+		}
 	}
-	if b, err := json.Marshal(cachedReleases{Listed: time.Now(), Terraform: thisRun, Releases: list}); err == nil && file != "" {
-		_ = writePrivate(file, b) // a cache: failing to write it costs a Composer run, nothing else
+	v, _ := d.listings.LoadOrStore(fmt.Sprintf("%p|%s", run, src.Digest), &releaseListing{})
+	l := v.(*releaseListing)
+	l.once.Do(func() {
+		release, err := d.composerSlot(ctx, c, "composer show --all "+magento.Package+" for "+root)
+		if err != nil {
+			l.err = err
+			return
+		}
+		defer release()
+		l.releases, l.err = magento.ListReleases(ctx, run, e, src)
+	})
+	if l.err != nil {
+		return nil, l.err
 	}
-	return list, nil
+	return keep(l.releases), nil
 }
 
 // terraformProcess identifies the Terraform run that started this provider: the
@@ -103,81 +139,75 @@ func releaseCacheFile(ctx context.Context, c remote.Config, e magento.Exec, root
 	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".json")
 }
 
-// A saved plan is applied by another Terraform run, often another CI job on another
-// machine, whose apply walk plans each update again: it must resolve the release the
-// plan showed, also when upstream published one since. So the refresh of a root whose
-// tool is behind Magento lists the releases (the listing the plan would make right
-// after, not one more) and keeps them in the resource's private state, which the saved
-// plan carries: the apply walk resolves from that list, not from a cache on the
-// planning machine. Version numbers only, and a hash of the settings they were listed
-// with (never the credentials).
+// Earlier versions kept the release list in the resource's private state (a key Read
+// wrote); Read now drops it.
 const privateReleasesKey = "releases"
 
-type carriedReleases struct {
-	Listed   time.Time `json:"listed"`
-	Settings string    `json:"settings"`
-	Releases []string  `json:"releases"`
-}
-
-// privateGetter and privateData are the framework's private state (its type is internal).
-type privateGetter interface {
-	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-}
-
+// privateData is the framework's private state (its type is internal).
 type privateData interface {
-	privateGetter
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
 	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
 }
 
-// releaseSettings is what a release list depends on, hashed: where and how Composer ran.
-func releaseSettings(c remote.Config, e magento.Exec, root string) string {
-	env := make([]string, 0, len(e.Env))
-	for k, v := range e.Env {
-		env = append(env, k+"="+v)
-	}
-	sort.Strings(env)
-	sum := sha256.Sum256([]byte(strings.Join([]string{c.Address(), c.User, root, e.RunAs, e.PHP, e.Composer, strings.Join(env, "\x00")}, "\x00")))
-	return hex.EncodeToString(sum[:16])
-}
-
-// carryReleases is Read's part for a root whose tool is behind Magento: list the
-// releases as e says (listable false: Read cannot, see priorState.exec) and keep them
-// in private. A listing that fails is left to the plan, which lists again and reports it.
-func (d *providerData) carryReleases(ctx context.Context, private privateData, c remote.Config, run magento.Runner, inst magento.Installation,
-	e magento.Exec, listable bool) {
-	if !listable {
-		dropCarried(ctx, private)
-		return
-	}
-	list, err := d.releases(ctx, c, run, e, inst.Root, listAfresh)
-	if err != nil {
-		tflog.Warn(ctx, "listing releases in the refresh failed; the plan lists again", map[string]any{"error": err.Error()})
-		dropCarried(ctx, private)
-		return
-	}
-	if b, err := json.Marshal(carriedReleases{Listed: time.Now(), Settings: releaseSettings(c, e, inst.Root), Releases: list}); err == nil {
-		private.SetKey(ctx, privateReleasesKey, b)
-	}
-}
-
-// dropCarried removes what an earlier refresh kept: a root in sync needs no list.
+// dropCarried removes what an earlier version's refresh kept.
 func dropCarried(ctx context.Context, private privateData) {
 	if b, _ := private.GetKey(ctx, privateReleasesKey); len(b) > 0 {
 		private.SetKey(ctx, privateReleasesKey, nil)
 	}
 }
 
-// carried is the release list a refresh kept for these settings, if any: the list of
-// this plan's own refresh, or (the apply walk of a saved plan, a plan without refresh)
-// one up to releaseCacheTTL old.
-func carried(ctx context.Context, private privateGetter, c remote.Config, e magento.Exec, root string) ([]string, bool) {
-	if private == nil {
-		return nil, false
+// destroyRun says whether the Terraform run that started this provider plans a destroy
+// (terraform destroy, plan -destroy, apply -destroy). Terraform makes a normal plan of
+// every resource before a destroy plan (its pre-destroy refresh) and discards it, and
+// tells the provider nothing of it; listing releases there would run Composer for a
+// plan nobody sees. So the provider reads Terraform's command line where /proc shows
+// it (TF_CLI_ARGS and TF_CLI_ARGS_<command> included); elsewhere it cannot tell, and
+// lists.
+var destroyRun = sync.OnceValue(func() bool {
+	ppid := strconv.Itoa(os.Getppid())
+	cmdline, err := os.ReadFile("/proc/" + ppid + "/cmdline")
+	if err != nil {
+		return false
 	}
-	b, diags := private.GetKey(ctx, privateReleasesKey)
-	var kept carriedReleases
-	if diags.HasError() || len(b) == 0 || json.Unmarshal(b, &kept) != nil {
-		return nil, false
+	environ, _ := os.ReadFile("/proc/" + ppid + "/environ")
+	return destroyCommand(strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00"), strings.Split(string(environ), "\x00"))
+})
+
+// destroyCommand reads a Terraform (or OpenTofu) command line and environment: true for
+// destroy, and plan or apply with -destroy.
+func destroyCommand(argv, environ []string) bool {
+	if len(argv) < 2 {
+		return false
 	}
-	return kept.Releases, kept.Settings == releaseSettings(c, e, root) && time.Since(kept.Listed) < releaseCacheTTL && len(kept.Releases) > 0
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	var command string
+	var args []string
+	for i, a := range argv[1:] {
+		if !strings.HasPrefix(a, "-") { // global options (-chdir=DIR) come first, in one word
+			command, args = a, argv[i+2:]
+			break
+		}
+	}
+	args = append(append(strings.Fields(env["TF_CLI_ARGS"]), strings.Fields(env["TF_CLI_ARGS_"+command])...), args...)
+	if command == "destroy" {
+		return true
+	}
+	if command != "plan" && command != "apply" {
+		return false
+	}
+	destroy := false
+	for _, a := range args {
+		switch strings.TrimPrefix(a, "-") {
+		case "-destroy", "destroy", "destroy=true", "-destroy=true":
+			destroy = true
+		case "destroy=false", "-destroy=false":
+			destroy = false
+		}
+	}
+	return destroy
 }

@@ -126,8 +126,8 @@ func (r *dataMigrationToolResource) planID(ctx context.Context, req resource.Mod
 }
 
 // planTarget resolves, for a drifted root, the exact release the apply will install:
-// the newest for Magento's base (or the pin, which must be published), listed once per
-// root per Terraform run. No release for Magento's version: with on_missing_release =
+// the newest for Magento's base (or the pin, which must be published), from one listing
+// per release source per plan (providerData.releases). No release for Magento's version: with on_missing_release =
 // "warn" the plan keeps installed (no change) and warns; "error" fails. Settings not
 // known until apply: unknown, resolved then. ok is false when an error was added.
 func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMigrationToolModel, req resource.ModifyPlanRequest, magentoVersion string, installed types.String,
@@ -146,6 +146,9 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 			strings.Join(unknown, ", "), magentoVersion))
 		return types.StringUnknown(), true
 	}
+	if destroyRun() {
+		return types.StringUnknown(), true // the plan before a destroy plan, which Terraform discards: no listing
+	}
 	run := r.runner(ctx, plan, &resp.Diagnostics)
 	exec := plan.exec(ctx, auth, &resp.Diagnostics)
 	if run == nil || resp.Diagnostics.HasError() {
@@ -157,11 +160,7 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 	} else if create {
 		scope = reuseSameRun
 	}
-	releases, ok := carried(ctx, req.Private, conn, exec, plan.MagentoRoot.ValueString())
-	var err error
-	if !ok {
-		releases, err = r.data.releases(ctx, conn, run, exec, plan.MagentoRoot.ValueString(), scope)
-	}
+	releases, err := r.data.releases(ctx, conn, run, exec, plan.MagentoRoot.ValueString(), scope)
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Listing Data Migration Tool Releases Failed")
 		return types.StringUnknown(), false

@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
 
 // A fleet's plan reads every installation, so Read works on the raw state: the
@@ -69,12 +66,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	if behind(inst) {
-		e, listable := prior.exec(r.data.composerAuth)
-		r.data.carryReleases(ctx, resp.Private, conn, run, inst, e, listable)
-	} else {
-		dropCarried(ctx, resp.Private)
-	}
+	dropCarried(ctx, resp.Private) // releases are listed by the plan, never here
 	rememberOwed(ctx, resp.Private, inst.OwedRestore)
 	values := map[string]string{attrMagentoVersion: inst.MagentoVersion, attrMagentoEdition: inst.Edition, attrID: id}
 	if inst.DMTVersion != "" {
@@ -116,60 +108,6 @@ func priorStateOf(ctx context.Context, state tfsdk.State) (priorState, error) {
 		return p, fmt.Errorf("%s is a %T, not an object", attrSSH, v)
 	}
 	return p, nil
-}
-
-// sameBase is magento.InSync without a pin, for the common case and without its
-// allocations (Read runs for every resource of a fleet): the first three parts of both
-// versions are equal. false also when InSync would say no or fail.
-func sameBase(installed, magentoVersion string) bool {
-	base := func(v string) string {
-		v, _, _ = strings.Cut(v, "-")
-		for i, dots := 0, 0; i < len(v); i++ {
-			if v[i] == '.' {
-				if dots++; dots == 3 {
-					return v[:i]
-				}
-			}
-		}
-		return v
-	}
-	return installed != "" && base(installed) == base(magentoVersion) && strings.Count(base(installed), ".") == 2
-}
-
-// behind says whether the tool is behind Magento (unpinned: a plan lists releases).
-func behind(inst magento.Installation) bool {
-	if sameBase(inst.DMTVersion, inst.MagentoVersion) {
-		return false
-	}
-	inSync, err := magento.InSync(inst.DMTVersion, inst.MagentoVersion, "")
-	return err == nil && !inSync
-}
-
-// exec is how Composer ran for the prior state, with auth (the provider's: Read has no
-// configuration). listable is false when the resource has credentials of its own
-// (composer_auth_wo, which only the configuration holds) or the state is unreadable.
-func (p priorState) exec(auth string) (e magento.Exec, listable bool) {
-	e = magento.Exec{RunAs: p.runAs, PHP: "php", Composer: "composer", Auth: auth}
-	for name, dst := range map[string]*string{attrPHP: &e.PHP, attrComposer: &e.Composer} {
-		if v := p.attrs[name]; v.IsKnown() && !v.IsNull() && v.As(dst) != nil {
-			return e, false
-		}
-	}
-	if v := p.attrs[attrComposerEnv]; v.IsKnown() && !v.IsNull() {
-		var env map[string]tftypes.Value
-		if v.As(&env) != nil {
-			return e, false
-		}
-		e.Env = make(map[string]string, len(env))
-		for k, ev := range env {
-			var s string
-			if ev.As(&s) != nil {
-				return e, false
-			}
-			e.Env[k] = s
-		}
-	}
-	return e, p.attrs[attrComposerAuthWOVersion].IsNull()
 }
 
 // with is the prior state with the string attributes in values set: the prior value

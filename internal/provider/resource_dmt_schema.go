@@ -72,10 +72,12 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"that host restores the archive first (only an archive of this provider for this root: a regular file in the backup directory, owned by the applying user).\n\n" +
 			"**The archives** are `<backup directory>/tf-magento-dmt-<root id>-<time>-<pid>.tar.gz` (`0600`): the tool's directory (with its `config.xml`, " +
 			"which holds both databases' passwords), `composer.json`, `composer.lock` and `vendor/composer/`.\n\n" +
-			"**Saved plans** (`terraform plan -out`, applied by another job, maybe on another machine): the refresh of a root whose tool is behind " +
-			"Magento lists the releases (the one listing the plan needs) and keeps the list in the resource's private state, which the plan file " +
-			"carries, so an update applies the release the plan showed, also after upstream published a newer one, for 24 hours. A create has no " +
-			"state to carry it: its plan shows the newest release at plan time, and when upstream publishes a newer one before the apply, Terraform " +
+			"**Saved plans** (`terraform plan -out`, applied by another job, maybe on another machine): the plan of a root whose tool is behind " +
+			"Magento lists the releases (one listing per host and repository set, shared by the roots that would list the same) and keeps the list " +
+			"in the runner's private cache and on the host (`~/.cache/terraform-provider-magento/carried-releases/` of the user Composer runs as), " +
+			"so the apply of an update, on any machine, applies the release the plan showed without listing, also after upstream published a newer " +
+			"one, for 24 hours (unless a later plan's listing replaced the list). A create reuses only a list of its own Terraform run: " +
+			"its plan shows the newest release at plan time, and when upstream publishes a newer one before a saved plan's apply, Terraform " +
 			"stops that apply before anything runs on the host (`Provider produced inconsistent final plan`, `.version: was ..., but now ...`); " +
 			"run `terraform plan` again. A create that finds the tool in step with Magento (adoption) lists nothing and always applies.",
 		Blocks: map[string]schema.Block{

@@ -2,9 +2,13 @@ package provider
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
@@ -59,5 +63,61 @@ func TestAccDataMigrationTool_savedPlanAcrossMachines(t *testing.T) {
 	w.must("apply", "-no-color", "tfplan")
 	if err := requires(created, "2.4.7.2")(nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A shop with its own credentials (composer_auth_wo, which Read never has) planned on
+// one machine and applied from a second working directory on another (no release
+// cache), after upstream published a release: the apply installs what the plan showed,
+// from the list the plan's listing kept on the host, and lists nothing.
+func TestAccDataMigrationTool_savedPlanWithOwnCredentialsAcrossMachines(t *testing.T) {
+	skipCLIBelow(t, tfversion.SkipBelow(tfversion.Version1_11_0))
+	r := newRig(t)
+	repo := testenv.NewRepo(t) // this test publishes releases: not in the shared repository
+	root := repo.NewRoot(t, filepath.Join(t.TempDir(), "shop"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	spy := newComposerLog(t)
+	config := requireProvider + r.providerConfig() + fmt.Sprintf(`
+variable "shop_auth" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "magento_data_migration_tool" "shop" {
+  host                     = "127.0.0.1"
+  magento_root             = %q
+  composer                 = %q
+  composer_env             = %s
+  composer_auth_wo         = var.shop_auth
+  composer_auth_wo_version = 1
+}
+`, root, spy.command, repo.ComposerEnvHCL())
+	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
+	w.env = append(w.env, "XDG_CACHE_HOME="+t.TempDir(), "TF_VAR_shop_auth="+composerAuthFor("shop", "s"))
+	w.must("apply", "-auto-approve", "-no-color") // adopts: in sync
+	r.composer(t, root, "require", "magento/data-migration-tool:2.4.6")
+	if out := strings.Join(strings.Fields(w.must("plan", "-no-color", "-out=tfplan")), " "); !strings.Contains(out, `~ version = "2.4.6" -> "2.4.7"`) {
+		t.Fatalf("the plan does not install 2.4.7:\n%s", out)
+	}
+	repo.AddRelease(t, "2.4.7.1")
+	spy.calls()
+
+	// The second machine: the configuration, the state and the saved plan, nothing else.
+	second := &cliWorkspace{t: t, dir: t.TempDir(), env: append(slices.Clone(w.env), "XDG_CACHE_HOME="+t.TempDir())}
+	for _, name := range []string{"main.tf", "terraform.tfstate", "tfplan"} {
+		b, err := os.ReadFile(filepath.Join(w.dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(second.dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second.must("apply", "-no-color", "tfplan")
+	if err := requires(root, "2.4.7")(nil); err != nil {
+		t.Fatalf("the saved plan's apply did not install the planned release: %v", err)
+	}
+	if calls := spy.calls(); count(calls, "show") != 0 || count(calls, "require") != 1 {
+		t.Errorf("the apply ran %v, want one require and no listing", calls)
 	}
 }

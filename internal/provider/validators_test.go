@@ -66,21 +66,3 @@ func TestCanonicalRoot(t *testing.T) {
 		}
 	}
 }
-
-// sameBase agrees with magento.InSync (no pin) wherever it says yes.
-func TestSameBase(t *testing.T) {
-	for _, tc := range []struct {
-		installed, magento string
-		want               bool
-	}{
-		{"2.4.7", "2.4.7-p3", true}, {"2.4.8.1", "2.4.8", true}, {"2.4.6", "2.4.7-p3", false}, {"", "2.4.7", false},
-		{"2.4", "2.4", false}, {"2.4.7.1", "2.4.7-p3", true}, {"2.4.8", "2.4.9", false},
-	} {
-		if got := sameBase(tc.installed, tc.magento); got != tc.want {
-			t.Errorf("sameBase(%q, %q) = %v", tc.installed, tc.magento, got)
-		}
-		if inSync, err := magento.InSync(tc.installed, tc.magento, ""); tc.want && (err != nil || !inSync) {
-			t.Errorf("sameBase(%q, %q) says in sync, InSync: %v, %v", tc.installed, tc.magento, inSync, err)
-		}
-	}
-}

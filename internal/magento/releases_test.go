@@ -1,0 +1,198 @@
+package magento
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
+)
+
+// listingSpy is a composer that logs, per call, its directory, the files in it and its
+// arguments, keeps a copy of the composer.json it was given, then runs composer.
+func listingSpy(t *testing.T) (command, calls, manifests string) {
+	t.Helper()
+	dir := t.TempDir()
+	command, calls, manifests = filepath.Join(dir, "composer-spy"), filepath.Join(dir, "calls"), filepath.Join(dir, "manifests")
+	script := "#!/bin/sh\necho \"$PWD|$(ls -A | tr '\\n' ' ')|$*\" >> '" + calls + "'\ncat composer.json >> '" + manifests + "'\nexec composer \"$@\"\n"
+	if err := os.WriteFile(command, []byte(script), 0o755); err != nil { //nolint:gosec // an executable test shim
+		t.Fatal(err)
+	}
+	return command, calls, manifests
+}
+
+// The listing reads only the root's repository settings: it runs in a private
+// temporary directory (gone afterwards) holding a composer.json with the root's
+// repositories and its auth.json, with plugins and scripts off; the shop's lock,
+// installed.json and plugins are never loaded. It lists what the real Composer lists.
+func TestReleaseListingLoadsNoShop(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	if err := os.WriteFile(filepath.Join(root, "auth.json"), []byte(`{"http-basic":{}}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spy, calls, manifests := listingSpy(t)
+	e.Composer = spy
+	t.Setenv("TMPDIR", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	releases, err := ListReleases(context.Background(), &LocalRunner{}, e, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(testenv.DMTReleases)
+	slices.SortFunc(want, func(a, b string) int { return CompareDMT(b, a) })
+	if !slices.Equal(releases, want) {
+		t.Errorf("listed %v, want %v", releases, want)
+	}
+	b, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("composer ran %d times, want once:\n%s", len(lines), b)
+	}
+	dir, rest, _ := strings.Cut(lines[0], "|")
+	files, args, _ := strings.Cut(rest, "|")
+	if dir == root || !strings.HasPrefix(dir, os.Getenv("TMPDIR")+"/") {
+		t.Errorf("composer listed in %s, want a temporary directory, not the root", dir)
+	}
+	if strings.TrimSpace(files) != "auth.json composer.json" {
+		t.Errorf("the listing directory held %q, want only composer.json and auth.json", files)
+	}
+	for _, flag := range []string{"show --all", "--no-plugins", "--no-scripts", Package} {
+		if !strings.Contains(args, flag) {
+			t.Errorf("composer %s: no %s", args, flag)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the listing directory %s is still there: %v", dir, err)
+	}
+	var manifest map[string]json.RawMessage
+	if m, err := os.ReadFile(manifests); err != nil || json.Unmarshal(m, &manifest) != nil {
+		t.Fatalf("the listing's composer.json is no JSON object: %v\n%s", err, m)
+	}
+	if _, ok := manifest["repositories"]; !ok || len(manifest) != 1 {
+		t.Errorf("the listing's composer.json holds %v, want the repositories only", manifest)
+	}
+}
+
+// Roots whose listings would be the same have one release source; repositories,
+// auth.json, credentials and how Composer runs each make another. What the shop
+// requires does not.
+func TestReleaseSourcesOfLikeRootsAreOne(t *testing.T) {
+	a, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	b, _ := newRoot(t, testenv.RootSpec{Edition: "enterprise", Magento: "2.4.8", DMT: "2.4.8"})
+	digest := func(root string, e Exec) string {
+		t.Helper()
+		src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src.Digest
+	}
+	if digest(a, e) != digest(b, e) {
+		t.Fatal("two roots with one repository set have two release sources")
+	}
+	other := e
+	other.Auth = `{"http-basic":{"repo.magento.com":{"username":"u","password":"p"}}}`
+	differs := map[string]string{"other credentials": digest(a, other), "another composer": digest(a, Exec{Composer: "/opt/composer", Env: e.Env})}
+	if err := os.WriteFile(filepath.Join(b, "auth.json"), []byte(`{"bearer":{"repo.example.com":"t"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	differs["an auth.json"] = digest(b, e)
+	for what, d := range differs {
+		if d == digest(a, e) {
+			t.Errorf("%s: same release source", what)
+		}
+	}
+}
+
+// Composer printing something other than its JSON (a plugin's notice, a proxy page) is
+// an error that shows what it printed.
+func TestReleasesShowsWhatComposerPrinted(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	e.Composer = fakeComposer(t, `echo "Your requirements could not be resolved to an installable set of packages."`)
+	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ListReleases(context.Background(), &LocalRunner{}, e, src)
+	if err == nil || !strings.Contains(err.Error(), "printed no release list") || !strings.Contains(err.Error(), "could not be resolved") {
+		t.Fatalf("want an error quoting composer's output, got %v", err)
+	}
+}
+
+// The host keeps the last list of each release source, which CarriedReleases reads
+// without Composer while it is young enough; a later listing replaces it.
+func TestCarriedReleasesAreTheLastListing(t *testing.T) {
+	repo := testenv.NewRepo(t) // this test publishes a release
+	root := repo.NewRoot(t, filepath.Join(t.TempDir(), "magento"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	e := Exec{Env: testenv.EnvMap(repo.ComposerEnv)}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx, run := context.Background(), &LocalRunner{}
+	src, err := ReleaseSourceOf(ctx, run, e, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, ok := CarriedReleases(ctx, run, e, src, time.Hour); ok {
+		t.Fatalf("a list is carried before any listing: %v", list)
+	}
+	listed, err := ListReleases(ctx, run, e, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Composer = fakeComposer(t, `echo "composer ran" >&2; exit 1`) // reading what was kept runs no Composer
+	if list, ok := CarriedReleases(ctx, run, e, src, time.Hour); !ok || !slices.Equal(list, listed) {
+		t.Fatalf("carried %v (%v), want %v", list, ok, listed)
+	}
+	if list, ok := CarriedReleases(ctx, run, e, src, -time.Second); ok {
+		t.Fatalf("a list older than allowed is carried: %v", list)
+	}
+	e.Composer = ""
+	repo.AddRelease(t, "2.4.7.1")
+	if _, err := ListReleases(ctx, run, e, src); err != nil {
+		t.Fatal(err)
+	}
+	if list, ok := CarriedReleases(ctx, run, e, src, time.Hour); !ok || !slices.Contains(list, "2.4.7.1") {
+		t.Fatalf("carried %v (%v), want the newer listing's", list, ok)
+	}
+}
+
+// A path repository written relative to the root (packages/*) still lists: the listing,
+// which runs elsewhere, reads it against the root.
+func TestReleaseListingReadsRelativePathRepositoriesAgainstTheRoot(t *testing.T) {
+	repo := sharedRepo(t)
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	if err := os.Symlink(repo.Dir, filepath.Join(root, "packages")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "composer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	relative := strings.Replace(string(b), `"url": "`+repo.Dir+`/*"`, `"url": "packages/*"`, 1)
+	if relative == string(b) {
+		t.Fatal("the fixture's repository url was not found")
+	}
+	if err := os.WriteFile(filepath.Join(root, "composer.json"), []byte(relative), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	releases, err := ListReleases(context.Background(), &LocalRunner{}, e, src)
+	if err != nil || !slices.Contains(releases, "2.4.8.1") {
+		t.Fatalf("listed %v, %v; want the releases of the root's packages/ repository", releases, err)
+	}
+}
