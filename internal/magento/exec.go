@@ -81,15 +81,10 @@ func (e Exec) stdin() ([]byte, error) {
 	return append(compact.Bytes(), '\n'), nil
 }
 
-// composerFunction defines run_composer ARGS..., which runs composer in root with the
-// environment exported and COMPOSER_AUTH taken from $auth (read from stdin), so the
-// secret is in composer's environment only: not in any argv.
-func (e Exec) composerFunction(root string) string {
-	return e.composerFunctionIn(shell.Quote(root))
-}
-
-// composerFunctionIn is composerFunction for a directory the script works out: dir is
-// a shell word (a quoted variable).
+// composerFunctionIn defines run_composer ARGS..., which runs composer in dir (a shell
+// word: a quoted path or variable) with the environment exported and COMPOSER_AUTH taken
+// from $auth (read from stdin), so the secret is in composer's environment only: not in
+// any argv.
 func (e Exec) composerFunctionIn(dir string) string {
 	env := map[string]string{}
 	for k, v := range DefaultComposerEnv {

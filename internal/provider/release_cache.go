@@ -91,7 +91,7 @@ func (d *providerData) releases(ctx context.Context, c remote.Config, run magent
 		}
 	}
 	v, _ := d.listings.LoadOrStore(fmt.Sprintf("%p|%s", run, src.Digest), &releaseListing{})
-	l := v.(*releaseListing)
+	l, _ := v.(*releaseListing) // the map holds nothing else
 	l.once.Do(func() {
 		release, err := d.composerSlot(ctx, c, "composer show --all "+magento.Package+" for "+root)
 		if err != nil {
