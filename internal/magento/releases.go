@@ -25,7 +25,10 @@ const Package = "magento/data-migration-tool"
 type ReleaseSource struct {
 	Manifest []byte // a composer.json holding only the root's repository settings
 	AuthFile string // the root's auth.json, copied beside it for the listing
-	Digest   string // hex; covers the manifest, auth.json's content and Exec (credentials included)
+	Digest   string // hex; covers the manifest, auth.json's content, Exec (credentials included) and ListAs
+	// ListAs is who lists when run_as is unset and the SSH user is root: the owner of the
+	// root's composer.json (empty: run_as, or the SSH user), as every Composer run is.
+	ListAs string
 }
 
 // repositoryConfig are the keys of composer.json's config that change which packages
@@ -37,8 +40,13 @@ var repositoryConfig = []string{"bearer", "bitbucket-oauth", "cafile", "capath",
 const sourceSep = "\x01auth.json\x01"
 
 // listingRunner runs a release listing, and the reads it needs, as the user Composer
-// runs as for the shop: the one place that chooses it.
-func listingRunner(r Runner, e Exec) Runner { return RunAs(r, e.RunAs) }
+// runs as for the shop: the one place that chooses it (src.ListAs: see ReleaseSource).
+func listingRunner(r Runner, e Exec, src ReleaseSource) Runner {
+	if e.RunAs == "" && src.ListAs != "" {
+		return RunAs(r, src.ListAs)
+	}
+	return RunAs(r, e.RunAs)
+}
 
 // listingExec is e for a listing outside the root: a COMPOSER file name of
 // composer_env names the root's manifest, which the listing copies to composer.json.
@@ -60,12 +68,20 @@ func ReleaseSourceOf(ctx context.Context, r Runner, e Exec, root string) (Releas
 		}
 	}
 	src := ReleaseSource{AuthFile: path.Join(path.Dir(manifest), "auth.json")}
-	res, err := runRead(ctx, listingRunner(r, e), "read the Composer repositories of "+root,
+	res, err := runRead(ctx, RunAs(r, e.RunAs), "read the Composer repositories of "+root,
 		assign("manifest", manifest, "auth_file", src.AuthFile, "sep", sourceSep)+repositoriesBody)
 	if err != nil {
 		return src, fmt.Errorf("reading the Composer repositories of %s: %w%s", root, err, causeHint(err))
 	}
-	doc, auth, ok := strings.Cut(string(res.Stdout), "\n"+sourceSep+"\n")
+	// The first line: the SSH user's uid, then composer.json's owner (name and uid).
+	who, out, _ := strings.Cut(string(res.Stdout), "\n")
+	if f := strings.Fields(who); e.RunAs == "" && len(f) == 3 && f[0] == "0" && f[2] != "0" {
+		src.ListAs = f[1]
+		if UserPattern.FindString(src.ListAs) != src.ListAs {
+			src.ListAs = "#" + f[2] // a uid without a name
+		}
+	}
+	doc, auth, ok := strings.Cut(out, "\n"+sourceSep+"\n")
 	var top map[string]json.RawMessage
 	if !ok || json.Unmarshal([]byte(doc), &top) != nil {
 		return src, fmt.Errorf("reading the Composer repositories of %s: %s is not a JSON object", root, manifest)
@@ -103,7 +119,7 @@ func ReleaseSourceOf(ctx context.Context, r Runner, e Exec, root string) (Releas
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)
-	sum := sha256.Sum256([]byte(strings.Join([]string{string(src.Manifest), auth, e.RunAs, e.php(), e.Composer, strings.Join(env, "\x00"), e.Auth}, "\x00")))
+	sum := sha256.Sum256([]byte(strings.Join([]string{string(src.Manifest), auth, e.RunAs, e.php(), e.Composer, strings.Join(env, "\x00"), e.Auth, src.ListAs}, "\x00")))
 	src.Digest = hex.EncodeToString(sum[:16])
 	return src, nil
 }
@@ -151,7 +167,7 @@ func ListReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource) ([]s
 		return nil, err
 	}
 	stdin = append(append(stdin, src.Manifest...), '\n')
-	res, err := listingRunner(r, e).Run(ctx, "composer show --all "+Package, script, stdin)
+	res, err := listingRunner(r, e, src).Run(ctx, "composer show --all "+Package, script, stdin)
 	if err != nil {
 		return nil, fmt.Errorf("listing %s releases: %w%s", Package, err, causeHint(err))
 	}
@@ -162,7 +178,7 @@ func ListReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource) ([]s
 // at most maxAge old: a saved plan applied on another machine resolves the release the
 // plan showed from it, without Composer.
 func CarriedReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource, maxAge time.Duration) ([]string, bool) {
-	res, err := runRead(ctx, listingRunner(r, e), "read the kept release list", assign("carrier_name", src.Digest+".json")+releasesCarriedBody)
+	res, err := runRead(ctx, listingRunner(r, e, src), "read the kept release list", assign("carrier_name", src.Digest+".json")+releasesCarriedBody)
 	if err != nil {
 		return nil, false
 	}

@@ -58,12 +58,10 @@ func asWeb(t *testing.T, dir, script string) {
 	}
 }
 
-// The shop is touched only as its owner, and shop code never runs as root. The owner is
-// taken from composer.json's uid, which the web user decides: in a root it owns, it
-// renames any root-owned file it can reach (a log a root cron left in var/log, a file an
-// earlier root Composer left in vendor/) to composer.json. The apply then judges the
-// shop root's own; with composer.lock and vendor/ moved aside, the check of paths the
-// owner does not own finds nothing, and bin/magento (web-owned code) runs as uid 0.
+// Shop code never runs as root: the web user, in a root it owns, renames a root-owned
+// file (a root cron's log) to composer.json and moves composer.lock and vendor/ aside;
+// composer.json's owner does not speak for a shop whose root and bin/magento are another
+// user's, so the apply refuses and bin/magento never runs as uid 0.
 func TestWebUserCannotMakeTheApplyRunShopCodeAsRoot(t *testing.T) {
 	root, e, p := webOwnedRoot(t)
 	p.SetupBackup = []string{"code"}
@@ -85,10 +83,9 @@ mv composer.lock composer.lock.mine && mv vendor vendor.mine`)
 	}
 }
 
-// Every message says what really happened. An apply that first finished an owed restore,
-// then failed in Composer and restored its backup (the owed archive), owes nothing: yet
-// the error says "A restore is owed from ... the next apply here runs it", because the
-// script reports "@owed_restored" and the parser waits for "@owed-restored".
+// Every message says what really happened: an apply that first finished an owed
+// restore, then failed in Composer and restored its backup (the owed archive), owes
+// nothing, and the error does not say a restore is owed.
 func TestAnOwedRestoreThatRanIsNotReportedAsStillOwed(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
@@ -106,10 +103,8 @@ func TestAnOwedRestoreThatRanIsNotReportedAsStillOwed(t *testing.T) {
 	}
 }
 
-// Composer runs as the shop's owner. owner_wait ends with "as_me=1" (and "state="):
-// after setup:backup ran through it, every later owner_do and owner_wait runs as the
-// applier, so Composer (and the shop's Composer scripts and plugins, with
-// COMPOSER_AUTH) runs as root.
+// Composer runs as the shop's owner, after bin/magento setup:backup too (each step in
+// the background runs as the owner, not only the first).
 func TestComposerRunsAsTheOwnerAfterSetupBackup(t *testing.T) {
 	root, e, p := webOwnedRoot(t)
 	p.SetupBackup = []string{"code"}
@@ -124,11 +119,10 @@ func TestComposerRunsAsTheOwnerAfterSetupBackup(t *testing.T) {
 	}
 }
 
-// The applier never writes outside its state directory with its own rights. After
-// Composer (owner_wait resets as_me=1), preserve_paths (and carried files) are
-// extracted by root's tar into the web user's tree, following the web user's links:
-// a Composer script of the shop points the tool's etc/ at a directory of root's, and
-// root writes the preserved file there.
+// The applier never writes into the shop with its own rights: preserve_paths (and
+// carried files) are extracted by the owner's tar, so a link a Composer script of the
+// shop puts at the tool's etc/ (to a directory of root's) is followed only with the
+// owner's rights, and nothing lands there.
 func TestPreservedFilesAreWrittenOnlyAsTheOwner(t *testing.T) {
 	root, e, p := webOwnedRoot(t)
 	outside := filepath.Join(t.TempDir(), "roots-own")
@@ -145,10 +139,8 @@ func TestPreservedFilesAreWrittenOnlyAsTheOwner(t *testing.T) {
 	}
 }
 
-// Durable, then paid: a completed apply removes its owed-restore record. owner_wait
-// empties $state, so paid removes "/owed" instead: the record stays after every apply
-// that ran Composer, the next plan shows a restore owed, and the next apply "restores"
-// the archive taken before the upgrade (undoing it) and upgrades again.
+// Durable, then paid: a completed apply removes its owed-restore record, so the next
+// plan shows no restore owed and the next apply never undoes the upgrade.
 func TestACompletedApplyOwesNoRestore(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
@@ -161,11 +153,9 @@ func TestACompletedApplyOwesNoRestore(t *testing.T) {
 	}
 }
 
-// A holder is dead only on evidence, and a takeover never runs beside a Composer. The
-// apply's shell killed outright (kill -9, the OOM killer) leaves its Composer running:
-// the next apply judges the holder dead by the shell's PID alone, takes both locks over
-// and restores the owed archive and runs its own Composer while the first still writes
-// vendor/ and composer.json.
+// A holder is dead only on evidence, and a takeover never runs beside a Composer: the
+// apply's shell killed outright (kill -9, the OOM killer) leaves its Composer running,
+// and the next apply waits for that job (the private lock names it), not only the shell.
 func TestATakeoverWaitsForTheKilledApplysComposer(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
@@ -214,11 +204,9 @@ func TestATakeoverWaitsForTheKilledApplysComposer(t *testing.T) {
 }
 
 // backup.directory passes only where every ancestor is owned by root or the applier and
-// writable by no one else. A component that is a link is judged by the link and its
-// target alone, not by the target's ancestors: a root-made link to a root-owned 0700
-// directory inside the web user's var/ passes, though the web user can rename that
-// directory away and put its own in its place while the apply writes, prunes and
-// restores there by path.
+// writable by no one else, checked on its physical path: a root-made link to a
+// root-owned 0700 directory inside the web user's var/ is refused (the web user could
+// rename that directory away and put its own in its place).
 func TestBackupDirectoryThroughALinkIntoTheShopIsRefused(t *testing.T) {
 	root, e, p := webOwnedRoot(t)
 	asWeb(t, root, "mkdir -p var")
@@ -235,5 +223,35 @@ func TestBackupDirectoryThroughALinkIntoTheShopIsRefused(t *testing.T) {
 	var ce *ChangeError
 	if !errors.As(err, &ce) || ce.Step != "private" {
 		t.Fatalf("want the backup directory refused (its target lies in the web user's var/), got %+v, %v", res, err)
+	}
+}
+
+// Every Composer run is the owner's, the plan's release listing included: with run_as
+// unset and root applying, composer show runs as the owner of composer.json.
+func TestReleaseListingRunsAsTheOwner(t *testing.T) {
+	root, e, _ := webOwnedRoot(t)
+	who := filepath.Join(filepath.Dir(root), "listed-as")
+	spy := filepath.Join(filepath.Dir(root), "composer-spy")
+	if err := os.WriteFile(spy, []byte("#!/bin/sh\nid -u >> "+who+"\nexec composer \"$@\"\n"), 0o755); err != nil { //nolint:gosec // a test spy
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(who, nil, 0o666); err != nil { //nolint:gosec // the web user appends
+		t.Fatal(err)
+	}
+	if err := os.Chmod(who, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	e.Composer = spy
+	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ListReleases(context.Background(), &LocalRunner{}, e, src); err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := testenv.IDs(t, testenv.WebUser)
+	b, _ := os.ReadFile(who)
+	if got := strings.TrimSpace(string(b)); got != strconv.Itoa(uid) {
+		t.Fatalf("composer show ran as uid %q, want the owner %s (%d)", got, testenv.WebUser, uid)
 	}
 }
