@@ -301,6 +301,16 @@ func Change(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult
 	}
 	res, runErr := r.Run(ctx, label, changeScript(e, p), stdin)
 	result, changeErr := parseChange(res.Stdout, p)
+	if changeErr != nil && changeErr.Step == "stale" {
+		what, now, _ := strings.Cut(changeErr.Detail, " ")
+		if now == "-" {
+			now = ""
+		}
+		if what == "magento" {
+			return result, &StalePlanError{What: "Magento's version", Planned: p.ExpectMagento, Now: now}
+		}
+		return result, &StalePlanError{What: "The installed Data Migration Tool", Planned: p.ExpectInstalled, Now: now}
+	}
 	if changeErr != nil {
 		changeErr.Err = runErr
 		return result, changeErr

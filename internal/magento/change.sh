@@ -79,6 +79,15 @@ resolve_owner "$root"
 state_dir
 private_lock
 shared_lock
+# Inside the lock, after the Composer slot: nothing seen here is stale any more.
+if [ -n "$expect_magento" ]; then
+  seen=$(owner_do magento_version "$root" | head -n 1)
+  [ "$seen" = "$expect_magento" ] || refuse "stale magento ${seen:--}"
+fi
+if [ "$check_installed" = true ]; then
+  seen=$(owner_do installed_version "$root" | head -n 1)
+  [ "$seen" = "$expect_installed" ] || refuse "stale tool ${seen:--}"
+fi
 owed_restore
 
 # The owner's answers are data: one line, never more protocol lines.

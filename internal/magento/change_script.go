@@ -47,6 +47,13 @@ type ChangeParams struct {
 	// CarryCustomFiles copies every file of the old tool directory that the new release
 	// does not ship into the new version.
 	CarryCustomFiles bool
+	// What the plan was made against; the apply refuses before touching anything when
+	// the host differs (a saved plan applied after Magento or the tool changed). Checked
+	// before the Composer slot is waited for, and again inside the apply's lock, after
+	// it. Empty ExpectMagento, or CheckInstalled false, skips that comparison.
+	ExpectMagento   string
+	ExpectInstalled string
+	CheckInstalled  bool
 }
 
 // RootID names a root's private state directory: the hash in its archive names.
@@ -79,7 +86,8 @@ func changeScript(e Exec, p ChangeParams) string {
 		"state_base", p.StateBase, "root_id", RootID(p.Root), "run_as", e.RunAs,
 		"archive_prefix", ArchivePrefixFor(p.Root), "keep", strconv.Itoa(p.Keep), "php", php, "setup_backup", strings.Join(flags, " "),
 		"backed_up", strings.Join(backedUp, " "), "carry", carry, "package", Package, "tool_dir", dirDMT, "lock_name", lockName,
-		"tree_awk", compact(processTreeAWK), "owner_lib", ownerLib))
+		"tree_awk", compact(processTreeAWK), "owner_lib", ownerLib,
+		"expect_magento", p.ExpectMagento, "expect_installed", p.ExpectInstalled, "check_installed", strconv.FormatBool(p.CheckInstalled)))
 	b.WriteString("set --")
 	for _, path := range p.PreservePaths {
 		b.WriteString(" " + shell.Quote(path))

@@ -11,12 +11,6 @@ import (
 type ConvergeParams struct {
 	ChangeParams
 	Pin string
-	// What the plan was made against; the apply refuses before touching anything when
-	// the host differs (a saved plan applied after Magento or the tool changed).
-	// Empty ExpectMagento, or CheckInstalled false, skips that comparison.
-	ExpectMagento   string
-	ExpectInstalled string
-	CheckInstalled  bool
 	// PlannedTarget is the exact release the plan chose, which the apply installs (it
 	// lists no releases). Empty: the plan found none for Magento's version.
 	PlannedTarget string

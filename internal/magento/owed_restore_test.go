@@ -2,7 +2,9 @@ package magento
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,5 +97,34 @@ func TestAnEarlierApplysPartialArchiveIsRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(part); !os.IsNotExist(err) {
 		t.Fatalf("the earlier apply's partial archive is still there: %v", err)
+	}
+}
+
+// The stale-plan check runs inside the apply's lock, after the Composer slot: Magento
+// upgraded while the apply waited for its turn is seen, and composer require never runs.
+func TestMagentoUpgradedDuringTheSlotWaitIsStale(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	p := params(root)
+	p.ExpectMagento, p.ExpectInstalled, p.CheckInstalled, p.PlannedTarget = "2.4.7-p3", "2.4.6", true, "2.4.7"
+	p.BeforeComposer = func(ctx context.Context) (context.Context, func(), error) {
+		// While this apply waits for a slot, the operator upgrades Magento by hand.
+		cmd := exec.Command("composer", "require", "magento/product-community-edition:2.4.8", "-W", "--no-interaction", "--quiet")
+		cmd.Dir, cmd.Env = root, append(os.Environ(), sharedRepo(t).ComposerEnv...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v %s", err, out)
+		}
+		return ctx, func() {}, nil
+	}
+	before := testenv.Digest(t, root, guarded...)
+	_, _, err := Converge(context.Background(), &LocalRunner{}, e, p)
+	var stale *StalePlanError
+	if !errors.As(err, &stale) || stale.Planned != "2.4.7-p3" || stale.Now != "2.4.8" {
+		t.Fatalf("want the plan refused as stale (2.4.7-p3 -> 2.4.8), got %v", err)
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff == "" {
+		t.Fatal("the fixture's upgrade did not happen")
+	}
+	if got := composerRequirement(t, root); got != "2.4.6" {
+		t.Fatalf("composer require ran after the stale check: the tool requirement is %q", got)
 	}
 }

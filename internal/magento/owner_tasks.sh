@@ -18,6 +18,18 @@ installed_version() {
   printf '%s\n' "$version"
 }
 
+# magento_version ROOT: Magento's version as the read takes it (read.go, magento()):
+# the first product edition in composer.lock, else magento2-base there, else the
+# version of a git clone's root composer.json.
+magento_version() {
+  version=$(extract_packages "$1/composer.lock" lock | awk '
+    $3 ~ /^magento\/product-.*-edition$/ && p == "" { p = $4 }
+    $3 == "magento/magento2-base" && b == "" { b = $4 }
+    END { print (p != "" ? p : b) }')
+  [ -n "$version" ] || version=$(extract_packages "$1/composer.json" root | awk '$3 ~ /^magento\/magento2(ce|ee|-base|ce-base)$/ { print $4; exit }')
+  printf '%s\n' "$version"
+}
+
 # not_owned ROOT OWNER: up to 20 paths Composer writes (composer.json, composer.lock,
 # vendor/) that OWNER does not own: root-owned files an earlier Composer run as root
 # left behind, which the owner's Composer cannot replace.
