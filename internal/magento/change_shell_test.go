@@ -93,7 +93,7 @@ func expectRefused(t *testing.T, root string, before map[string]string, lock, ow
 	}
 }
 
-// Item 3: with keep = 1, pruning leaves only the new archive of this root among ours,
+// With keep = 1, pruning leaves only the new archive of this root among ours,
 // and never touches a name it did not write: near misses, names with a newline or a
 // space, a link with a valid name (nor its target outside), another root's archives,
 // a directory, or a file of another user.
@@ -202,7 +202,7 @@ func TestChangeShellPruneTouchesOnlyOurNames(t *testing.T) {
 	}
 }
 
-// Item 4: a restore that fails (tar cannot write: a full disk; or the archive lacks a
+// A restore that fails (tar cannot write: a full disk; or the archive lacks a
 // member) leaves the root as the failed Composer left it, says RESTORE FAILED with the
 // reason, and keeps the lock and its marker; the next apply finishes the owed restore
 // and then the apply.
@@ -343,7 +343,7 @@ func liveProcess(t *testing.T) int {
 	return cmd.Process.Pid
 }
 
-// Item 7: liveness from the PID, host name, boot id, start time, machine id and PID
+// Liveness from the PID, host name, boot id, start time, machine id and PID
 // namespace: a live holder here is waited for; a holder of another boot, or whose PID
 // was reused, is taken over; a clone with our host name is another host; a legacy
 // "PID HOST START" owner with a live PID is held.

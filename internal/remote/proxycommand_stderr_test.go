@@ -9,7 +9,7 @@ import (
 // A ProxyCommand that writes one stderr line longer than bufio.Scanner's 64 KiB limit:
 // the reader goroutine stops and closes the pipe, and the command's next stderr write
 // kills it (SIGPIPE) although the connection is healthy.
-func TestAdversarial2ProxyCommandLongStderrLineKillsIt(t *testing.T) {
+func TestProxyCommandSurvivesALongStderrLine(t *testing.T) {
 	c := Config{Host: "shop", User: "u", ProxyCommand: Setting{Value: `sh -c 'printf "%070000d" 0 >&2; sleep 0.5; echo still here >&2; sleep 5'`, Source: "test"}}
 	p, err := startProxyCommand(context.Background(), c)
 	if err != nil {
@@ -18,7 +18,7 @@ func TestAdversarial2ProxyCommandLongStderrLineKillsIt(t *testing.T) {
 	defer p.Close()
 	select {
 	case <-p.exited:
-		t.Errorf("FINDING: the ProxyCommand died after a long stderr line: %s", p.status)
+		t.Errorf("the ProxyCommand died after a long stderr line: %s", p.status)
 	case <-time.After(3 * time.Second):
 	}
 }

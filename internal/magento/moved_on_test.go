@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// R4: moved_on.php approves (prints nothing) although the root moved on after the
+// Moved_on.php approves (prints nothing) although the root moved on after the
 // interrupted apply: (a) the operator updated a package the real tool requires
 // (symfony/console, magento/framework, monolog/monolog: skipped wholesale), (b) a
 // package on a branch got new code (same "version", new reference).
-func TestAdversarialMovedOnMissesLaterWork(t *testing.T) {
+func TestMovedOnSeesLaterWork(t *testing.T) {
 	lock := func(monolog, ref string) string {
 		return `{"content-hash":"x","packages":[
  {"name":"magento/product-community-edition","version":"2.4.8"},
@@ -36,7 +36,7 @@ func TestAdversarialMovedOnMissesLaterWork(t *testing.T) {
 				t.Fatalf("%v %s", err, out)
 			}
 			if len(out) == 0 {
-				t.Errorf("FINDING: moved_on reports no difference, so the owed restore puts the old composer.lock and vendor/composer back over the later work")
+				t.Errorf("moved_on reports no difference, so the owed restore puts the old composer.lock and vendor/composer back over the later work")
 			}
 		})
 	}

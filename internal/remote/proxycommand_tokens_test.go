@@ -13,7 +13,7 @@ import (
 // A host value the provider's host validator accepts (no whitespace, no slash, no @)
 // would reach sh -c through %h / %n of a ProxyCommand, and an ssh user through %r: such
 // names are refused before anything runs (as OpenSSH 9.6 does).
-func TestAdversarial2ProxyCommandTokenInjection(t *testing.T) {
+func TestProxyCommandTokensCannotInjectShell(t *testing.T) {
 	hostRe := regexp.MustCompile(`^[^\s/]+$`) // internal/provider/validators.go:66
 	dir := t.TempDir()
 	for _, tc := range []struct{ name, host, user, proxy string }{

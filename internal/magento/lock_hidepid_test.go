@@ -31,10 +31,10 @@ func (a asUserHidepid) Run(ctx context.Context, label, cmd string, stdin []byte)
 	return a.LocalRunner.Run(ctx, label, wrapped, stdin)
 }
 
-// R3: a lock left by an apply of the same user that was killed (kill -9, OOM) on this
+// A lock left by an apply of the same user that was killed (kill -9, OOM) on this
 // boot. The applying user always sees its own processes under hidepid, yet the script
 // counts a missing /proc/PID as "hidden, alive" whenever /proc/1 is invisible.
-func TestAdversarialHidepidDeadLockIsHeldForever(t *testing.T) {
+func TestDeadHolderOfTheSameUserIsTakenOverUnderHidepid(t *testing.T) {
 	testenv.EnsureUser(t)
 	boot, machine, pidns := thisSystem(t)
 	host := thisHost(t)

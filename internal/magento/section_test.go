@@ -11,12 +11,12 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-// R10: the section check fails open. A PHP that prints a startup warning on stdout
+// The section check fails open. A PHP that prints a startup warning on stdout
 // (display_errors on for the CLI, a duplicated extension ini) makes section.php's answer
 // start with the warning, the case matches nothing, and `composer require` runs without
 // --dev: the tool moves from require-dev to require (the next `composer install --no-dev`
 // installs it in production), with no warning.
-func TestAdversarialSectionCheckFailsOpen(t *testing.T) {
+func TestSectionCheckThatCannotRunRefusesTheApply(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3"})
 	cmd := exec.Command("composer", "require", "--dev", "magento/data-migration-tool:2.4.6", "--no-interaction", "--quiet")
 	cmd.Dir, cmd.Env = root, append(os.Environ(), sharedRepo(t).ComposerEnv...)
@@ -30,6 +30,6 @@ func TestAdversarialSectionCheckFailsOpen(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(root, "composer.json"))
 	t.Logf("res %+v err %v\ncomposer.json: %s", res, err, b)
 	if err == nil && !strings.Contains(string(b), `"require-dev": {`+"\n"+`        "magento/data-migration-tool"`) && strings.Contains(string(b), `"magento/data-migration-tool": "2.4.7"`) {
-		t.Errorf("FINDING: the tool was moved out of require-dev, silently (warnings: %q)", res.Warnings)
+		t.Errorf("the tool was moved out of require-dev, silently (warnings: %q)", res.Warnings)
 	}
 }

@@ -11,10 +11,10 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-// R5b: after a takeover restored the owed archive ("@restored"), composer fails and the
+// After a takeover restored the owed archive ("@restored"), composer fails and the
 // second restore fails too (the disk filled up: tar cannot extract). The error still
 // says the files "were restored", because parseChange keeps the takeover's @restored.
-func TestAdversarialRestoreFailedAfterOwedRestoreSaysRestored(t *testing.T) {
+func TestRestoreFailedAfterAnOwedRestoreSaysSo(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
 	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
@@ -30,16 +30,16 @@ exec /usr/bin/tar "$@"`)
 	t.Logf("error: %v", err)
 	var ce *ChangeError
 	if errors.As(err, &ce) && ce.RestoreFailure != "" && strings.Contains(err.Error(), "were restored from") {
-		t.Errorf("FINDING: the restore failed (%s) but the error says the files were restored", ce.RestoreFailure)
+		t.Errorf("the restore failed (%s) but the error says the files were restored", ce.RestoreFailure)
 	}
 }
 
-// R7: an owed restore is checked with moved_on, which extracts composer.json/lock from
+// An owed restore is checked with moved_on, which extracts composer.json/lock from
 // the archive into the root. When that extraction fails (the disk is still full: the
 // usual reason a restore was left owed), the archive's files "cannot be read" and the
 // apply says the root has moved on and tells the operator to rm -rf the lock, which
 // throws the owed restore away although nothing moved on.
-func TestAdversarialMovedOnOnAFullDiskSaysMovedOn(t *testing.T) {
+func TestMovedOnCheckThatCannotRunIsNotLaterWork(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
 	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
@@ -51,14 +51,14 @@ exec /usr/bin/tar "$@"`)
 	_, err := Change(context.Background(), pathFirst{&LocalRunner{}, shims}, e, p)
 	t.Logf("error: %v", err)
 	if err != nil && strings.Contains(err.Error(), "has moved on since") && strings.Contains(err.Error(), "rm -rf") {
-		t.Errorf("FINDING: a failed extraction is reported as later work, with rm -rf of the lock (and so of the owed restore) as the fix")
+		t.Errorf("a failed extraction is reported as later work, with rm -rf of the lock (and so of the owed restore) as the fix")
 	}
 }
 
-// R6: a lock of another host (or a stale takeover) that still owes a restore: the
+// A lock of another host (or a stale takeover) that still owes a restore: the
 // message says only "remove the lock with rm -rf", which drops the owed restore; the
 // next apply then backs up the half-upgraded root and, if it fails, "restores" that.
-func TestAdversarialForeignLockWithOwedRestore(t *testing.T) {
+func TestForeignLockNamesTheOwedRestore(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
 	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
@@ -69,15 +69,15 @@ func TestAdversarialForeignLockWithOwedRestore(t *testing.T) {
 	_, err := Change(context.Background(), &LocalRunner{}, e, p)
 	t.Logf("error: %v", err)
 	if err != nil && !strings.Contains(err.Error(), archive) {
-		t.Errorf("FINDING: the lock owes a restore from %s, but the message only says to rm -rf the lock", archive)
+		t.Errorf("the lock owes a restore from %s, but the message only says to rm -rf the lock", archive)
 	}
 }
 
-// R9: a host whose PHP prints a startup warning on stderr (a duplicated extension ini:
+// A host whose PHP prints a startup warning on stderr (a duplicated extension ini:
 // "PHP Warning: Module "ctype" is already loaded", common on multi-PHP hosts). moved_on
 // merges stderr into its answer, so every owed restore is refused as "moved on", and the
 // operator is told to rm -rf the lock, dropping the restore, though nothing moved on.
-func TestAdversarialMovedOnPHPWarningIsADifference(t *testing.T) {
+func TestPHPWarningIsNotLaterWork(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
 	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
@@ -87,6 +87,6 @@ func TestAdversarialMovedOnPHPWarningIsADifference(t *testing.T) {
 	_, err := Change(context.Background(), &LocalRunner{}, e, p)
 	t.Logf("error: %v", err)
 	if err != nil && strings.Contains(err.Error(), "has moved on since") {
-		t.Errorf("FINDING: a PHP startup warning is taken for later work")
+		t.Errorf("a PHP startup warning is taken for later work")
 	}
 }

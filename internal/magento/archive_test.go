@@ -10,11 +10,10 @@ import (
 	"testing"
 )
 
-// The web user swaps var/backups after `exec 5>"$part"` and before same_file's second
-// ls (modelled by an ls shim that wins the race): same_file fails, so archive_src falls
-// back to the PATH "$part", then "$archive" after mv — the web user's file. The
-// restore extracts it by path: the R1 attack, on a host with /proc.
-func TestAdversarial2ForcedPathFallback(t *testing.T) {
+// A restore extracts only the archive this apply wrote in its private state directory:
+// the web user, who owns var/, plants its own archive there and races the apply's ls,
+// and a failed Composer still restores the root from the apply's own archive.
+func TestRestoreNeverExtractsAnArchiveFromTheShop(t *testing.T) {
 	for _, sh := range changeShells(t) {
 		t.Run(sh.name, func(t *testing.T) {
 			root, e, p := shellRoot(t, `echo '{}' > composer.json; echo "Killed"; exit 137`)
@@ -44,7 +43,7 @@ exec `+sh.tool("ls")+` "$@"`)
 			var ce *ChangeError
 			t.Logf("error: %v", err)
 			if strings.Contains(string(b), "ATTACKER") {
-				t.Errorf("FINDING: the restore extracted the web user's archive by path (restored=%v): composer.json = %s", errors.As(err, &ce) && ce.Restored, b)
+				t.Errorf("the restore extracted the web user's archive by path (restored=%v): composer.json = %s", errors.As(err, &ce) && ce.Restored, b)
 			}
 		})
 	}
