@@ -64,6 +64,7 @@ func (r *dataMigrationToolResource) Create(ctx context.Context, req resource.Cre
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	rememberOwed(ctx, resp.Private, false) // the apply ran any restore that was owed
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -93,6 +94,7 @@ func (r *dataMigrationToolResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	rememberOwed(ctx, resp.Private, false) // the apply ran any restore that was owed
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
