@@ -128,3 +128,23 @@ func TestMagentoUpgradedDuringTheSlotWaitIsStale(t *testing.T) {
 		t.Fatalf("composer require ran after the stale check: the tool requirement is %q", got)
 	}
 }
+
+// A power cut in the middle of a restore can leave composer.json missing: the read then
+// fails (not a Magento root), and says that a restore is owed and where its record is.
+func TestReadOfABrokenRootNamesTheOwedRestore(t *testing.T) {
+	root, _ := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	p := defaultStateParams(t, root)
+	if err := os.MkdirAll(p.BackupDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.BackupDir, "owed"), []byte("x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(root, "composer.json")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Read(context.Background(), &LocalRunner{}, root, nil)
+	if err == nil || !strings.Contains(err.Error(), "owes this root a restore") || !strings.Contains(err.Error(), p.BackupDir) {
+		t.Fatalf("want the owed restore named, got %v", err)
+	}
+}

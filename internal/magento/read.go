@@ -52,9 +52,20 @@ type InstallError struct {
 	Root   string
 	Kind   ErrorKind
 	Detail string
+	// Owed: an interrupted apply left a restore owed (a power cut in the middle of its
+	// restore can leave composer.json missing): the error says where the record is.
+	Owed bool
 }
 
 func (e *InstallError) Error() string {
+	if e.Owed {
+		return e.plain() + fmt.Sprintf(". An interrupted apply owes this root a restore: the archive is named on the first line of owed in "+
+			"the SSH user's private state directory (%s for root); restore it by hand (tar -xzf ARCHIVE -C %s), then remove that record", StateDir(RootStateBase, e.Root), e.Root)
+	}
+	return e.plain()
+}
+
+func (e *InstallError) plain() string {
 	switch e.Kind {
 	case ErrRootMissing:
 		return fmt.Sprintf("magento_root %s does not exist on the host", e.Root)
@@ -200,6 +211,10 @@ func parseRead(out []byte, roots []string, withTools bool) ([]RootResult, error)
 			}
 		}
 		inst.OwedRestore = owed[i]
+		var install *InstallError
+		if errors.As(err, &install) && owed[i] {
+			install.Owed = true
+		}
 		results[i] = RootResult{Installation: inst, Err: err}
 	}
 	return results, nil
