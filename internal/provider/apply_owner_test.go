@@ -47,6 +47,59 @@ func addComposerScript(t *testing.T, root, event, script string) {
 	}
 }
 
+// deployUserProvider is a provider block that logs in as the rig's deploy user
+// (testenv.TestUser, neither root nor the shop's owner) with its password.
+func deployUserProvider(r *rig, password string) string {
+	return fmt.Sprintf(`
+provider "magento" {
+  ssh {
+    user             = %q
+    password         = %q
+    port             = %d
+    known_hosts_file = %q
+    agent            = false
+  }
+}
+`, testenv.TestUser, password, r.sshd.Port, r.sshd.KnownHosts)
+}
+
+// webShopHCL is the shop resource for a root of webShop, with more arguments in extra.
+func webShopHCL(root, env, extra string) string {
+	return fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer_env = %s
+%s}
+`, root, env, extra)
+}
+
+// upgradedWithArchiveIn: the tool went to 2.4.7 and last_backup lies in state.
+func upgradedWithArchiveIn(state string) []statecheck.StateCheck {
+	return []statecheck.StateCheck{
+		expect("version", knownvalue.StringExact("2.4.7")),
+		expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(state)+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
+	}
+}
+
+// touchedOnlyAs checks that the shop's Composer script (recording to record) ran, only
+// as uid, and that every file of root is uid's.
+func touchedOnlyAs(record, root string, uid int) error {
+	b, err := os.ReadFile(record)
+	if err != nil || strings.TrimSpace(string(b)) == "" {
+		return fmt.Errorf("the shop's Composer script never ran: %v", err)
+	}
+	for _, line := range strings.Fields(string(b)) {
+		if line != strconv.Itoa(uid) {
+			return fmt.Errorf("the shop's Composer script ran as uid %s, want the shop's owner (%d)", line, uid)
+		}
+	}
+	if wrong, err := notOwnedBy(root, uid); err != nil || len(wrong) > 0 {
+		return fmt.Errorf("files in the shop not owned by uid %d: %v (%v)", uid, wrong, err)
+	}
+	return nil
+}
+
 // notOwnedBy lists the paths below root whose owner is not uid.
 func notOwnedBy(root string, uid int) ([]string, error) {
 	var wrong []string
@@ -78,34 +131,15 @@ func TestAccDataMigrationTool_shopIsTouchedOnlyAsItsOwner(t *testing.T) {
 	addComposerScript(t, root, "post-update-cmd", "id -u >> "+record)
 	chownTree(t, root, uid, gid)
 	state := magento.StateDir(magento.RootStateBase, root)
-	config := r.providerConfig() + fmt.Sprintf(`
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %q
-  composer_env = %s
-}
-`, root, env)
+	config := r.providerConfig() + webShopHCL(root, env, "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{
-				expect("version", knownvalue.StringExact("2.4.7")),
-				expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(state)+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
-			},
+			Config:            config,
+			ConfigStateChecks: upgradedWithArchiveIn(state),
 			Check: func(*terraformState) error {
-				b, err := os.ReadFile(record)
-				if err != nil {
-					return fmt.Errorf("the shop's Composer script never ran: %w", err)
-				}
-				for _, line := range strings.Fields(string(b)) {
-					if line != strconv.Itoa(uid) {
-						return fmt.Errorf("the shop's Composer script ran as uid %s, want the owner %s (%d)", line, testenv.WebUser, uid)
-					}
-				}
-				wrong, err := notOwnedBy(root, uid)
-				if err != nil || len(wrong) > 0 {
-					return fmt.Errorf("files in the shop not owned by %s: %v (%v)", testenv.WebUser, wrong, err)
+				if err := touchedOnlyAs(record, root, uid); err != nil {
+					return err
 				}
 				info, err := os.Stat(state)
 				if err != nil || info.Mode().Perm() != 0o700 {
@@ -128,13 +162,7 @@ func TestAccDataMigrationTool_rootOwnedVendorFilesRefuseTheApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := testenv.Digest(t, root, guardedPaths...)
-	config := r.providerConfig() + fmt.Sprintf(`
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %q
-  composer_env = %s
-}
-`, root, env)
+	config := r.providerConfig() + webShopHCL(root, env, "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
@@ -155,23 +183,7 @@ func TestAccDataMigrationTool_sshUserThatIsNotTheOwnerNeedsRunAs(t *testing.T) {
 	password := testenv.EnsureWebUser(t)
 	root, env := webShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	before := testenv.Digest(t, root, guardedPaths...)
-	config := fmt.Sprintf(`
-provider "magento" {
-  ssh {
-    user             = %[1]q
-    password         = %[2]q
-    port             = %[3]d
-    known_hosts_file = %[4]q
-    agent            = false
-  }
-}
-
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %[5]q
-  composer_env = %[6]s
-}
-`, testenv.TestUser, password, r.sshd.Port, r.sshd.KnownHosts, root, env)
+	config := deployUserProvider(r, password) + webShopHCL(root, env, "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
@@ -201,48 +213,13 @@ func TestAccDataMigrationTool_deployUserAppliesAsRunAs(t *testing.T) {
 	}
 	state := magento.StateDir(filepath.Join(deploy.HomeDir, ".local/state/terraform-provider-magento"), root)
 	t.Cleanup(func() { _ = os.RemoveAll(state) })
-	config := fmt.Sprintf(`
-provider "magento" {
-  ssh {
-    user             = %[1]q
-    password         = %[2]q
-    port             = %[3]d
-    known_hosts_file = %[4]q
-    agent            = false
-  }
-}
-
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %[5]q
-  run_as       = %[6]q
-  composer_env = %[7]s
-}
-`, testenv.TestUser, password, r.sshd.Port, r.sshd.KnownHosts, root, testenv.WebUser, env)
+	config := deployUserProvider(r, password) + webShopHCL(root, env, fmt.Sprintf("  run_as = %q\n", testenv.WebUser))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{
-				expect("version", knownvalue.StringExact("2.4.7")),
-				expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(state)+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
-			},
-			Check: func(*terraformState) error {
-				b, err := os.ReadFile(record)
-				if err != nil || strings.TrimSpace(string(b)) == "" {
-					return fmt.Errorf("the shop's Composer script never ran: %v", err)
-				}
-				for _, line := range strings.Fields(string(b)) {
-					if line != strconv.Itoa(uid) {
-						return fmt.Errorf("the shop's Composer script ran as uid %s, want run_as %s (%d)", line, testenv.WebUser, uid)
-					}
-				}
-				wrong, err := notOwnedBy(root, uid)
-				if err != nil || len(wrong) > 0 {
-					return fmt.Errorf("files in the shop not owned by %s: %v (%v)", testenv.WebUser, wrong, err)
-				}
-				return nil
-			},
+			Config:            config,
+			ConfigStateChecks: upgradedWithArchiveIn(state),
+			Check:             func(*terraformState) error { return touchedOnlyAs(record, root, uid) },
 		}},
 	})
 }

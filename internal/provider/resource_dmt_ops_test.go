@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -71,19 +70,10 @@ data "magento_installation" "shop" {
 					return fmt.Errorf("the data source's php -v ran as %q (%v), want run_as %s", who, err, testenv.TestUser)
 				}
 				// Every file composer, the backup and the lock wrote belongs to the run_as user.
-				return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-					if err != nil {
-						return err
-					}
-					info, err := d.Info()
-					if err != nil {
-						return err
-					}
-					if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != uid {
-						return fmt.Errorf("%s is not owned by %s (%d)", path, testenv.TestUser, uid)
-					}
-					return nil
-				})
+				if wrong, err := notOwnedBy(root, uid); err != nil || len(wrong) > 0 {
+					return fmt.Errorf("not owned by %s (%d): %v (%v)", testenv.TestUser, uid, wrong, err)
+				}
+				return nil
 			},
 		}},
 	})

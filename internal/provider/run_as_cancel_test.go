@@ -63,28 +63,18 @@ func TestAccDataMigrationTool_cancelReachesRunAs(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := testenv.Digest(t, root, guardedPaths...)
-	config := fmt.Sprintf(`
-provider "magento" {
-  ssh {
-    user             = %[1]q
-    password         = %[2]q
-    port             = %[3]d
-    known_hosts_file = %[4]q
-    agent            = false
-  }
-}
-
+	config := deployUserProvider(r, password) + fmt.Sprintf(`
 resource "magento_data_migration_tool" "shop" {
   host         = "127.0.0.1"
-  magento_root = %[5]q
-  run_as       = %[6]q
-  composer     = %[7]q
-  composer_env = %[8]s
+  magento_root = %q
+  run_as       = %q
+  composer     = %q
+  composer_env = %s
   timeouts {
     create = "12s"
   }
 }
-`, testenv.TestUser, password, r.sshd.Port, r.sshd.KnownHosts, root, testenv.WebUser, hangs, env)
+`, root, testenv.WebUser, hangs, env)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
