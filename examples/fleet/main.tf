@@ -52,7 +52,7 @@ resource "magento_data_migration_tool" "shop" {
   run_as       = each.value.owner # sudo -n -u: composer writes files as the shop's owner
 
   backup {
-    keep = 5 # archives go to <root>/var/backups/data-migration-tool, private to the owner
+    keep = 5 # archives go to the SSH user's private state directory
   }
 
   timeouts {
