@@ -27,6 +27,14 @@ start_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; 
 mystart=$(start_of $$); [ -n "$mystart" ] || mystart=-
 line="$$ $host $started $boot $mystart $machine $pidns"
 
+# running PID: kill -0 finds the process (a process of another user answers "not
+# permitted", which is running too).
+running() {
+  kill -0 "$1" 2>/dev/null && return 0
+  case $(kill -0 "$1" 2>&1) in *ermi*) return 0 ;; esac
+  return 1
+}
+
 # dead PID HOST START BOOT PSTART MACHINE PIDNS: true only on evidence that the holder
 # is gone: this machine (the same recorded machine id), and an earlier boot, or this
 # boot and PID namespace and no such process (kill -0 says so; a process of another
@@ -37,10 +45,7 @@ dead() {
   [ "$4" = "$boot" ] || return 0
   [ "$pidns" != - ] && [ "$7" = "$pidns" ] || return 1
   case "$1" in ''|*[!0-9]*) return 1 ;; esac
-  if ! kill -0 "$1" 2>/dev/null; then
-    case $(kill -0 "$1" 2>&1) in *ermi*) return 1 ;; esac
-    return 0
-  fi
+  running "$1" || return 0
   [ -n "$5" ] && [ "$5" != - ] && [ -d "/proc/$1" ] && [ "$(start_of "$1")" != "$5" ]
 }
 
@@ -87,9 +92,7 @@ job_alive() {
   [ -f "$plock/job" ] && [ "$1" = "$boot" ] || return 1
   read -r job_pid job_start < "$plock/job" || return 1
   case "$job_pid" in ''|*[!0-9]*) return 1 ;; esac
-  if ! kill -0 "$job_pid" 2>/dev/null; then
-    case $(kill -0 "$job_pid" 2>&1) in *ermi*) ;; *) return 1 ;; esac
-  fi
+  running "$job_pid" || return 1
   [ -z "$job_start" ] || [ "$job_start" = - ] || [ ! -d "/proc/$job_pid" ] || [ "$(start_of "$job_pid")" = "$job_start" ] || return 1
   say "@warning the interrupted apply's Composer (or bin/magento), PID $job_pid, still runs: this apply waits for it to end"
   return 0

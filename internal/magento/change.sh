@@ -25,7 +25,7 @@ configured_root=$root; root=""
 # phase: before (nothing touched), owed_restored (an owed restore put the root back to
 # this apply's backup), setup-backup (bin/magento setup:backup running), setup-done (it
 # ran), changing (files may differ from the archive), installed (pruning).
-phase=before; log=""; old_files=""; maintenance_before=1
+phase=before; log=""; old_files=""; maintenance_before=1; in_setup_backup=0
 
 
 # moved: the configured root now names another directory (a deploy switched `current`).
@@ -49,11 +49,11 @@ maintenance_back() {
 fail() {
   trap '' INT TERM HUP
   stop_child
+  [ "$in_setup_backup" = 0 ] || maintenance_back
   case "$phase" in
     changing) phase=before; restore_from "$archive" "$members" ;;
     owed_restored) say "@restored $archive" ;;
-    setup-backup) maintenance_back; say "@files-unchanged" ;;
-    setup-done) say "@files-unchanged" ;;
+    setup-backup|setup-done) say "@files-unchanged" ;;
     before) say "@unchanged" ;;
   esac
   moved
@@ -127,6 +127,7 @@ fi
 if [ -n "$setup_backup" ]; then
   owner_do test -e "$root/var/.maintenance.flag" || maintenance_before=0
   [ "$phase" = owed_restored ] || phase=setup-backup
+  in_setup_backup=1
   out_file="$state/setup-backup.$$"
   # $setup_backup: one word per flag (--code --db ...), split on purpose.
   # shellcheck disable=SC2086
@@ -135,6 +136,7 @@ if [ -n "$setup_backup" ]; then
   case "$out" in *"functionality is currently disabled"*) fail setup-backup-disabled ;; esac
   [ "$rc" = 0 ] || { printf '%s\n' "$out" | tail -n 10 | sed 's/^/@output /' >&4; fail setup-backup "exit $rc"; }
   maintenance_back
+  in_setup_backup=0
   [ "$phase" = owed_restored ] || phase=setup-done
 fi
 

@@ -3,7 +3,6 @@ package magento
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,8 +31,7 @@ func params(root string) ConvergeParams {
 // holderHere is a lock's holder line for PID on this machine, as change.sh writes it.
 func holderHere(t *testing.T, pid int) string {
 	t.Helper()
-	boot, machine, pidns := thisSystem(t)
-	return fmt.Sprintf("%d %s 2026-11-25T10:00:00Z %s - %s %s", pid, thisHost(t), boot, machine, pidns)
+	return testenv.HolderLine(t, pid, "2026-11-25T10:00:00Z")
 }
 
 func composerRequirement(t *testing.T, root string) string {

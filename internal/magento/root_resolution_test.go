@@ -13,10 +13,11 @@ import (
 )
 
 // deployedRoot lays root out as Deployer does: releases/1 (the shop) and releases/2 (the
-// next release, a copy), with current -> releases/1. It returns current, both releases.
-func deployedRoot(t *testing.T) (current, first, second string) {
+// next release, a copy), with current -> releases/1. It returns current, both releases
+// and the Exec of the shop.
+func deployedRoot(t *testing.T) (current, first, second string, e Exec) {
 	t.Helper()
-	root, _ := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	base := filepath.Dir(root)
 	first, second, current = filepath.Join(base, "releases/1"), filepath.Join(base, "releases/2"), filepath.Join(base, "current")
 	if err := os.MkdirAll(filepath.Dir(first), 0o755); err != nil {
@@ -31,7 +32,7 @@ func deployedRoot(t *testing.T) (current, first, second string) {
 	if err := os.Symlink("releases/1", current); err != nil {
 		t.Fatal(err)
 	}
-	return current, first, second
+	return current, first, second, e
 }
 
 // A deploy switches `current` while Composer runs: the apply finishes on the release it
@@ -46,8 +47,7 @@ func TestDeploySwitchDuringTheApplyIsNeverFollowed(t *testing.T) {
 		{"the upgrade fails and is restored", `composer "$@"; exit 1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			current, first, second := deployedRoot(t)
-			_, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+			current, first, second, e := deployedRoot(t)
 			e.Composer = fakeComposer(t, `[ "$1" = require ] || exec composer "$@"
 ln -sfn releases/2 `+current+`.new && mv -T `+current+`.new `+current+`
 `+tc.composer)
