@@ -46,7 +46,14 @@ owed_restore() {
   { [ -f "$owed" ] && [ ! -L "$owed" ] && [ -O "$owed" ]; } || { refuse "owed-missing $owed_started $state/owed"; }
   # An archive in a backup directory set before: still one of ours if that is private.
   private_dir "${owed%/*}" backup
-  out=$(owner_do moved_on "$root" < "$owed")
+  [ -n "$owed_members" ] || owed_members=$backed_up
+  check_members=""
+  for member in $owed_members; do
+    case "$member" in composer.json|composer.lock) check_members="$check_members $member" ;; esac
+  done
+  # $check_members: one word per file, split on purpose.
+  # shellcheck disable=SC2086
+  out=$(owner_do moved_on "$root" $check_members < "$owed")
   case "$out" in
     *@check-failed*) refuse "check-failed $(printf '%s\n' "$out" | sed -n 's/^@check-failed //p' | head -n 1)" ;;
     *@checked*) ;;
@@ -57,7 +64,6 @@ owed_restore() {
     printf '%s\n' "$differs" | head -n 20 | sed 's/^/@differs /' >&4
     refuse "moved-on $owed_started $state/owed"
   fi
-  [ -n "$owed_members" ] || owed_members=$backed_up
   backup_dir_ready
   backup
   say "@warning archived what the interrupted apply left in $archive before restoring"

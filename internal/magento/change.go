@@ -136,10 +136,10 @@ func (e *ChangeError) Error() string {
 		fmt.Fprintf(&b, "an apply interrupted at %s owes a restore, but the archive its record %s names is gone or not a regular file of the applying user. "+
 			"Check the root, restore by hand if needed, then remove the record with: rm %s", started, record, shell.Quote(record))
 	case "restore-owed":
-		fmt.Fprintf(&b, "restoring %s, left by an interrupted apply, failed: %s. The lock stays, so the next apply tries again", e.Detail, e.RestoreFailure)
+		fmt.Fprintf(&b, "restoring %s, left by an interrupted apply, failed: %s. The record of the owed restore stays, so the next apply tries again", e.Detail, e.RestoreFailure)
 	case "check-failed":
 		fmt.Fprintf(&b, "a restore is owed from an interrupted apply, but checking whether the Magento root has moved on since could not run: %s. "+
-			"Nothing was changed and the lock stays; fix the cause, then apply again", e.Detail)
+			"The record of the owed restore stays; fix the cause, then apply again", e.Detail)
 	case "section":
 		fmt.Fprintf(&b, "%s. Set php to the shop's PHP (its path on the host)", e.Detail)
 	case "setup-backup-disabled":

@@ -11,9 +11,9 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-// After a takeover restored the owed archive ("@restored"), composer fails and the
-// second restore fails too (the disk filled up: tar cannot extract). The error still
-// says the files "were restored", because parseChange keeps the takeover's @restored.
+// "Restored" only when the last restore completed: an apply that finished an owed
+// restore, then failed in Composer and could not restore again (a full disk), says
+// RESTORE FAILED, never that the files were restored.
 func TestRestoreFailedAfterAnOwedRestoreSaysSo(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
@@ -27,18 +27,15 @@ func TestRestoreFailedAfterAnOwedRestoreSaysSo(t *testing.T) {
   if [ -e `+shims+`/once ]; then echo "tar: composer.lock: Cannot write: No space left on device" >&2; exit 2; fi; : > `+shims+`/once ;; esac
 exec /usr/bin/tar "$@"`)
 	_, err := Change(context.Background(), pathFirst{&LocalRunner{}, shims}, e, p)
-	t.Logf("error: %v", err)
 	var ce *ChangeError
-	if errors.As(err, &ce) && ce.RestoreFailure != "" && strings.Contains(err.Error(), "were restored from") {
-		t.Errorf("the restore failed (%s) but the error says the files were restored", ce.RestoreFailure)
+	if !errors.As(err, &ce) || ce.RestoreFailure == "" || !strings.Contains(err.Error(), "RESTORE FAILED") || strings.Contains(err.Error(), "were restored from") {
+		t.Fatalf("want RESTORE FAILED and no claim that the files were restored, got %v", err)
 	}
 }
 
-// An owed restore is checked with moved_on, which extracts composer.json/lock from
-// the archive into the root. When that extraction fails (the disk is still full: the
-// usual reason a restore was left owed), the archive's files "cannot be read" and the
-// apply says the root has moved on and tells the operator to rm -rf the lock, which
-// throws the owed restore away although nothing moved on.
+// A moved-on check that cannot run (extracting composer.json from the archive fails: the
+// disk is still full, the usual reason a restore was left owed) is its own error, never
+// "moved on": nothing is restored or changed, and the record stays for the next apply.
 func TestMovedOnCheckThatCannotRunIsNotLaterWork(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
@@ -48,16 +45,22 @@ func TestMovedOnCheckThatCannotRunIsNotLaterWork(t *testing.T) {
 	shims := t.TempDir()
 	writeShim(t, filepath.Join(shims, "tar"), `case "$*" in *tf-magento-dmt-check*) echo "tar: composer.json: Cannot write: No space left on device" >&2; exit 2 ;; esac
 exec /usr/bin/tar "$@"`)
+	before := testenv.Digest(t, root, guarded...)
 	_, err := Change(context.Background(), pathFirst{&LocalRunner{}, shims}, e, p)
-	t.Logf("error: %v", err)
-	if err != nil && strings.Contains(err.Error(), "has moved on since") && strings.Contains(err.Error(), "rm -rf") {
-		t.Errorf("a failed extraction is reported as later work, with rm -rf of the lock (and so of the owed restore) as the fix")
+	var ce *ChangeError
+	if !errors.As(err, &ce) || ce.Step != "check-failed" || strings.Contains(err.Error(), "would revert later work") || strings.Count(err.Error(), "Nothing was changed") != 1 || !strings.Contains(err.Error(), "No space left on device") {
+		t.Fatalf("want the check's own failure with tar's reason, got %v", err)
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guarded...)); diff != "" {
+		t.Fatalf("files changed:\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(p.BackupDir, "owed")); err != nil {
+		t.Fatalf("the owed-restore record must stay: %v", err)
 	}
 }
 
-// A lock of another host (or a stale takeover) that still owes a restore: the
-// message says only "remove the lock with rm -rf", which drops the owed restore; the
-// next apply then backs up the half-upgraded root and, if it fails, "restores" that.
+// A lock of another host, on a root this host owes a restore: the refusal names the
+// archive of the owed restore beside the rm -rf of the lock.
 func TestForeignLockNamesTheOwedRestore(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
@@ -67,16 +70,14 @@ func TestForeignLockNamesTheOwedRestore(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(lock, "owner"), []byte("4242 web2 2026-11-25T10:00:00Z\n"), 0o644)
 	p.Target = "2.4.7"
 	_, err := Change(context.Background(), &LocalRunner{}, e, p)
-	t.Logf("error: %v", err)
-	if err != nil && !strings.Contains(err.Error(), archive) {
-		t.Errorf("the lock owes a restore from %s, but the message only says to rm -rf the lock", archive)
+	if err == nil || !strings.Contains(err.Error(), "on another host") || !strings.Contains(err.Error(), "A restore is owed from "+archive) {
+		t.Fatalf("want the foreign lock refused, naming the owed restore from %s, got %v", archive, err)
 	}
 }
 
-// A host whose PHP prints a startup warning on stderr (a duplicated extension ini:
-// "PHP Warning: Module "ctype" is already loaded", common on multi-PHP hosts). moved_on
-// merges stderr into its answer, so every owed restore is refused as "moved on", and the
-// operator is told to rm -rf the lock, dropping the restore, though nothing moved on.
+// A PHP that prints a startup warning (a duplicated extension ini: "PHP Warning: Module
+// "ctype" is already loaded", common on multi-PHP hosts) is not later work: the owed
+// restore runs, then the upgrade.
 func TestPHPWarningIsNotLaterWork(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
@@ -84,9 +85,8 @@ func TestPHPWarningIsNotLaterWork(t *testing.T) {
 	interruptedApply(t, root, archive)
 	p.Target = "2.4.7"
 	e.PHP = fakeComposer(t, `exec php -d extension=ctype "$@"`) // the host's php.ini loads ctype twice
-	_, err := Change(context.Background(), &LocalRunner{}, e, p)
-	t.Logf("error: %v", err)
-	if err != nil && strings.Contains(err.Error(), "has moved on since") {
-		t.Errorf("a PHP startup warning is taken for later work")
+	res, err := Change(context.Background(), &LocalRunner{}, e, p)
+	if err != nil || res.Installed != "2.4.7" || !strings.Contains(strings.Join(res.Warnings, "\n"), "restored "+archive) {
+		t.Fatalf("want the owed restore, then the upgrade: %+v, %v", res, err)
 	}
 }

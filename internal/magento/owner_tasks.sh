@@ -69,13 +69,19 @@ missing_files() {
 # sections ROOT: where composer.json and composer.lock keep the tool (section.php).
 sections() { "$php" -r "$section_php" "$1" "$package" 2>/dev/null </dev/null | sed -n 's/^@section //p'; }
 
-# moved_on ROOT: the archive on stdin; prints "@checked" and an "@differs ..." line for
-# each difference between its composer.json/composer.lock and the root's, apart from
-# the tool's own entries (moved_on.php), or "@check-failed WHY".
+# moved_on ROOT MEMBER...: the archive on stdin; its MEMBERs (composer.json and
+# composer.lock, those it holds) are extracted and compared with the root's, apart from
+# the tool's own entries (moved_on.php): prints "@checked" and an "@differs ..." line for
+# each difference, or "@check-failed WHY" (a check that cannot run is never "moved on").
 moved_on() {
-  check=$(mktemp -d "$1/.tf-magento-dmt-check.XXXXXX") || { printf '@check-failed cannot create a directory in %s (a full disk?)\n' "$1"; return 0; }
-  tar -xzof - -C "$check" composer.json composer.lock >/dev/null 2>&1
-  "$php" -r "$moved_on_php" "$check" "$1" "$package" 2>/dev/null </dev/null
+  root=$1; shift
+  check=$(mktemp -d "$root/.tf-magento-dmt-check.XXXXXX") || { printf '@check-failed cannot create a directory in %s (a full disk?)\n' "$root"; return 0; }
+  if [ $# -gt 0 ] && ! err=$(tar -xzof - -C "$check" "$@" 2>&1); then
+    rm -rf "$check"
+    printf '@check-failed extracting %s from the archive failed (%s)\n' "$*" "$(printf '%s\n' "$err" | tail -n 1)"
+    return 0
+  fi
+  "$php" -r "$moved_on_php" "$check" "$root" "$package" 2>/dev/null </dev/null
   rm -rf "$check"
 }
 
