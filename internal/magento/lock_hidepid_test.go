@@ -31,9 +31,9 @@ func (a asUserHidepid) Run(ctx context.Context, label, cmd string, stdin []byte)
 	return a.LocalRunner.Run(ctx, label, wrapped, stdin)
 }
 
-// A lock left by an apply of the same user that was killed (kill -9, OOM) on this
-// boot. The applying user always sees its own processes under hidepid, yet the script
-// counts a missing /proc/PID as "hidden, alive" whenever /proc/1 is invisible.
+// hidepid hides other users' processes only: a lock left by an apply of the same user
+// that was killed (kill -9, OOM) on this boot is taken over, whether /proc is mounted
+// hidepid=2 or not.
 func TestDeadHolderOfTheSameUserIsTakenOverUnderHidepid(t *testing.T) {
 	testenv.EnsureUser(t)
 	boot, machine, pidns := thisSystem(t)

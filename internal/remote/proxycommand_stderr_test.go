@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// A ProxyCommand that writes one stderr line longer than bufio.Scanner's 64 KiB limit:
-// the reader goroutine stops and closes the pipe, and the command's next stderr write
-// kills it (SIGPIPE) although the connection is healthy.
+// A ProxyCommand that writes one stderr line longer than 64 KiB (bufio.Scanner's limit)
+// keeps running: its stderr is read to the end, so a later write never meets a closed
+// pipe.
 func TestProxyCommandSurvivesALongStderrLine(t *testing.T) {
 	c := Config{Host: "shop", User: "u", ProxyCommand: Setting{Value: `sh -c 'printf "%070000d" 0 >&2; sleep 0.5; echo still here >&2; sleep 5'`, Source: "test"}}
 	p, err := startProxyCommand(context.Background(), c)
