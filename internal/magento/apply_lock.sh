@@ -69,7 +69,9 @@ private_lock() {
   # $holder: the holder line, split on purpose.
   # shellcheck disable=SC2086
   set -- $holder
-  if [ -n "$1" ] && dead "$@" && ! job_alive "$4"; then
+  if [ -n "$1" ] && dead "$@" && job_alive "$plock" "$4"; then
+    say "@warning the interrupted apply's Composer (or bin/magento), PID $job_pid, still runs: no apply starts here until it ends"
+  elif [ -n "$1" ] && dead "$@"; then
     # Private: only this user's applies race here, and one rename wins.
     if mv "$plock" "$plock.gone.$$" 2>/dev/null; then
       rm -rf "$plock.gone.$$"
@@ -86,25 +88,32 @@ private_lock() {
   refuse "locked $1 $2 $3 $plock"
 }
 
-# job_alive BOOT: the owner's job (Composer, bin/magento) of the dead holder still runs:
-# its shell was killed outright, the job was not (same boot, PID there, same start).
+# job_alive DIR BOOT: the owner's job (Composer, bin/magento) that DIR (the private lock,
+# a slot) names still runs: its apply's shell was killed outright, the job was not (same
+# boot, PID there, same start).
 job_alive() {
-  [ -f "$plock/job" ] && [ "$1" = "$boot" ] || return 1
-  read -r job_pid job_start < "$plock/job" || return 1
+  [ -f "$1/job" ] && [ "$2" = "$boot" ] || return 1
+  read -r job_pid job_start < "$1/job" || return 1
   case "$job_pid" in ''|*[!0-9]*) return 1 ;; esac
   running "$job_pid" || return 1
-  [ -z "$job_start" ] || [ "$job_start" = - ] || [ ! -d "/proc/$job_pid" ] || [ "$(start_of "$job_pid")" = "$job_start" ] || return 1
-  say "@warning the interrupted apply's Composer (or bin/magento), PID $job_pid, still runs: this apply waits for it to end"
-  return 0
+  [ -z "$job_start" ] || [ "$job_start" = - ] || [ ! -d "/proc/$job_pid" ] || [ "$(start_of "$job_pid")" = "$job_start" ]
 }
 
-# claim_private: $state/lock appears with its owner file inside (made aside, renamed).
-claim_private() {
-  new=$(mktemp -d "$plock.XXXXXX") || { refuse "lock cannot create a directory in $state"; }
+# claim DIR: DIR appears with its owner file inside (made aside, renamed): 0 when this
+# apply made it, 1 when it exists, 2 when no directory can be made beside it.
+claim() {
+  new=$(mktemp -d "$1.XXXXXX") || return 2
   printf '%s\n' "$line" > "$new/owner"
-  if mv "$new" "$plock" 2>/dev/null && [ ! -e "$plock/${new##*/}" ]; then return 0; fi
-  rm -rf "$new" "${plock:?}/${new##*/}"
+  if mv "$new" "$1" 2>/dev/null && [ ! -e "$1/${new##*/}" ]; then return 0; fi
+  rm -rf "$new" "${1:?}/${new##*/}"
   return 1
+}
+
+# claim_private: claim the private lock, or refuse when its directory cannot be made.
+claim_private() {
+  claim "$plock"; rc=$?
+  [ "$rc" = 2 ] && refuse "lock cannot create a directory in $state"
+  return "$rc"
 }
 
 # shared_lock: the advisory lock in var/, made as the owner; a holder of another host is

@@ -51,13 +51,16 @@ owner_wait() {
 \"\$@\"" sh "$@" <&7 7<&- 4>&- 5>&- 6<&- &
   fi
   child=$!
-  # The job outlives this shell if it is killed outright: the private lock names it,
-  # so no later apply runs beside it.
-  [ "$plock_owned" != 1 ] || printf '%s %s\n' "$child" "$(start_of "$child")" > "$plock/job"
+  # The job outlives this shell if it is killed outright: the private lock and the
+  # host's slot name it, so no later apply runs beside it and the slot stays taken.
+  job="$child $(start_of "$child")"
+  [ "$plock_owned" != 1 ] || printf '%s\n' "$job" > "$plock/job"
+  [ -z "$slot" ] || printf '%s\n' "$job" > "$slot/job"
   exec 7<&-
   wait "$child"; rc=$?
   child=""
   [ "$plock_owned" != 1 ] || rm -f "$plock/job"
+  [ -z "$slot" ] || rm -f "$slot/job"
   return "$rc"
 }
 

@@ -299,7 +299,7 @@ func Change(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult
 	if p.Remove {
 		label = "composer remove " + Package
 	}
-	res, runErr := r.Run(ctx, label, changeScript(e, p), stdin)
+	res, runErr := runChange(ctx, r, label, changeScript(e, p), stdin, p.OnSlot)
 	result, changeErr := parseChange(res.Stdout, p)
 	if changeErr != nil && changeErr.Step == "stale" {
 		what, now, _ := strings.Cut(changeErr.Detail, " ")

@@ -8,7 +8,8 @@
 # stops the owner's processes and restores everything the archive holds.
 #
 # The parts: apply_owner.sh (who touches what, the state directory), apply_lock.sh,
-# apply_archive.sh, apply_restore.sh, and owner_tasks.sh (what runs as the owner).
+# apply_slots.sh (the host's Composer slots), apply_archive.sh, apply_restore.sh, and
+# owner_tasks.sh (what runs as the owner).
 # The root is resolved once to its physical path; a `current` switch during the apply
 # is reported (@moved), never followed.
 #
@@ -68,6 +69,7 @@ cleanup() {
   # A restore still owed keeps the shared lock: other web nodes must not start on a
   # root this one left half-changed. This node's next apply takes it over.
   [ -n "$state" ] && [ -f "$state/owed" ] && slock_owned=0
+  drop_slot
   release_locks
 }
 # From here on a stop reports what happened (the watchdog's TERM may come at once).
@@ -79,7 +81,8 @@ resolve_owner "$root"
 state_dir
 private_lock
 shared_lock
-# Inside the lock, after the Composer slot: nothing seen here is stale any more.
+take_slot
+# Inside the lock, after the host's Composer slot: nothing seen here is stale any more.
 if [ -n "$expect_magento" ]; then
   seen=$(owner_do magento_version "$root" | head -n 1)
   [ "$seen" = "$expect_magento" ] || refuse "stale magento ${seen:--}"

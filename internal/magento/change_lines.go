@@ -22,6 +22,8 @@ var changeLines = map[string]string{
 	"@maintenance":      "off|left-on: maintenance mode after an interrupted setup:backup",
 	"@liveness-unknown": "whether the lock's holder runs cannot be told here (no machine id or boot id)",
 	"@moved":            "OLD NEW: magento_root resolved to OLD when the apply started and to NEW at its end",
+	"@slot":             "N: the apply holds the host's Composer slot N (per_host_parallelism)",
+	"@slot-wait":        "PID HOST START;...: every slot of the host is held, by these applies; the apply waits",
 	"@installed":        "VERSION: the apply's end: the tool's version now (empty: removed)",
 	"@fail":             "STEP DETAIL: the apply failed at STEP (the last line it prints)",
 }

@@ -54,6 +54,12 @@ type ChangeParams struct {
 	ExpectMagento   string
 	ExpectInstalled string
 	CheckInstalled  bool
+	// HostSlots is per_host_parallelism: the apply takes one of this many Composer slots
+	// on the host, which every apply of the applying user there shares, and waits while
+	// all are held (apply_slots.sh). 0 takes none.
+	HostSlots int
+	// OnSlot, when set, hears of that slot as the apply waits for it and takes it.
+	OnSlot func(SlotNews)
 }
 
 // RootID names a root's private state directory: the hash in its archive names.
@@ -87,7 +93,8 @@ func changeScript(e Exec, p ChangeParams) string {
 		"archive_prefix", ArchivePrefixFor(p.Root), "keep", strconv.Itoa(p.Keep), "php", php, "setup_backup", strings.Join(flags, " "),
 		"backed_up", strings.Join(backedUp, " "), "carry", carry, "package", Package, "tool_dir", dirDMT, "lock_name", lockName,
 		"tree_awk", compact(processTreeAWK), "owner_lib", ownerLib,
-		"expect_magento", p.ExpectMagento, "expect_installed", p.ExpectInstalled, "check_installed", strconv.FormatBool(p.CheckInstalled)))
+		"expect_magento", p.ExpectMagento, "expect_installed", p.ExpectInstalled, "check_installed", strconv.FormatBool(p.CheckInstalled),
+		"slots", strconv.Itoa(p.HostSlots)))
 	b.WriteString("set --")
 	for _, path := range p.PreservePaths {
 		b.WriteString(" " + shell.Quote(path))

@@ -234,16 +234,21 @@ func TestChangeRollsBackWhenComposerFailsAfterWriting(t *testing.T) {
 // writeLock leaves a lock as another apply would: owner "PID HOST START".
 func writeLock(t *testing.T, root string, owner string) string {
 	t.Helper()
-	lock := filepath.Join(root, "var", lockName)
-	if err := os.MkdirAll(lock, 0o755); err != nil {
+	return writeHeld(t, filepath.Join(root, "var", lockName), 0o755, owner)
+}
+
+// writeHeld makes dir (a lock or a slot) and, when owner is not empty, its owner file.
+func writeHeld(t *testing.T, dir string, perm os.FileMode, owner string) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, perm); err != nil {
 		t.Fatal(err)
 	}
 	if owner != "" {
-		if err := os.WriteFile(filepath.Join(lock, "owner"), []byte(owner+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(owner+"\n"), 0o644); err != nil { //nolint:gosec // read by the apply, as it writes it
 			t.Fatal(err)
 		}
 	}
-	return lock
+	return dir
 }
 
 func thisHost(t *testing.T) string {

@@ -22,6 +22,8 @@ var (
 	applyOwnerSH string
 	//go:embed apply_lock.sh
 	applyLockSH string
+	//go:embed apply_slots.sh
+	applySlotsSH string
 	//go:embed apply_archive.sh
 	applyArchiveSH string
 	//go:embed apply_restore.sh
@@ -75,8 +77,8 @@ var (
 	runAsBody           = compact(runAsSH)
 	composerExec        = compact(composerExecSH)
 	// applyParts is the apply script after its values: who and where, the locks, the
-	// archives, the restores, then the sequence (change.sh).
-	applyParts = compact(applyOwnerSH) + compact(applyLockSH) + compact(applyArchiveSH) + compact(applyRestoreSH) + compact(changeSH)
+	// host's Composer slots, the archives, the restores, then the sequence (change.sh).
+	applyParts = compact(applyOwnerSH) + compact(applyLockSH) + compact(applySlotsSH) + compact(applyArchiveSH) + compact(applyRestoreSH) + compact(changeSH)
 	ownerTasks = compact(ownerTasksSH)
 )
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
@@ -203,7 +204,7 @@ func TestComposerSlotsKeyOnTheMachine(t *testing.T) {
 			t.Fatalf("a second alias of the same machine did not wait for the first's slot: %v", err)
 		default:
 		}
-		if _, waiting := d.composerRuns.state("10.0.0.7:22"); waiting == 1 {
+		if _, waiting := d.composerRuns.state(first.Machine()); waiting == 1 {
 			break
 		}
 		runtime.Gosched()
@@ -211,5 +212,28 @@ func TestComposerSlotsKeyOnTheMachine(t *testing.T) {
 	cancel()
 	if err := <-got; !errors.Is(err, context.Canceled) {
 		t.Fatalf("want the wait cancelled, got %v", err)
+	}
+}
+
+// One private address behind two bastions, or two ProxyCommands, is two machines (two
+// VPCs): neither waits for the other's slots.
+func TestComposerSlotsKeyOnTheRoute(t *testing.T) {
+	d := &providerData{composerRuns: newComposerSlots(1)}
+	var configs []remote.Config
+	for _, bastion := range []string{"bastion-eu.example.com", "bastion-us.example.com"} {
+		configs = append(configs, remote.Config{Host: "10.0.0.7", Port: 22, Bastions: []remote.Bastion{{Host: bastion, Port: 22}}})
+	}
+	for _, region := range []string{"eu-west-1", "us-east-1"} {
+		proxy := "aws ssm start-session --target i-0abc --document-name AWS-StartSSHSession --region " + region
+		configs = append(configs, remote.Config{Host: "10.0.0.8", Port: 22, ProxyCommand: remote.Setting{Value: proxy}})
+	}
+	for _, c := range configs {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		release, err := d.composerSlot(ctx, c, "composer require")
+		cancel()
+		if err != nil {
+			t.Fatalf("%s waited for another route's slot: %v", c.Machine(), err)
+		}
+		defer release()
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
@@ -113,4 +115,80 @@ resource "magento_data_migration_tool" "shop" {
   magento_root = local.shops[count.index]
 %s}
 `, strings.Join(quotedRoots, ", "), extra)
+}
+
+// Two pipelines apply to one web node at once (two working directories, two Terraform
+// processes, per_host_parallelism = 1 in both): the limit holds on the host, so never
+// more than one composer require runs there, the waiting apply logs who holds the slot,
+// and all four shops are upgraded.
+func TestAccDataMigrationTool_perHostParallelismHoldsAcrossTerraformRuns(t *testing.T) {
+	r := newRig(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	template := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	dir := t.TempDir()
+	running, starts := filepath.Join(dir, "running"), filepath.Join(dir, "starts")
+	if err := os.Mkdir(running, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Each require counts the requires going on as it starts, and takes a while.
+	counter := filepath.Join(dir, "composer-requires")
+	script := fmt.Sprintf("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ntouch %[1]s/$$\nls %[1]s | wc -l >> %[2]s\nsleep 2\ncomposer \"$@\"\nrc=$?\nrm -f %[1]s/$$\nexit $rc\n", running, starts)
+	if err := os.WriteFile(counter, []byte(script), 0o755); err != nil { //nolint:gosec // a test wrapper
+		t.Fatal(err)
+	}
+	provider := strings.Replace(r.sshd.ProviderHCL(), "provider \"magento\" {\n", "provider \"magento\" {\n  per_host_parallelism = 1\n", 1)
+	var workspaces []*cliWorkspace
+	var logs, roots []string
+	for w := range 2 {
+		var quoted []string
+		for i := range 2 {
+			root := filepath.Join(t.TempDir(), fmt.Sprintf("shop%d-%d", w, i))
+			if out, err := exec.Command("cp", "-a", template, root).CombinedOutput(); err != nil {
+				t.Fatalf("cp: %v %s", err, out)
+			}
+			quoted, roots = append(quoted, fmt.Sprintf("%q", root)), append(roots, root)
+		}
+		ws := newCLIWorkspace(t, map[string]string{"main.tf": requireProvider + provider + fleetConfig(quoted,
+			fmt.Sprintf("  composer          = %q\n  composer_env      = %s\n  remove_on_destroy = false\n", counter, r.composerEnvHCL()))})
+		log := filepath.Join(dir, fmt.Sprintf("terraform-%d.log", w))
+		ws.env = append(ws.env, "TF_LOG_PROVIDER=INFO", "TF_LOG_PATH="+log)
+		workspaces, logs = append(workspaces, ws), append(logs, log)
+	}
+	outs, errs := make([]string, 2), make([]error, 2)
+	var wg sync.WaitGroup
+	for i, ws := range workspaces {
+		wg.Go(func() { outs[i], errs[i] = ws.run("apply", "-auto-approve", "-no-color") })
+	}
+	wg.Wait()
+	for i := range workspaces {
+		if errs[i] != nil {
+			t.Fatalf("apply %d failed: %v\n%s", i, errs[i], outs[i])
+		}
+	}
+	b, _ := os.ReadFile(starts)
+	counts := strings.Fields(string(b))
+	if len(counts) != 4 {
+		t.Errorf("want 4 composer require runs, one per shop, got %d: %v", len(counts), counts)
+	}
+	for _, n := range counts {
+		if n != "1" {
+			t.Errorf("composer require ran beside another on the host (per_host_parallelism = 1 in both runs); running at each start: %v", counts)
+			break
+		}
+	}
+	waited := false
+	for _, log := range logs {
+		b, _ := os.ReadFile(log)
+		if regexp.MustCompile(`waiting for a Composer slot on 127\.0\.0\.1: per_host_parallelism = 1, held by PID [0-9]+`).Match(b) {
+			waited = true
+		}
+	}
+	if !waited {
+		t.Error("neither run logged its wait for the host's Composer slot naming the holder")
+	}
+	for _, root := range roots {
+		if err := requires(root, "2.4.7")(nil); err != nil {
+			t.Error(err)
+		}
+	}
 }

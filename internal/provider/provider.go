@@ -93,14 +93,21 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"per_host_parallelism": pschema.Int64Attribute{
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
-				MarkdownDescription: fmt.Sprintf("How many Composer runs (an upgrade, a removal, a plan's release listing, "+
-					"the `magento_installation` data source's `composer --version`) may run at once on one SSH target (host, or the HostName a `config_file` gives it, and port), "+
-					"across all resources and data sources of this provider. Defaults to `%d`. Composer on a Magento root takes a core "+
-					"and 1-2 GB for tens of seconds, and `terraform apply -parallelism` knows nothing of hosts: a fleet of drifted shops "+
-					"on one web node would otherwise start up to 10 at once. Further runs wait their turn, first come first served, "+
-					"logged at INFO (`waiting for a Composer slot on shop1 (2 running)`); the wait does not count against a resource's "+
-					"`timeouts`, and cancelling (Ctrl-C) ends it at once with nothing started on the host. Different hosts never wait "+
-					"for each other, and reads (one batched command per host) are not limited.", defaultPerHostParallelism),
+				MarkdownDescription: fmt.Sprintf("How many Composer runs may go on at once on one machine. Defaults to `%d`. "+
+					"Composer on a Magento root takes a core and 1-2 GB for tens of seconds, and `terraform apply -parallelism` knows "+
+					"nothing of hosts: a fleet of drifted shops on one web node would otherwise start up to 10 at once.\n\n"+
+					"The limit holds across Terraform runs: an upgrade or a removal takes one of this many slots on the host, in the "+
+					"SSH user's private state directory (`slots/` beside the roots' directories), so two pipelines applying to one web "+
+					"node together never run more upgrades at once (each run uses its own value: the largest wins). A slot of an apply "+
+					"that is gone (killed with its Terraform run, or the host rebooted) is freed by the lock's liveness rule; a "+
+					"Composer it left running keeps the slot until it ends. Within one run, a plan's release listing and the "+
+					"`magento_installation` data source's `composer --version` wait their turn too.\n\n"+
+					"A machine is the address dialled (the HostName a `config_file` gives, and port) and the way there (jump hosts, "+
+					"`ProxyCommand`): two aliases of one host share its slots, one private address behind two bastions is two machines. "+
+					"Waiting is logged at INFO, naming who holds the slots on the host (`waiting for a Composer slot on web1: "+
+					"per_host_parallelism = 2, held by PID 4242 on web1 since 2026-12-07T06:00:00Z, ...`). The wait does not count "+
+					"against a resource's `timeouts`, and cancelling (Ctrl-C) ends it with nothing changed. Reads (one batched command "+
+					"per host) are not limited.", defaultPerHostParallelism),
 			},
 		},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -22,7 +21,7 @@ type providerData struct {
 	composerAuth string
 	connector    Connector
 	reads        *magento.ReadBatcher // resource reads of one host share commands
-	composerRuns *composerSlots       // per_host_parallelism: Composer runs at once per SSH target
+	composerRuns *composerSlots       // per_host_parallelism: Composer runs at once per machine, in this process
 	sshUnknown   bool                 // the provider's ssh settings are not known until apply
 	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
 	listings     sync.Map             // release listings of this process: "%p|digest" -> *releaseListing
@@ -49,31 +48,6 @@ func (d *providerData) readInstallation(ctx context.Context, c remote.Config, ru
 		d.roots.note(memory, root, refresh)
 	}
 	return inst, err
-}
-
-// composerSlot waits for a turn to run Composer on c's SSH target (per_host_parallelism),
-// logging the wait at INFO, and returns the release to call once the run is over. When
-// ctx ends first it returns ctx's error, and nothing was started on the host.
-func (d *providerData) composerSlot(ctx context.Context, c remote.Config, what string) (func(), error) {
-	if d.composerRuns == nil {
-		return func() {}, nil // not configured through Configure (benchmarks)
-	}
-	target, asked := c.DialAddress(), time.Now() // the machine: two config_file aliases of one host share its slots
-	waited := false
-	release, err := d.composerRuns.acquire(ctx, target, func(running int) {
-		waited = true
-		tflog.Info(ctx, fmt.Sprintf("waiting for a Composer slot on %s (%d running)", c.Host, running),
-			map[string]any{"target": target, "per_host_parallelism": d.composerRuns.limit, "for": what})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%s did not start: it was waiting for a Composer slot on %s (per_host_parallelism = %d), and nothing ran on the host: %w",
-			what, target, d.composerRuns.limit, err)
-	}
-	if waited {
-		tflog.Info(ctx, fmt.Sprintf("got a Composer slot on %s after %s", c.Host, time.Since(asked).Round(time.Millisecond)),
-			map[string]any{"target": target, "for": what})
-	}
-	return release, nil
 }
 
 // secretFieldKeys are log field names whose values are always masked.

@@ -133,17 +133,11 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	r.data.reads.Forget(params.Root) // an answer read ahead would be stale after this
 	started := time.Now()
 	conn, _ := plan.connection(ctx, r.data, diags) // known: apply
-	params.BeforeComposer = func(context.Context) (context.Context, func(), error) {
-		// Waiting for a turn on the host does not count against timeout: the wait ends
-		// only with the apply (Ctrl-C), and the time left runs from when Composer may start.
-		spent := time.Since(started)
-		release, err := r.data.composerSlot(logged, conn, "composer require "+magento.Package+" in "+params.Root)
-		if err != nil {
-			return nil, nil, err
-		}
-		ctx, cancel := context.WithTimeout(logged, timeout-spent)
-		return ctx, func() { cancel(); release() }, nil
-	}
+	// Waiting for a turn on the host does not count against timeout: the time left runs
+	// from when the host gives the apply its Composer slot.
+	turn := r.data.composerTurn(logged, conn, "composer require "+magento.Package+" in "+params.Root, timeout, started)
+	params.BeforeComposer = func(context.Context) (context.Context, func(), error) { return turn.wait() }
+	params.OnSlot, params.HostSlots = turn.news, r.data.hostSlots()
 	inst, res, err := magento.Converge(ctx, run, exec, params)
 	tflog.Debug(ctx, "converge finished", map[string]any{"magento_root": params.Root, "from": res.Previous,
 		"installed": res.Installed, "archive": res.Archive, "duration": time.Since(started).String()})
@@ -182,14 +176,14 @@ func (r *dataMigrationToolResource) Delete(ctx context.Context, req resource.Del
 		return
 	}
 	// The turn on the host comes first: waiting for it does not count against timeout.
-	release, err := r.data.composerSlot(ctx, conn, "composer remove "+magento.Package+" in "+params.Root)
+	turn := r.data.composerTurn(ctx, conn, "composer remove "+magento.Package+" in "+params.Root, timeout, time.Now())
+	ctx, done, err := turn.wait()
 	if err != nil {
 		addError(&resp.Diagnostics, err, "Removing the Data Migration Tool Failed")
 		return
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	defer done()
+	params.OnSlot, params.HostSlots = turn.news, r.data.hostSlots()
 	run := r.runner(ctx, &state, &resp.Diagnostics)
 	if run == nil {
 		return

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -162,13 +163,15 @@ func (c *Client) Run(ctx context.Context, label, cmd string, stdin []byte) (shel
 	if err != nil {
 		return shell.Result{}, fmt.Errorf("%s: opening an SSH session on %s: %w", label, c.address, err)
 	}
-	return c.run(ctx, session, label, cmd, stdin)
+	return c.run(ctx, session, label, cmd, stdin, nil)
 }
 
-func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd string, stdin []byte) (shell.Result, error) {
+// run runs cmd in session; line, when set, gets each line of stdout as it arrives.
+func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd string, stdin []byte, line func(string)) (shell.Result, error) {
 	defer session.Close()
 	started := time.Now()
 	var stdout, stderr lockedBuffer
+	stdout.line = line
 	session.Stdout, session.Stderr = &stdout, &stderr
 	in, err := session.StdinPipe()
 	if err != nil {
@@ -203,7 +206,8 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 		}
 		tflog.Debug(ctx, "ssh command stopped", map[string]any{"label": label, "address": c.address,
 			"duration": time.Since(started).String(), "reason": ctx.Err().Error(), "ended": ended})
-		return result(), fmt.Errorf("%s on %s: %w (%s)", label, c.address, ctx.Err(), said)
+		// The cause: a timeout that started late ends its context with DeadlineExceeded.
+		return result(), fmt.Errorf("%s on %s: %w (%s)", label, c.address, context.Cause(ctx), said)
 	case <-c.done:
 		return result(), fmt.Errorf("%s: %w", label, c.closeErr)
 	}
@@ -241,16 +245,27 @@ func (c *Client) run(ctx context.Context, session *ssh.Session, label, cmd strin
 }
 
 // lockedBuffer lets Run return what arrived so far while the session's copy
-// goroutines may still be writing (after a cancel or a dropped connection).
+// goroutines may still be writing (after a cancel or a dropped connection). line, when
+// set, is called with each complete line as it arrives.
 type lockedBuffer struct {
-	mu  sync.Mutex
-	buf []byte
+	mu   sync.Mutex
+	buf  []byte
+	line func(string)
+	told int // buf[:told] went to line
 }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf = append(b.buf, p...)
+	for b.line != nil {
+		end := bytes.IndexByte(b.buf[b.told:], '\n')
+		if end < 0 {
+			break
+		}
+		b.line(string(b.buf[b.told : b.told+end]))
+		b.told += end + 1
+	}
 	return len(p), nil
 }
 

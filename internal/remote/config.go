@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -116,6 +117,18 @@ func (c Config) Address() string {
 // DialAddress is host:port as dialled: HostName from a config file, else Host.
 func (c Config) DialAddress() string {
 	return net.JoinHostPort(c.dialHost(), strconv.Itoa(c.port()))
+}
+
+// Machine names the machine c reaches: the address dialled and the way there (each jump
+// host as dialled, a ProxyCommand). Two config file aliases of one host are one machine;
+// one private address behind two bastions is two.
+func (c Config) Machine() string {
+	var route []string
+	for _, b := range c.Bastions {
+		hop := c.hop(b)
+		route = append(route, hop.DialAddress()+" "+hop.ProxyCommand.Value)
+	}
+	return strings.Join(append(route, c.DialAddress()+" "+c.ProxyCommand.Value), " > ")
 }
 
 func (c Config) dialHost() string {

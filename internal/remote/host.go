@@ -195,6 +195,11 @@ func (h *Host) refused(cn *hostConn) {
 
 // Run runs cmd on the host; see Client.Run.
 func (h *Host) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
+	return h.RunLines(ctx, label, cmd, stdin, nil)
+}
+
+// RunLines is Run that also hands each line of stdout to line as it arrives (nil: none).
+func (h *Host) RunLines(ctx context.Context, label, cmd string, stdin []byte, line func(string)) (shell.Result, error) {
 	for attempt := 0; ; attempt++ {
 		cn, err := h.acquire(ctx)
 		if err != nil {
@@ -215,7 +220,7 @@ func (h *Host) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.
 			return shell.Result{}, err
 		}
 		h.stats.sessionOpened()
-		res, err := cn.client.run(ctx, session, label, cmd, stdin)
+		res, err := cn.client.run(ctx, session, label, cmd, stdin, line)
 		h.stats.ran(len(cmd)+len(watchdog)+len(stdin), len(res.Stdout), len(res.Stderr))
 		h.release(cn)
 		return res, err

@@ -1,0 +1,131 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+)
+
+// composerTurn is one operation's turn to run Composer on a machine, and its timeout,
+// which runs only while the operation may run: the waits for a Composer slot, in this
+// process (composerSlots) and on the host (the apply script's news), do not count. The
+// wait ends only with the operation (Ctrl-C).
+type composerTurn struct {
+	d       *providerData
+	conn    remote.Config
+	what    string
+	logged  context.Context // the operation's, with its log masks, without a deadline
+	timeout time.Duration
+	began   time.Time // the operation's start: time spent before the wait counts
+
+	mu     sync.Mutex
+	asked  time.Time
+	left   time.Duration
+	cancel context.CancelCauseFunc
+	timer  *time.Timer
+	waited bool
+	seen   string
+}
+
+// composerTurn starts a turn for what (the Composer command, for logs and errors) on
+// conn's machine; the operation began at began and may run for timeout.
+func (d *providerData) composerTurn(logged context.Context, conn remote.Config, what string, timeout time.Duration, began time.Time) *composerTurn {
+	return &composerTurn{d: d, conn: conn, what: what, logged: logged, timeout: timeout, began: began}
+}
+
+// hostSlots is per_host_parallelism, for the slots on the host (0: none, benchmarks).
+func (d *providerData) hostSlots() int {
+	if d.composerRuns == nil {
+		return 0
+	}
+	return d.composerRuns.limit
+}
+
+// wait takes this process's slot for the machine, then returns the context Composer
+// runs in: it ends with the operation, or once the timeout left has run out after the
+// host gave its slot (news). done ends the turn. When the operation ends during the
+// wait it returns its error, and nothing was started on the host.
+func (t *composerTurn) wait() (ctx context.Context, done func(), err error) {
+	t.mu.Lock()
+	t.asked, t.left = time.Now(), t.timeout-time.Since(t.began)
+	t.mu.Unlock()
+	release, err := t.d.composerSlot(t.logged, t.conn, t.what)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancelCause(t.logged)
+	t.mu.Lock()
+	t.cancel = cancel
+	t.mu.Unlock()
+	return ctx, func() {
+		t.mu.Lock()
+		if t.timer != nil {
+			t.timer.Stop()
+		}
+		t.mu.Unlock()
+		cancel(nil)
+		release()
+	}, nil
+}
+
+// news is the apply script's word on the host's slot: while every slot is held it
+// logs who holds them; once the slot is this operation's, its timeout runs.
+func (t *composerTurn) news(n magento.SlotNews) {
+	if !n.Held {
+		if holders := strings.Join(n.Holders, ", "); holders != t.seen {
+			t.seen = holders
+			t.noteWait(fmt.Sprintf("waiting for a Composer slot on %s: per_host_parallelism = %d, held by %s", t.conn.Host, t.d.hostSlots(), holders))
+		}
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.timer != nil || t.cancel == nil {
+		return
+	}
+	cancel := t.cancel
+	t.timer = time.AfterFunc(max(t.left, 0), func() { cancel(context.DeadlineExceeded) })
+	if t.waited {
+		tflog.Info(t.logged, fmt.Sprintf("got a Composer slot on %s after %s", t.conn.Host, time.Since(t.asked).Round(time.Millisecond)),
+			map[string]any{"for": t.what})
+	}
+}
+
+func (t *composerTurn) noteWait(message string) {
+	t.mu.Lock()
+	t.waited = true
+	t.mu.Unlock()
+	tflog.Info(t.logged, message, map[string]any{"per_host_parallelism": t.d.hostSlots(), "for": t.what})
+}
+
+// composerSlot waits for this process's turn to run Composer on c's machine
+// (per_host_parallelism), logging the wait at INFO, and returns the release to call once
+// the run is over. When ctx ends first it returns ctx's error, and nothing was started
+// on the host.
+func (d *providerData) composerSlot(ctx context.Context, c remote.Config, what string) (func(), error) {
+	if d.composerRuns == nil {
+		return func() {}, nil // not configured through Configure (benchmarks)
+	}
+	asked, waited := time.Now(), false
+	release, err := d.composerRuns.acquire(ctx, c.Machine(), func(running int) {
+		waited = true
+		tflog.Info(ctx, fmt.Sprintf("waiting for a Composer slot on %s (%d running in this Terraform run)", c.Host, running),
+			map[string]any{"per_host_parallelism": d.composerRuns.limit, "for": what})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s did not start: it was waiting for a Composer slot on %s (per_host_parallelism = %d), and nothing ran on the host: %w",
+			what, c.Host, d.composerRuns.limit, err)
+	}
+	if waited {
+		tflog.Info(ctx, fmt.Sprintf("got a Composer slot on %s after %s", c.Host, time.Since(asked).Round(time.Millisecond)),
+			map[string]any{"for": what})
+	}
+	return release, nil
+}
