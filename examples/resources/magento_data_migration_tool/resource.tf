@@ -48,7 +48,8 @@ resource "magento_data_migration_tool" "plesk" {
 }
 
 # Deployer or Capistrano: the root is the `current` symlink (var/ links into shared/).
-# Each plan reads the release `current` points at now; backups land in shared/var.
+# Each plan reads the release `current` points at now, and the apply upgrades that one.
+# Archives go to the SSH user's private state directory, outside every release.
 resource "magento_data_migration_tool" "deployer" {
   host         = "web4.example.com"
   magento_root = "/var/www/shop/current"
