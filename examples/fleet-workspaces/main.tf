@@ -10,10 +10,11 @@
 # terraform apply of the saved plan in a later job, on any runner.
 #
 # What holds across the runs: the lock on each Magento root (two runs never upgrade one
-# root at once), the saved plans (applied on another runner, they install the planned
-# release), and each runner's private caches (per runner, nothing secret). Keep the
-# shops of one web node in one group: a run lists releases once per host and repository
-# set, and per_host_parallelism counts the Composer runs of that run.
+# root at once), per_host_parallelism (slots kept on the host: two runs against one web
+# node together run at most that many upgrades), the saved plans (applied on another
+# runner, they install the planned release), and each runner's private caches (per
+# runner, nothing secret). Keep the shops of one web node in one group: a run lists
+# releases once per host and repository set.
 terraform {
   required_version = ">= 1.8"
   required_providers {
