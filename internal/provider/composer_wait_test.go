@@ -50,7 +50,8 @@ func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
 	state := tfsdk.State{Schema: sch.Schema, Raw: fleetState(t.Context(), t, sch, "/var/www/shop1")} // port 2222
 
 	// Another apply holds the host's only slot.
-	busy, err := data.composerRuns.acquire(t.Context(), "127.0.0.1:2222", nil)
+	machine := remote.Config{Host: "127.0.0.1", Port: 2222}.Machine()
+	busy, err := data.composerRuns.acquire(t.Context(), machine, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,14 +69,14 @@ func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
 	// The wait is logged at INFO, naming the host and the runs ahead.
 	lines := bufio.NewScanner(logs)
 	for lines.Scan() {
-		if line := lines.Text(); strings.Contains(line, "waiting for a Composer slot on 127.0.0.1 (1 running)") {
+		if line := lines.Text(); strings.Contains(line, "waiting for a Composer slot on 127.0.0.1 (1 running in this Terraform run)") {
 			if !strings.Contains(line, `"@level":"info"`) {
 				t.Errorf("the wait is not logged at INFO: %s", line)
 			}
 			break
 		}
 	}
-	if running, waiting := data.composerRuns.state("127.0.0.1:2222"); running != 1 || waiting != 1 {
+	if running, waiting := data.composerRuns.state(machine); running != 1 || waiting != 1 {
 		t.Fatalf("running %d, waiting %d; want the destroy waiting behind the busy slot", running, waiting)
 	}
 	cancel()
@@ -86,7 +87,7 @@ func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
 		t.Fatal("the cancelled destroy reported no error")
 	}
 	detail := resp.Diagnostics.Errors()[0].Summary() + ": " + resp.Diagnostics.Errors()[0].Detail()
-	for _, want := range []string{"Operation Cancelled", "waiting for a Composer slot on 127.0.0.1:2222", "nothing ran on the host"} {
+	for _, want := range []string{"Operation Cancelled", "waiting for a Composer slot on 127.0.0.1 (per_host_parallelism = 1)", "nothing ran on the host"} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("the error does not say %q:\n%s", want, detail)
 		}
@@ -96,7 +97,7 @@ func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
 	if hosts.connects != 0 || len(hosts.commands) != 0 {
 		t.Fatalf("a cancelled wait reached the host: %d connections, commands %q", hosts.connects, hosts.commands)
 	}
-	if running, waiting := data.composerRuns.state("127.0.0.1:2222"); running != 1 || waiting != 0 {
+	if running, waiting := data.composerRuns.state(machine); running != 1 || waiting != 0 {
 		t.Fatalf("running %d, waiting %d after the cancel; want only the busy run", running, waiting)
 	}
 }
