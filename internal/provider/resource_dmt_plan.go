@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/releasecache"
+	"github.com/magento-ops/terraform-provider-magento/internal/terraformrun"
 )
 
 // ModifyPlan applies the version rule. The refreshed state knows Magento's version and
@@ -146,7 +148,7 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 			strings.Join(unknown, ", "), magentoVersion))
 		return types.StringUnknown(), true
 	}
-	if destroyRun() {
+	if terraformrun.Destroying() {
 		return types.StringUnknown(), true // the plan before a destroy plan, which Terraform discards: no listing
 	}
 	run := r.runner(ctx, plan, &resp.Diagnostics)
@@ -154,11 +156,11 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 	if run == nil || resp.Diagnostics.HasError() {
 		return types.StringUnknown(), false
 	}
-	scope := reuseSavedPlanRun
+	scope := releasecache.ReuseSavedPlanRun
 	if _, refreshedHere := r.data.refreshed.Load(connectionID(conn, plan.MagentoRoot.ValueString())); refreshedHere {
-		scope = listAfresh
+		scope = releasecache.ListAfresh
 	} else if create {
-		scope = reuseSameRun
+		scope = releasecache.ReuseSameRun
 	}
 	releases, err := r.data.releases(ctx, conn, run, exec, plan.MagentoRoot.ValueString(), scope)
 	if err != nil {
@@ -202,4 +204,17 @@ func (r *dataMigrationToolResource) readForPlan(ctx context.Context, plan *dataM
 		return magento.Installation{}, false
 	}
 	return inst, true
+}
+
+// planOwedRestore makes the plan an update (last_backup becomes unknown: the apply
+// writes a new archive) and warns, when a restore is owed.
+func planOwedRestore(owed bool, root string, lastBackup *types.String, resp *resource.ModifyPlanResponse) {
+	if !owed {
+		return
+	}
+	*lastBackup = types.StringUnknown()
+	resp.Diagnostics.AddAttributeWarning(path.Root(attrMagentoRoot), "Restore Owed By An Interrupted Apply",
+		"An earlier apply on "+root+" was interrupted after Composer changed files, and its restore has not run yet "+
+			"(the record is in the SSH user's private state directory). The apply restores the root from that apply's archive first, "+
+			"unless composer.json or composer.lock moved on since, then installs the planned version.")
 }
