@@ -38,7 +38,7 @@ func (d *providerData) releases(ctx context.Context, c remote.Config, run magent
 		return nil, err
 	}
 	if scope == releasecache.ReuseSavedPlanRun {
-		if list, ok := magento.CarriedReleases(ctx, run, e, src, releasecache.TTL); ok {
+		if list, ok := magento.KeptReleases(ctx, run, e, src, releasecache.TTL); ok {
 			return kept.Store(list), nil
 		}
 	}

@@ -5,7 +5,7 @@
 // Composer run, require, per upgrade. The CLI hands that plan the refreshed state's
 // private data, not the first plan's, so the list is kept here, for this user (version
 // numbers only; the key hashes the credentials), and on the host by the listing itself
-// (magento.CarriedReleases), for an apply on another machine. The files live in the
+// (magento.KeptReleases), for an apply on another machine. The files live in the
 // user's private cache directory (privatecache.Dir); without one nothing is kept.
 package releasecache
 
