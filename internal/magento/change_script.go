@@ -11,6 +11,14 @@ import (
 // that mounts the root sees it.
 const lockName = ".tf-magento-dmt.lock"
 
+// Paths in a Magento root, relative to it, that the apply backs up; the tool's
+// directory also reaches the read and the apply scripts as tool_dir.
+const (
+	fileRootJSON = "composer.json"
+	fileLock     = "composer.lock"
+	dirDMT       = "vendor/magento/data-migration-tool"
+)
+
 // backedUp is what an archive holds and a restore puts back, relative to the root.
 // vendor/composer carries installed.json and the autoloader, which must match vendor/.
 var backedUp = []string{fileRootJSON, fileLock, "vendor/composer", dirDMT}

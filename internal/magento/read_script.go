@@ -8,14 +8,6 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
-// Files of a Magento root, relative to it, that the apply backs up (read.sh and
-// change.sh name the ones they read).
-const (
-	fileRootJSON = "composer.json"
-	fileLock     = "composer.lock"
-	dirDMT       = "vendor/magento/data-migration-tool"
-)
-
 // readScript is ONE shell command that reads every root in roots (read.sh). Output is
 // grouped by "@root N" lines (a root may appear more than once; its lines add up):
 // "@error KIND DETAIL", or the package lines and "@dmtdir yes|no"; when tools is set,
