@@ -11,6 +11,7 @@ import (
 
 	"github.com/magento-ops/terraform-provider-magento/internal/provider"
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/rootmemory"
 )
 
 // version is set by goreleaser's ldflags.
@@ -30,7 +31,7 @@ func main() {
 	}
 
 	statsFile := os.Getenv(statsEnv)
-	pool, roots := newPool(statsFile), provider.NewRootMemory()
+	pool, roots := newPool(statsFile), rootmemory.New()
 	err := providerserver.Serve(context.Background(), provider.NewWithPool(version, pool, roots), providerserver.ServeOpts{
 		Address: "registry.terraform.io/magento-ops/magento",
 		Debug:   debug,

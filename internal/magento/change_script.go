@@ -1,32 +1,30 @@
 package magento
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strconv"
 	"strings"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
-// ArchivePrefix starts the name of every archive this provider writes; pruning only
-// ever touches files with this prefix.
-const ArchivePrefix = "tf-magento-dmt-"
-
-// ArchivePrefixFor names the archives of one root: ArchivePrefix, then a short hash of
-// the root's path, so roots that share a backup directory prune only their own.
-func ArchivePrefixFor(root string) string {
-	sum := sha256.Sum256([]byte(strings.TrimSuffix(root, "/")))
-	return ArchivePrefix + hex.EncodeToString(sum[:4]) + "-"
-}
-
 // lockName is the shared, advisory lock directory inside <root>/var: every web node
 // that mounts the root sees it.
 const lockName = ".tf-magento-dmt.lock"
 
+// Paths in a Magento root, relative to it, that the apply backs up; the tool's
+// directory also reaches the read and the apply scripts as tool_dir.
+const (
+	fileRootJSON = "composer.json"
+	fileLock     = "composer.lock"
+	dirDMT       = "vendor/magento/data-migration-tool"
+)
+
 // backedUp is what an archive holds and a restore puts back, relative to the root.
 // vendor/composer carries installed.json and the autoloader, which must match vendor/.
 var backedUp = []string{fileRootJSON, fileLock, "vendor/composer", dirDMT}
+
+// SetupBackupItems are the parts `bin/magento setup:backup` can back up.
+var SetupBackupItems = []string{"code", "db", "media"}
 
 // ChangeParams is one apply on one root.
 type ChangeParams struct {
@@ -60,11 +58,6 @@ type ChangeParams struct {
 	HostSlots int
 	// OnSlot, when set, hears of that slot as the apply waits for it and takes it.
 	OnSlot func(SlotNews)
-}
-
-// RootID names a root's private state directory: the hash in its archive names.
-func RootID(root string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(ArchivePrefixFor(root), ArchivePrefix), "-")
 }
 
 // changeScript renders the apply script: the values, then its parts in order

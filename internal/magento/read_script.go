@@ -8,18 +8,12 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
-// Files of a Magento root, relative to it, that the apply backs up (read.sh and
-// change.sh name the ones they read).
-const (
-	fileRootJSON = "composer.json"
-	fileLock     = "composer.lock"
-	dirDMT       = "vendor/magento/data-migration-tool"
-)
-
 // readScript is ONE shell command that reads every root in roots (read.sh). Output is
 // grouped by "@root N" lines (a root may appear more than once; its lines add up):
 // "@error KIND DETAIL", or the package lines and "@dmtdir yes|no"; when tools is set,
-// "@php" and "@composer" lines too. It never boots Magento or Composer.
+// "@php" and "@composer" lines too: only then does it start PHP (`php -v`) and Composer
+// (`composer --version`, without plugins), which the data source asks for and the
+// resource's Read never does. It never boots Magento.
 func readScript(roots []string, tools *Tools) string {
 	var b strings.Builder
 	b.WriteString(owedProbe(roots))

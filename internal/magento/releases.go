@@ -158,9 +158,9 @@ func absoluteRepositories(raw json.RawMessage, dir string) (json.RawMessage, err
 // ListReleases lists the tool's versions that src's repositories offer (repo.magento.com
 // in production), newest first as Composer prints them, in a private temporary
 // directory on the host: no shop's lock, installed.json or plugins are loaded. The list
-// is also kept on the host, for CarriedReleases.
+// is also kept on the host, for KeptReleases.
 func ListReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource) ([]string, error) {
-	script := "IFS= read -r auth\n" + assign("package", Package, "auth_file", src.AuthFile, "carrier_name", src.Digest+".json") +
+	script := "IFS= read -r auth\n" + assign("package", Package, "auth_file", src.AuthFile, "kept_name", src.Digest+".json") +
 		e.listingExec().composerFunctionIn(`"$listing_dir"`) + releasesBody
 	stdin, err := e.stdin()
 	if err != nil {
@@ -174,11 +174,11 @@ func ListReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource) ([]s
 	return parseReleases(res.Stdout)
 }
 
-// CarriedReleases is the list the last ListReleases of src kept on the host, when it is
+// KeptReleases is the list the last ListReleases of src kept on the host, when it is
 // at most maxAge old: a saved plan applied on another machine resolves the release the
 // plan showed from it, without Composer.
-func CarriedReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource, maxAge time.Duration) ([]string, bool) {
-	res, err := runRead(ctx, listingRunner(r, e, src), "read the kept release list", assign("carrier_name", src.Digest+".json")+releasesCarriedBody)
+func KeptReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource, maxAge time.Duration) ([]string, bool) {
+	res, err := runRead(ctx, listingRunner(r, e, src), "read the kept release list", assign("kept_name", src.Digest+".json")+releasesKeptBody)
 	if err != nil {
 		return nil, false
 	}

@@ -131,9 +131,9 @@ func TestReleasesShowsWhatComposerPrinted(t *testing.T) {
 	}
 }
 
-// The host keeps the last list of each release source, which CarriedReleases reads
+// The host keeps the last list of each release source, which KeptReleases reads
 // without Composer while it is young enough; a later listing replaces it.
-func TestCarriedReleasesAreTheLastListing(t *testing.T) {
+func TestKeptReleasesAreTheLastListing(t *testing.T) {
 	repo := testenv.NewRepo(t) // this test publishes a release
 	root := repo.NewRoot(t, filepath.Join(t.TempDir(), "magento"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	e := Exec{Env: testenv.EnvMap(repo.ComposerEnv)}
@@ -143,27 +143,27 @@ func TestCarriedReleasesAreTheLastListing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if list, ok := CarriedReleases(ctx, run, e, src, time.Hour); ok {
-		t.Fatalf("a list is carried before any listing: %v", list)
+	if list, ok := KeptReleases(ctx, run, e, src, time.Hour); ok {
+		t.Fatalf("a list is kept before any listing: %v", list)
 	}
 	listed, err := ListReleases(ctx, run, e, src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Composer = fakeComposer(t, `echo "composer ran" >&2; exit 1`) // reading what was kept runs no Composer
-	if list, ok := CarriedReleases(ctx, run, e, src, time.Hour); !ok || !slices.Equal(list, listed) {
-		t.Fatalf("carried %v (%v), want %v", list, ok, listed)
+	if list, ok := KeptReleases(ctx, run, e, src, time.Hour); !ok || !slices.Equal(list, listed) {
+		t.Fatalf("kept %v (%v), want %v", list, ok, listed)
 	}
-	if list, ok := CarriedReleases(ctx, run, e, src, -time.Second); ok {
-		t.Fatalf("a list older than allowed is carried: %v", list)
+	if list, ok := KeptReleases(ctx, run, e, src, -time.Second); ok {
+		t.Fatalf("a list older than allowed is used: %v", list)
 	}
 	e.Composer = ""
 	repo.AddRelease(t, "2.4.7.1")
 	if _, err := ListReleases(ctx, run, e, src); err != nil {
 		t.Fatal(err)
 	}
-	if list, ok := CarriedReleases(ctx, run, e, src, time.Hour); !ok || !slices.Contains(list, "2.4.7.1") {
-		t.Fatalf("carried %v (%v), want the newer listing's", list, ok)
+	if list, ok := KeptReleases(ctx, run, e, src, time.Hour); !ok || !slices.Contains(list, "2.4.7.1") {
+		t.Fatalf("kept %v (%v), want the newer listing's", list, ok)
 	}
 }
 

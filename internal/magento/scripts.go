@@ -34,8 +34,8 @@ var (
 	ownerTasksSH string
 	//go:embed releases.sh
 	releasesSH string
-	//go:embed releases_carried.sh
-	releasesCarriedSH string
+	//go:embed releases_kept.sh
+	releasesKeptSH string
 	//go:embed repositories.sh
 	repositoriesSH string
 	//go:embed moved_on.php
@@ -69,13 +69,13 @@ var extractPrelude = assign("interesting", interesting, "extract_awk", compact(e
 var readValues = assign("package", Package, "tool_dir", dirDMT, "sep", "\x01", "batch_awk", compact(grepPairsAWK+batchAWK))
 
 var (
-	readBody            = compact(readSH)
-	discoverBody        = compact(discoverSH)
-	releasesBody        = compact(releasesSH)
-	releasesCarriedBody = compact(releasesCarriedSH)
-	repositoriesBody    = compact(repositoriesSH)
-	runAsBody           = compact(runAsSH)
-	composerExec        = compact(composerExecSH)
+	readBody         = compact(readSH)
+	discoverBody     = compact(discoverSH)
+	releasesBody     = compact(releasesSH)
+	releasesKeptBody = compact(releasesKeptSH)
+	repositoriesBody = compact(repositoriesSH)
+	runAsBody        = compact(runAsSH)
+	composerExec     = compact(composerExecSH)
 	// applyParts is the apply script after its values: who and where, the locks, the
 	// host's Composer slots, the archives, the restores, then the sequence (change.sh).
 	applyParts = compact(applyOwnerSH) + compact(applyLockSH) + compact(applySlotsSH) + compact(applyArchiveSH) + compact(applyRestoreSH) + compact(changeSH)

@@ -1,6 +1,7 @@
 // Package magento is the domain: reading a Magento installation, the version rules
 // that tie the Data Migration Tool to Magento, and the upgrade procedure. It talks to
-// hosts only through Runner, so it is tested without SSH.
+// hosts only through Runner, so its tests run the real scripts with a local shell
+// (LocalRunner); a few (cancellation, sudo) go through a real sshd.
 package magento
 
 import (

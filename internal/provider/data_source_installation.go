@@ -136,17 +136,3 @@ func (d *installationDataSource) Read(ctx context.Context, req datasource.ReadRe
 	m.ComposerVersion = optionalString(inst.ComposerVersion)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
-
-func stringOr(v types.String, fallback string) string {
-	if v.IsNull() || v.IsUnknown() || v.ValueString() == "" {
-		return fallback
-	}
-	return v.ValueString()
-}
-
-func optionalString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}

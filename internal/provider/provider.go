@@ -19,6 +19,7 @@ import (
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/rootmemory"
 )
 
 var (
@@ -42,7 +43,7 @@ func (p poolConnector) Connect(ctx context.Context, c remote.Config) (magento.Ru
 type magentoProvider struct {
 	version   string
 	connector Connector
-	roots     *RootMemory // the process's; nil: a memory of this provider's own
+	roots     *rootmemory.Memory // the process's; nil: a memory of this provider's own
 }
 
 // New returns the provider factory; each provider instance gets its own connection pool.
@@ -54,7 +55,7 @@ func New(version string) func() provider.Provider {
 
 // NewWithPool returns a factory whose providers share pool and roots (main's, so it can
 // report the pool's statistics and save the roots read when the process ends).
-func NewWithPool(version string, pool *remote.Pool, roots *RootMemory) func() provider.Provider {
+func NewWithPool(version string, pool *remote.Pool, roots *rootmemory.Memory) func() provider.Provider {
 	return func() provider.Provider {
 		return &magentoProvider{version: version, connector: poolConnector{pool}, roots: roots}
 	}
@@ -125,7 +126,7 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher(), composerRuns: newComposerSlots(int(perHost)), roots: p.roots}
 	if data.roots == nil {
-		data.roots = NewRootMemory()
+		data.roots = rootmemory.New()
 	}
 	ssh, known := sshBlock[sshProviderModel](ctx, cfg.SSH, &resp.Diagnostics)
 	switch {

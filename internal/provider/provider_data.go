@@ -13,6 +13,7 @@ import (
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/rootmemory"
 )
 
 // providerData is what Configure hands to resources and data sources.
@@ -25,7 +26,7 @@ type providerData struct {
 	sshUnknown   bool                 // the provider's ssh settings are not known until apply
 	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
 	listings     sync.Map             // release listings of this process: "%p|digest" -> *releaseListing
-	roots        *RootMemory          // roots read per host in the last run: read ahead
+	roots        *rootmemory.Memory   // roots read per host in the last run: read ahead
 	sshBlocksMu  sync.Mutex
 	sshBlocks    map[string]*sshOverrideModel // a known ssh block's String() -> the block decoded (see overridesOf)
 
@@ -39,13 +40,13 @@ type providerData struct {
 // concurrent reads of the same host and user; the first read of a host also reads the
 // roots it served in the last run. refresh says Read (not a create's plan) asks.
 func (d *providerData) readInstallation(ctx context.Context, c remote.Config, run magento.Runner, runAs, root string, refresh bool) (magento.Installation, error) {
-	key, memory := fmt.Sprintf("%p|%s", run, runAs), d.roots.file(ctx, c, runAs)
+	key, memory := fmt.Sprintf("%p|%s", run, runAs), d.roots.File(ctx, c, runAs)
 	// Every read arms it, so whichever read comes first takes the roots along (a no-op
 	// once a command for key has gone).
-	d.reads.ReadAhead(key, d.roots.recall(memory))
+	d.reads.ReadAhead(key, d.roots.Recall(memory))
 	inst, err := d.reads.Read(ctx, key, magento.RunAs(run, runAs), root)
 	if err == nil {
-		d.roots.note(memory, root, refresh)
+		d.roots.Note(memory, root, refresh)
 	}
 	return inst, err
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
@@ -69,6 +71,23 @@ func (m *dataMigrationToolModel) unknownExec() []string {
 	return names
 }
 
+// composerAuth is the COMPOSER_AUTH for one resource: its write-only composer_auth_wo,
+// which only the configuration holds (never plan or state), else the provider's
+// composer_auth. known is false while composer_auth_wo is not known yet (an ephemeral
+// value at plan time). Terraform sends no configuration on destroy: Delete uses the
+// provider's without asking here.
+func (r *dataMigrationToolResource) composerAuth(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) (auth string, known bool) {
+	var wo types.String
+	diags.Append(config.GetAttribute(ctx, path.Root(attrComposerAuthWO), &wo)...)
+	switch {
+	case wo.IsUnknown():
+		return "", false
+	case !wo.IsNull():
+		return wo.ValueString(), true
+	}
+	return r.data.composerAuth, true
+}
+
 // exec is how php and composer run for this resource with the Composer credentials
 // auth (never from state: see composerAuth).
 func (m *dataMigrationToolModel) exec(ctx context.Context, auth string, diags *diag.Diagnostics) magento.Exec {
@@ -106,4 +125,20 @@ func (m *dataMigrationToolModel) setInstallation(inst magento.Installation) {
 	m.Version = optionalString(inst.DMTVersion)
 	m.MagentoVersion = types.StringValue(inst.MagentoVersion)
 	m.MagentoEdition = types.StringValue(inst.Edition)
+}
+
+// stringOr is v, or fallback when v is null, unknown or empty.
+func stringOr(v types.String, fallback string) string {
+	if v.IsNull() || v.IsUnknown() || v.ValueString() == "" {
+		return fallback
+	}
+	return v.ValueString()
+}
+
+// optionalString is s, or null when s is empty.
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
 }

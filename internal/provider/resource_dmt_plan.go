@@ -11,17 +11,25 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
+	"github.com/magento-ops/terraform-provider-magento/internal/releasecache"
+	"github.com/magento-ops/terraform-provider-magento/internal/terraformrun"
 )
 
 // ModifyPlan applies the version rule. The refreshed state knows Magento's version and
 // the installed tool; a create reads the host once (the same single command as Read).
-//   - pinned: the plan is the pin, which must match Magento's base version;
-//   - unpinned and in sync: the installed version, so there is no diff;
-//   - unpinned and behind: unknown, resolved at apply to the newest release.
+//   - in sync (unpinned: the same base as Magento; pinned: the pin): the installed
+//     version, so there is no diff;
+//   - pinned and not in sync: the pin, which must match Magento's base version and be
+//     a published release;
+//   - unpinned and behind: the newest release for Magento's base, resolved here
+//     (planTarget), so the plan shows the exact version the apply installs; with no
+//     release for that base yet, the installed version and a warning (or an error, by
+//     on_missing_release). It stays unknown only while settings it needs are not
+//     known until apply, and in the plan Terraform makes and discards before a destroy.
 //
-// It reads and writes single attributes, not the whole model: the framework's
-// reflection over a model compiles a regexp per field, and converting whole models here
-// was 0.9 ms of the provider's CPU per resource in a plan.
+// An update in sync is planned from single attributes, not the whole model: the
+// framework's reflection over a model compiles a regexp per field, and converting whole
+// models here was 0.9 ms of the provider's CPU per resource in a plan.
 func (r *dataMigrationToolResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or the provider is not configured yet
@@ -126,10 +134,12 @@ func (r *dataMigrationToolResource) planID(ctx context.Context, req resource.Mod
 }
 
 // planTarget resolves, for a drifted root, the exact release the apply will install:
-// the newest for Magento's base (or the pin, which must be published), from one listing
-// per release source per plan (providerData.releases). No release for Magento's version: with on_missing_release =
+// the newest for Magento's base (or the pin, which must be published), from the list
+// providerData.releases gives (one listing per release source per plan, or the list an
+// earlier plan kept). No release for Magento's version: with on_missing_release =
 // "warn" the plan keeps installed (no change) and warns; "error" fails. Settings not
-// known until apply: unknown, resolved then. ok is false when an error was added.
+// known until apply: unknown, resolved then; the plan before a destroy plan: unknown,
+// and nothing is listed. ok is false when an error was added.
 func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMigrationToolModel, req resource.ModifyPlanRequest, magentoVersion string, installed types.String,
 	pin string, resp *resource.ModifyPlanResponse) (types.String, bool) {
 	create := req.State.Raw.IsNull()
@@ -146,7 +156,7 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 			strings.Join(unknown, ", "), magentoVersion))
 		return types.StringUnknown(), true
 	}
-	if destroyRun() {
+	if terraformrun.Destroying() {
 		return types.StringUnknown(), true // the plan before a destroy plan, which Terraform discards: no listing
 	}
 	run := r.runner(ctx, plan, &resp.Diagnostics)
@@ -154,11 +164,11 @@ func (r *dataMigrationToolResource) planTarget(ctx context.Context, plan *dataMi
 	if run == nil || resp.Diagnostics.HasError() {
 		return types.StringUnknown(), false
 	}
-	scope := reuseSavedPlanRun
+	scope := releasecache.ReuseSavedPlanRun
 	if _, refreshedHere := r.data.refreshed.Load(connectionID(conn, plan.MagentoRoot.ValueString())); refreshedHere {
-		scope = listAfresh
+		scope = releasecache.ListAfresh
 	} else if create {
-		scope = reuseSameRun
+		scope = releasecache.ReuseSameRun
 	}
 	releases, err := r.data.releases(ctx, conn, run, exec, plan.MagentoRoot.ValueString(), scope)
 	if err != nil {
@@ -202,4 +212,17 @@ func (r *dataMigrationToolResource) readForPlan(ctx context.Context, plan *dataM
 		return magento.Installation{}, false
 	}
 	return inst, true
+}
+
+// planOwedRestore makes the plan an update (last_backup becomes unknown: the apply
+// writes a new archive) and warns, when a restore is owed.
+func planOwedRestore(owed bool, root string, lastBackup *types.String, resp *resource.ModifyPlanResponse) {
+	if !owed {
+		return
+	}
+	*lastBackup = types.StringUnknown()
+	resp.Diagnostics.AddAttributeWarning(path.Root(attrMagentoRoot), "Restore Owed By An Interrupted Apply",
+		"An earlier apply on "+root+" was interrupted after Composer changed files, and its restore has not run yet "+
+			"(the record is in the SSH user's private state directory). The apply restores the root from that apply's archive first, "+
+			"unless composer.json or composer.lock moved on since, then installs the planned version.")
 }

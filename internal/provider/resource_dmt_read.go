@@ -66,7 +66,7 @@ func (r *dataMigrationToolResource) Read(ctx context.Context, req resource.ReadR
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	dropCarried(ctx, resp.Private) // releases are listed by the plan, never here
+	dropLegacyReleaseList(ctx, resp.Private) // releases are listed by the plan, never here
 	rememberOwed(ctx, resp.Private, inst.OwedRestore)
 	values := map[string]string{attrMagentoVersion: inst.MagentoVersion, attrMagentoEdition: inst.Edition, attrID: id}
 	if inst.DMTVersion != "" {

@@ -11,7 +11,9 @@ import (
 	"time"
 )
 
-// Config says how to reach one host. Secret fields never leave the provider process.
+// Config says how to reach one host. Of its secret fields only Password is sent, to
+// the server for password or keyboard-interactive authentication; the private key and
+// its passphrase never leave the provider process.
 type Config struct {
 	Host     string // as written: a config file's Host alias, named in ids and errors
 	HostName string // the host dialled when a config file gives one; empty = Host

@@ -1,6 +1,6 @@
 //go:build unix
 
-package provider
+package privatecache
 
 import (
 	"os"
@@ -10,7 +10,8 @@ import (
 // modeBitsMatter: permission bits say who may enter or write a directory.
 const modeBitsMatter = true
 
-// foreignOwner is the owner of fi when it is not the current user.
+// foreignOwner says whether fi belongs to a user other than the current one, and which;
+// an owner that cannot be read counts as another user's.
 func foreignOwner(fi os.FileInfo) (uint32, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
@@ -19,6 +20,8 @@ func foreignOwner(fi os.FileInfo) (uint32, bool) {
 	return st.Uid, int(st.Uid) != os.Getuid()
 }
 
+// openNoFollow opens file for reading, refusing a link (O_NOFOLLOW) and never waiting
+// on a FIFO (O_NONBLOCK; Read then refuses it as not a regular file).
 func openNoFollow(file string) (*os.File, error) {
 	return os.OpenFile(file, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 }

@@ -4,10 +4,16 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 )
+
+// What the resource keeps in the framework's private state, which Terraform stores
+// beside the state and hands to the next Read and plan.
+
+// privateData is the framework's private state (its type is internal).
+type privateData interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
 
 // privateOwedKey marks, in the resource's private state, a root whose last read found a
 // restore owed by an interrupted apply (magento.Installation.OwedRestore).
@@ -24,19 +30,6 @@ func rememberOwed(ctx context.Context, private privateData, owed bool) {
 	}
 }
 
-// planOwedRestore makes the plan an update (last_backup becomes unknown: the apply
-// writes a new archive) and warns, when a restore is owed.
-func planOwedRestore(owed bool, root string, lastBackup *types.String, resp *resource.ModifyPlanResponse) {
-	if !owed {
-		return
-	}
-	*lastBackup = types.StringUnknown()
-	resp.Diagnostics.AddAttributeWarning(path.Root(attrMagentoRoot), "Restore Owed By An Interrupted Apply",
-		"An earlier apply on "+root+" was interrupted after Composer changed files, and its restore has not run yet "+
-			"(the record is in the SSH user's private state directory). The apply restores the root from that apply's archive first, "+
-			"unless composer.json or composer.lock moved on since, then installs the planned version.")
-}
-
 // privateGetter is the read half of privateData: what ModifyPlan's request offers.
 type privateGetter interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
@@ -49,4 +42,15 @@ func owedInPrivate(ctx context.Context, private privateGetter) bool {
 	}
 	b, _ := private.GetKey(ctx, privateOwedKey)
 	return string(b) == "true"
+}
+
+// Earlier versions kept the release list in the resource's private state (a key Read
+// wrote); Read now drops it.
+const privateReleasesKey = "releases"
+
+// dropLegacyReleaseList removes the release list an earlier version's refresh kept.
+func dropLegacyReleaseList(ctx context.Context, private privateData) {
+	if b, _ := private.GetKey(ctx, privateReleasesKey); len(b) > 0 {
+		private.SetKey(ctx, privateReleasesKey, nil)
+	}
 }

@@ -1,4 +1,6 @@
-package provider
+// Package rootmemory remembers, between runs, which Magento roots were read on each
+// host, so that the first read of the next run can read them all at once.
+package rootmemory
 
 import (
 	"context"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/privatecache"
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 )
 
@@ -21,14 +24,14 @@ import (
 // command costs a round trip. So the roots read on a host are remembered on disk (paths
 // only, in the user's private cache directory), and the first read of the next run on
 // that host reads them all at once (magento.ReadBatcher.ReadAhead): Terraform's next
-// reads find their answers. A memory older than rootMemoryTTL is not used.
-const rootMemoryTTL = 7 * 24 * time.Hour
+// reads find their answers. A memory older than ttl is not used.
+const ttl = 7 * 24 * time.Hour
 
-// RootMemory is one provider process's memory of roots, per host and user: what the
+// Memory is one provider process's memory of roots, per host and user: what the
 // last run read (recalled once), and what this run reads. Save writes it once, when the
 // process ends: the roots this run asked for and read, so a root that left the
 // configuration, or failed, is forgotten the first time.
-type RootMemory struct {
+type Memory struct {
 	mu        sync.Mutex
 	dir       string // "" until resolved or when nothing is cached
 	resolved  bool
@@ -43,15 +46,15 @@ type rememberedRoots struct {
 	Roots   []string  `json:"roots"`
 }
 
-// NewRootMemory returns an empty memory; main saves it when the process ends.
-func NewRootMemory() *RootMemory { return &RootMemory{} }
+// New returns an empty memory; main saves it when the process ends.
+func New() *Memory { return &Memory{} }
 
-// file names the memory of one host as one user (run_as), for the Terraform
+// File names the memory of one host as one user (run_as), for the Terraform
 // configuration in the working directory (Terraform starts providers there): shops of
 // one host that other configurations manage are not read ahead here. "" when the user
 // has no private cache directory (logged once per process), or for a nil memory: then
 // nothing is remembered.
-func (m *RootMemory) file(ctx context.Context, c remote.Config, runAs string) string {
+func (m *Memory) File(ctx context.Context, c remote.Config, runAs string) string {
 	if m == nil {
 		return ""
 	}
@@ -59,7 +62,7 @@ func (m *RootMemory) file(ctx context.Context, c remote.Config, runAs string) st
 	defer m.mu.Unlock()
 	if !m.resolved {
 		m.resolved = true
-		dir, err := privateDir("roots")
+		dir, err := privatecache.Dir("roots")
 		if err != nil {
 			tflog.Warn(ctx, "roots are not remembered between runs (no read ahead): "+err.Error())
 		}
@@ -73,9 +76,9 @@ func (m *RootMemory) file(ctx context.Context, c remote.Config, runAs string) st
 	return filepath.Join(m.dir, hex.EncodeToString(sum[:16])+".json")
 }
 
-// recall returns the roots the last run read from file's host, as the file was when
+// Recall returns the roots the last run read from file's host, as the file was when
 // this process first asked (what this run reads ahead).
-func (m *RootMemory) recall(file string) []string {
+func (m *Memory) Recall(file string) []string {
 	if file == "" {
 		return nil
 	}
@@ -85,10 +88,10 @@ func (m *RootMemory) recall(file string) []string {
 		return roots
 	}
 	var last rememberedRoots
-	if b, err := readPrivate(file); err == nil {
+	if b, err := privatecache.Read(file); err == nil {
 		_ = json.Unmarshal(b, &last) // a memory: unreadable means empty
 	}
-	if time.Since(last.Written) > rootMemoryTTL {
+	if time.Since(last.Written) > ttl {
 		last.Roots = nil
 	}
 	if m.recalled == nil {
@@ -98,9 +101,9 @@ func (m *RootMemory) recall(file string) []string {
 	return last.Roots
 }
 
-// note records that this run asked for root and read it; refresh says a Read (not a
+// Note records that this run asked for root and read it; refresh says a Read (not a
 // create's plan) asked.
-func (m *RootMemory) note(file, root string, refresh bool) {
+func (m *Memory) Note(file, root string, refresh bool) {
 	if file == "" {
 		return
 	}
@@ -118,7 +121,7 @@ func (m *RootMemory) note(file, root string, refresh bool) {
 // Save writes, once per process, the memory of each host this run refreshed: the roots
 // it read. A process that only planned creates (the apply walk re-plans them) writes
 // only where nothing was remembered, so it never shrinks a fleet's memory to its creates.
-func (m *RootMemory) Save() {
+func (m *Memory) Save() {
 	if m == nil {
 		return
 	}
@@ -129,7 +132,7 @@ func (m *RootMemory) Save() {
 			continue
 		}
 		if b, err := json.Marshal(rememberedRoots{Written: time.Now(), Roots: roots}); err == nil {
-			_ = writePrivate(file, b) // a memory: failing to write it costs round trips, nothing else
+			_ = privatecache.Write(file, b) // a memory: failing to write it costs round trips, nothing else
 		}
 	}
 	m.read, m.refreshed = nil, nil

@@ -1,4 +1,7 @@
-package provider
+// Package privatecache keeps the files the provider caches on the operator's machine
+// (release lists, remembered roots) where only the user can reach them: in a directory
+// nobody else may enter, written to a new file and renamed, never read through a link.
+package privatecache
 
 import (
 	"fmt"
@@ -7,20 +10,20 @@ import (
 	"path/filepath"
 )
 
-// cacheName is the provider's directory in the user's cache directory.
-const cacheName = "terraform-provider-magento"
+// dirName is the provider's directory in the user's cache directory.
+const dirName = "terraform-provider-magento"
 
-// maxCacheFile bounds what is read of a cache file (a release list or a host's roots).
-const maxCacheFile = 1 << 20
+// maxFile bounds what is read of a cache file (a release list or a host's roots).
+const maxFile = 1 << 20
 
-// privateDir returns the directory sub of the provider's caches, creating it 0700:
+// Dir returns the directory sub of the provider's caches, creating it 0700:
 // $XDG_CACHE_HOME or $HOME/.cache (os.UserCacheDir), then terraform-provider-magento,
 // then sub. Each must be a directory, not a link, that the user owns; sub (which holds
 // the files) nobody else may enter, and the two above it nobody else may write (`make
 // deps` keeps its Terraform builds in the provider's directory, 0755): otherwise
 // another user could read, swap or plant what a plan trusts.
 // An error means: do not cache (there is no fallback to a shared directory such as /tmp).
-func privateDir(sub string) (string, error) {
+func Dir(sub string) (string, error) {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("no cache directory (HOME unset?): %w", err)
@@ -28,7 +31,7 @@ func privateDir(sub string) (string, error) {
 	if err := checkOwnDir(base, 0o022); err != nil {
 		return "", err
 	}
-	dir := filepath.Join(base, cacheName)
+	dir := filepath.Join(base, dirName)
 	for d, forbidden := range map[string]os.FileMode{dir: 0o022, filepath.Join(dir, sub): 0o077} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return "", fmt.Errorf("creating %s: %w", d, err)
@@ -59,8 +62,8 @@ func checkOwnDir(dir string, forbidden os.FileMode) error {
 	return nil
 }
 
-// readPrivate reads a cache file: a regular file of the user, never through a link.
-func readPrivate(file string) ([]byte, error) {
+// Read reads a cache file: a regular file of the user, never through a link.
+func Read(file string) ([]byte, error) {
 	f, err := openNoFollow(file)
 	if err != nil {
 		return nil, err
@@ -73,12 +76,12 @@ func readPrivate(file string) ([]byte, error) {
 	if _, foreign := foreignOwner(fi); foreign || !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file of this user", file)
 	}
-	return io.ReadAll(io.LimitReader(f, maxCacheFile))
+	return io.ReadAll(io.LimitReader(f, maxFile))
 }
 
-// writePrivate replaces file with b atomically: a new 0600 file in the same directory,
+// Write replaces file with b atomically: a new 0600 file in the same directory,
 // renamed over it. A link at file is replaced, never followed.
-func writePrivate(file string, b []byte) error {
+func Write(file string, b []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-*")
 	if err != nil {
 		return err
