@@ -27,8 +27,11 @@ type fleet struct {
 	hosts    []*testenv.SSHD
 	direct   []endpoint // per host, its sshd
 	key      string     // the client key of every host
-	template string
+	template string     // an install of packages packages
 	packages int
+	// made on first use: templates by package count, sets of shop copies by name
+	templates map[int]string
+	sets      map[string][]string
 }
 
 // startFleet starts the hosts and installs the template. Every contender logs in as
@@ -37,7 +40,7 @@ type fleet struct {
 // dotfiles rather than the ways of reading a shop.
 func startFleet(rig *testenv.Standalone, dir string, packages int) *fleet {
 	testenv.EnsureUser(rig)
-	f := &fleet{rig: rig, dir: dir, hosts: make([]*testenv.SSHD, 10), packages: packages}
+	f := &fleet{rig: rig, dir: dir, hosts: make([]*testenv.SSHD, 10), packages: packages, templates: map[int]string{}, sets: map[string][]string{}}
 	for i := range f.hosts {
 		f.hosts[i] = testenv.StartSSHD(rig, testenv.SSHDOptions{})
 		f.hosts[i].AuthorizeKey(rig, f.hosts[0].ClientKeyPub) // one key for the fleet
@@ -49,7 +52,31 @@ func startFleet(rig *testenv.Standalone, dir string, packages int) *fleet {
 	}
 	f.repo = testenv.NewRepo(rig)
 	f.template = f.repo.NewRoot(rig, filepath.Join(dir, "template"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7", Extra: packages})
+	f.templates[packages] = f.template
 	return f
+}
+
+// shopSet is the set of n shops named name, copied from an install of packages
+// packages on first use. Rows that share a set share its roots; a row whose roots drift
+// has a set of its own, so that its drift reaches no other row.
+func (f *fleet) shopSet(name string, packages, n int) ([]string, error) {
+	if roots, ok := f.sets[name]; ok {
+		if len(roots) < n {
+			return nil, fmt.Errorf("the set of shops %s holds %d, not %d", name, len(roots), n)
+		}
+		return roots, nil
+	}
+	template, ok := f.templates[packages]
+	if !ok {
+		template = f.repo.NewRoot(f.rig, filepath.Join(f.dir, fmt.Sprintf("template-%d", packages)), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7", Extra: packages})
+		f.templates[packages] = template
+	}
+	roots, err := copies(template, filepath.Join(f.dir, name), n)
+	if err != nil {
+		return nil, err
+	}
+	f.sets[name] = roots
+	return roots, nil
 }
 
 // copies makes n copies of the install template under dir and prints their size.

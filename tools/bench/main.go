@@ -2,9 +2,11 @@
 // OpenSSH way of checking them, against the floor (one connection per host reading
 // just the needed bytes) and against a build of the provider whose Read returns the
 // prior state (what the plugin framework itself costs a refresh), interleaved in one
-// run, and prints medians and ratios; then a fleet apply (20 drifted roots on one host,
-// per_host_parallelism 1, 2 and 4) against sequential `composer require` by hand. It
-// builds everything with the test rig: real sshd, real Composer, 500-package installs.
+// run, and prints medians and ratios; fleets that drifted are planned beside the same
+// fleets in sync, with the Composer runs of each plan counted on the hosts. Then a fleet
+// apply (20 drifted roots on one host, a saved plan applied with per_host_parallelism
+// 1, 2 and 4) against the same `composer require` runs by hand, 1, 2 and 4 at a time.
+// It builds everything with the test rig: real sshd, real Composer, 500-package installs.
 //
 // The rows are set up in scenarios.go (on the hosts and shops of fixtures.go), timed in
 // measure.go (the contenders other than Terraform in contenders.go) and printed in
@@ -39,7 +41,7 @@ func main() {
 	terraform := flag.String("terraform", "terraform", "Terraform CLI")
 	runs := flag.Int("runs", 5, "measured runs per scenario")
 	packages := flag.Int("packages", 500, "packages per install (composer.lock size)")
-	only := flag.String("only", "", "run only the scenarios whose name contains this text (e.g. \"20 installs\")")
+	only := flag.String("only", "", "run only the scenarios whose name contains this text (e.g. \"20 installs\"), and the in-sync rows the drifted ones among them are compared with")
 	rtt := flag.Duration("rtt", 40*time.Millisecond, "round-trip time of the latency rows (0: none)")
 	plot := flag.String("plot", "", "write the plot of plan time against fleet size (SVG) here")
 	before := flag.String("before", "", "a checkout of an earlier revision: its provider's plans are timed in the same runs (column before)")

@@ -77,13 +77,11 @@ func (s *scenario) measurePlan(terraform string, env []string, dir string) error
 	statsFile, rssFile := filepath.Join(dir, "stats.json"), filepath.Join(dir, "rss")
 	_ = os.Remove(statsFile)
 	_ = os.Remove(rssFile)
+	if err := s.composer.reset(); err != nil {
+		return err
+	}
 	before := s.sshdCounts()
 	started := time.Now()
-	if s.composerLog != "" {
-		if err := writableByAll(s.composerLog); err != nil { // the spy runs as the login user
-			return err
-		}
-	}
 	out, err := tf(terraform, s.tfDir, append(env, statsEnv+"="+statsFile, rssEnv+"="+rssFile),
 		"plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color")
 	elapsed := time.Since(started)
@@ -95,10 +93,11 @@ func (s *scenario) measurePlan(terraform string, env []string, dir string) error
 	case err != nil:
 		return fmt.Errorf("%s: plan was not empty or failed: %v\n%s", s.name, err, out)
 	}
-	if s.composerLog != "" {
-		b, _ := os.ReadFile(s.composerLog)
-		s.composerRuns = append(s.composerRuns, float64(strings.Count(string(b), "\n")))
+	runs, err := s.composer.runs()
+	if err != nil {
+		return err
 	}
+	s.composerRuns = append(s.composerRuns, tally(runs))
 	after := s.sshdCounts()
 	n := float64(len(s.roots))
 	s.results["plan"] = append(s.results["plan"], elapsed)

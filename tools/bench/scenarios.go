@@ -18,64 +18,75 @@ const smallPackages = 100
 // scenario is one row of plans: a fleet of roots spread over hosts, planned in a
 // Terraform working directory of its own.
 type scenario struct {
-	name        string
-	hosts       []*testenv.SSHD
-	endpoints   []endpoint // per host: direct, or through a latency proxy
-	roots       []string   // roots[i] is on hosts[i%len(hosts)]
-	size        int        // installs, for the rows whose roots are made later
-	packages    int
-	plotted     bool // a point of the plot (fleet size against plan time)
-	tfDir       string
-	tfDirBefore string // the earlier revision's workspace, when -before is set
-	results     map[string][]time.Duration
-	conns       []float64
-	sess        []float64
-	commands    []float64
-	bytes       []float64
-	rss         []int64
-	// drifted roots (the first ones) lag Magento once set up; their plans list
-	// releases, counted by a composer spy that logs to composerLog.
+	name      string
+	hosts     []*testenv.SSHD
+	endpoints []endpoint // per host: direct, or through a latency proxy
+	shops     string     // the set of shop copies its roots are the first of (sets share no root)
+	size      int        // installs
+	packages  int        // per install (0: -packages)
+	roots     []string   // roots[i] is on hosts[i%len(hosts)]
+	plotted   bool       // a point of the plot (fleet size against plan time)
+	// drifted roots (the first ones) lag Magento once set up, so that their plans list
+	// releases; inSync is the row of the same fleet in sync, measured beside it.
 	drifted      int
-	composerLog  string
-	composerRuns []float64
+	inSync       *scenario
+	composer     *composerCounter // the Composer every row's resources run, counting
+	tfDir        string
+	tfDirBefore  string // the earlier revision's workspace, when -before is set
+	results      map[string][]time.Duration
+	conns        []float64
+	sess         []float64
+	commands     []float64
+	bytes        []float64
+	rss          []int64
+	composerRuns []composerTally // per plan
 }
 
-// scenarios are the rows whose name contains o.only, their shops copied from the
-// fleet's templates.
+// scenarios are the rows whose name contains o.only, with the in-sync rows the drifted
+// ones among them are compared with; their shops are copied from the fleet's templates.
 func (f *fleet) scenarios(o options) ([]*scenario, error) {
-	roots, err := copies(f.template, filepath.Join(f.dir, "shops"), 100)
-	if err != nil {
-		return nil, err
-	}
-	driftRoots, err := copies(f.template, filepath.Join(f.dir, "drift-shops"), 20) // their drift must not reach the others
-	if err != nil {
-		return nil, err
-	}
-	spy := filepath.Join(f.dir, "bin", "composer-spy")
-	composerLog := filepath.Join(f.dir, "composer-calls")
-	if err := os.WriteFile(spy, []byte("#!/bin/sh\necho \"$1\" >> "+composerLog+"\nexec composer \"$@\"\n"), 0o755); err != nil { //nolint:gosec // the bench's spy
-		return nil, err
-	}
 	hosts := f.hosts
-	scenarios := []*scenario{
-		{name: "20 installs, 1 host", hosts: hosts[:1], roots: roots[:20], plotted: true},
-		{name: "100 installs, 1 host", hosts: hosts[:1], roots: roots},
-		{name: "100 installs, 4 hosts", hosts: hosts[:4], roots: roots, plotted: true},
-		{name: "20 installs, 5 drifted", hosts: hosts[:1], roots: driftRoots, drifted: 5, composerLog: composerLog},
+	sync20 := &scenario{name: "20 installs, 1 host", hosts: hosts[:1], shops: "shops", size: 20, plotted: true}
+	sync100 := &scenario{name: "100 installs, 4 hosts", hosts: hosts[:4], shops: "shops", size: 100, plotted: true}
+	sync1000 := &scenario{name: "1000 installs, 10 hosts", hosts: hosts, shops: "small-shops", size: 1000, plotted: true, packages: smallPackages}
+	all := []*scenario{
+		sync20,
+		{name: "100 installs, 1 host", hosts: hosts[:1], shops: "shops", size: 100},
+		sync100,
+		{name: "100 installs, 4 hosts, all drifted", hosts: hosts[:4], shops: "all-drifted-shops", size: 100, drifted: 100, inSync: sync100},
+		{name: "20 installs, 5 drifted", hosts: hosts[:1], shops: "drift-shops", size: 20, drifted: 5, inSync: sync20},
 	}
 	if o.rtt > 0 {
 		proxied := make([]endpoint, 4)
 		for i, h := range hosts[:4] {
+			var err error
 			if proxied[i], err = proxy(h, f.key, o.rtt, filepath.Join(f.dir, "proxies")); err != nil {
 				return nil, err
 			}
 		}
-		scenarios = append(scenarios, &scenario{name: fmt.Sprintf("100 installs, 4 hosts, %s RTT", o.rtt), hosts: hosts[:4], endpoints: proxied, roots: roots})
+		all = append(all, &scenario{name: fmt.Sprintf("100 installs, 4 hosts, %s RTT", o.rtt), hosts: hosts[:4], endpoints: proxied, shops: "shops", size: 100})
 	}
-	scenarios = append(scenarios, &scenario{name: "500 installs, 5 hosts", hosts: hosts[:5], size: 500, plotted: true, packages: smallPackages},
-		&scenario{name: "1000 installs, 10 hosts", hosts: hosts, size: 1000, plotted: true, packages: smallPackages})
-	scenarios = slices.DeleteFunc(scenarios, func(s *scenario) bool { return !strings.Contains(s.name, o.only) })
-	var small []string // the 500- and 1000-install rows share their roots
+	all = append(all, &scenario{name: "500 installs, 5 hosts", hosts: hosts[:5], shops: "small-shops", size: 500, plotted: true, packages: smallPackages},
+		sync1000,
+		&scenario{name: "1000 installs, 10 hosts, all drifted", hosts: hosts, shops: "small-all-drifted-shops", size: 1000, packages: smallPackages, drifted: 1000, inSync: sync1000})
+	kept := map[*scenario]bool{}
+	for _, s := range all {
+		if strings.Contains(s.name, o.only) {
+			kept[s] = true
+			if s.inSync != nil {
+				kept[s.inSync] = true
+			}
+		}
+	}
+	scenarios := slices.DeleteFunc(all, func(s *scenario) bool { return !kept[s] })
+	composer, err := writeComposerCounter(f.dir, "composer-plan")
+	if err != nil {
+		return nil, err
+	}
+	sizes := map[string]int{} // each set of shops is as large as its largest row
+	for _, s := range scenarios {
+		sizes[s.shops] = max(sizes[s.shops], s.size)
+	}
 	for _, s := range scenarios {
 		if s.packages == 0 {
 			s.packages = f.packages
@@ -83,16 +94,12 @@ func (f *fleet) scenarios(o options) ([]*scenario, error) {
 		if s.endpoints == nil {
 			s.endpoints = f.direct[:len(s.hosts)]
 		}
-		if s.roots != nil {
-			continue
+		s.composer = composer
+		roots, err := f.shopSet(s.shops, s.packages, sizes[s.shops])
+		if err != nil {
+			return nil, err
 		}
-		if small == nil {
-			smallTemplate := f.repo.NewRoot(f.rig, filepath.Join(f.dir, "small-template"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7", Extra: smallPackages})
-			if small, err = copies(smallTemplate, filepath.Join(f.dir, "small-shops"), 1000); err != nil {
-				return nil, err
-			}
-		}
-		s.roots = small[:s.size]
+		s.roots = roots[:s.size]
 	}
 	return scenarios, nil
 }
@@ -142,10 +149,6 @@ func (s *scenario) config() string {
 	for i, root := range s.roots {
 		items = append(items, fmt.Sprintf("    { root = %q, port = %d, known_hosts = %q }", root, s.host(i).port, s.host(i).knownHosts))
 	}
-	composer := ""
-	if s.composerLog != "" {
-		composer = fmt.Sprintf("  composer     = %q\n", filepath.Join(filepath.Dir(s.composerLog), "bin", "composer-spy"))
-	}
 	return fmt.Sprintf(`terraform {
   required_providers {
     magento = { source = "magento-ops/magento" }
@@ -170,10 +173,11 @@ resource "magento_data_migration_tool" "shop" {
   count        = length(local.shops)
   host         = "127.0.0.1"
   magento_root = local.shops[count.index].root
-%s  ssh {
+  composer     = %q
+  ssh {
     port             = local.shops[count.index].port
     known_hosts_file = local.shops[count.index].known_hosts
   }
 }
-`, testenv.TestUser, h.ClientKey, strings.Join(items, ",\n"), composer)
+`, testenv.TestUser, h.ClientKey, strings.Join(items, ",\n"), s.composer.path)
 }
