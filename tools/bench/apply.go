@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,25 +14,32 @@ import (
 )
 
 // applyRow is a fleet apply the day after a Magento security release: every root of
-// one host lags, and one `terraform apply` (default -parallelism, 10) upgrades them with
-// per_host_parallelism 1, 2 and 4, against the floor of the same upgrades by hand:
-// sequential `composer require` calls over one OpenSSH connection. A Composer counter
-// on the host records how many runs were going on at once.
+// one host lags, and Terraform (default -parallelism, 10) plans their upgrades into a
+// saved plan and applies it, with per_host_parallelism 1, 2 and 4, against the floor of
+// the same upgrades by hand: `composer require` calls over one OpenSSH connection, 1, 2
+// and 4 at a time. A Composer counter on the host records every run (by subcommand,
+// root and host) and how many went on at once; an apply that lists releases, or runs
+// other than one `require` per root, fails the bench.
 type applyRow struct {
-	host    endpoint
-	key     string
-	roots   []string
-	lagging string // an install whose tool lags Magento for real (2.4.6 installed and locked)
-	limits  []int
-	dirs    map[int]string // Terraform working directory per per_host_parallelism
-	counter string         // the composer command both contenders run
-	starts  string         // the counter's log: runs going on as each started
-	wall    map[string][]time.Duration
-	peak    map[string][]int
-	runs    map[string][]int
+	host     endpoint
+	key      string
+	roots    []string
+	lagging  string // an install whose tool lags Magento for real (2.4.6 installed and locked)
+	limits   []int
+	dirs     map[int]string // Terraform working directory per per_host_parallelism
+	composer *composerCounter
+	wall     map[string][]time.Duration // per contender (byHandAt, planAt, applyAt)
+	tallies  map[string][]composerTally // per contender, its Composer runs
 }
 
 const applyTarget = "2.4.7"
+
+// The contenders of the apply row at each limit: by hand, and Terraform's plan and the
+// apply of that saved plan.
+func byHandAt(limit int) string   { return fmt.Sprintf("by hand, %d at a time", limit) }
+func planAt(limit int) string     { return fmt.Sprintf("plan, per_host_parallelism %d", limit) }
+func applyAt(limit int) string    { return fmt.Sprintf("apply, per_host_parallelism %d", limit) }
+func savedPlan(dir string) string { return filepath.Join(dir, "upgrade.tfplan") }
 
 // newApplyRow copies the template into roots the login user owns (the apply's lock and
 // backups must be the applying user's) and adopts them in one working directory per
@@ -46,24 +52,13 @@ func newApplyRow(dir, template, lagging string, host endpoint, key, terraform st
 		return nil, err
 	}
 	a := &applyRow{host: host, key: key, roots: roots, lagging: lagging, limits: []int{1, 2, 4}, dirs: map[int]string{},
-		wall: map[string][]time.Duration{}, peak: map[string][]int{}, runs: map[string][]int{}}
+		wall: map[string][]time.Duration{}, tallies: map[string][]composerTally{}}
 	for _, d := range []string{filepath.Join(dir, "apply-shops"), lagging} {
 		if out, err := exec.Command("chown", "-R", testenv.TestUser+":", d).CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("chown: %v %s", err, out)
 		}
 	}
-	running := filepath.Join(dir, "composer-running")
-	if err := os.Mkdir(running, 0o777); err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(running, 0o777); err != nil { //nolint:gosec // the login user's counter writes here
-		return nil, err
-	}
-	a.starts = filepath.Join(dir, "composer-starts")
-	a.counter = filepath.Join(dir, "bin", "composer-counter")
-	script := fmt.Sprintf("#!/bin/sh\ntouch %[1]s/$$\necho \"$(ls %[1]s | wc -l) $1\" >> %[2]s\ncomposer \"$@\"\nrc=$?\nrm -f %[1]s/$$\nexit $rc\n",
-		shell.Quote(running), shell.Quote(a.starts))
-	if err := os.WriteFile(a.counter, []byte(script), 0o755); err != nil { //nolint:gosec // the bench's counter
+	if a.composer, err = writeComposerCounter(dir, "composer-apply"); err != nil {
 		return nil, err
 	}
 	for _, limit := range a.limits {
@@ -109,42 +104,98 @@ resource "magento_data_migration_tool" "shop" {
   magento_root = [%s][count.index]
   composer     = %q
 }
-`, limit, testenv.TestUser, a.host.port, a.key, a.host.knownHosts, len(a.roots), strings.Join(quoted, ", "), a.counter)
+`, limit, testenv.TestUser, a.host.port, a.key, a.host.knownHosts, len(a.roots), strings.Join(quoted, ", "), a.composer.path)
 }
 
 // measure times each contender once, in an order that turns with run r, every root
-// drifted before each.
+// lagging before each.
 func (a *applyRow) measure(r int, terraform string, env []string) error {
-	names := []string{"by hand"}
+	var steps []func() error
 	for _, limit := range a.limits {
-		names = append(names, fmt.Sprintf("per_host_parallelism %d", limit))
+		steps = append(steps,
+			func() error { return a.measureByHand(limit) },
+			func() error { return a.measureTerraform(limit, terraform, env) })
 	}
-	for i := range names {
-		name := names[(i+r)%len(names)]
+	for i := range steps {
 		if err := a.lag(); err != nil {
 			return err
 		}
-		if err := writableByAll(a.starts); err != nil {
+		if err := steps[(i+r)%len(steps)](); err != nil {
 			return err
 		}
-		var run func() error
-		if name == "by hand" {
-			run = a.byHand
-		} else {
-			limit, _ := strconv.Atoi(strings.TrimPrefix(name, "per_host_parallelism "))
-			run = func() error {
-				if out, err := tf(terraform, a.dirs[limit], env, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
-					return fmt.Errorf("apply row, %s: %v\n%s", name, err, out)
-				}
-				return nil
-			}
-		}
-		a.wall[name] = append(a.wall[name], timed(run))
-		peak, runs, err := a.counted()
+	}
+	return nil
+}
+
+// measureByHand times the upgrades by hand, limit at a time.
+func (a *applyRow) measureByHand(limit int) error {
+	t, err := a.counted(byHandAt(limit), func() error { return a.byHand(limit) })
+	if err != nil {
+		return err
+	}
+	return a.upgradedOnce(byHandAt(limit), t)
+}
+
+// measureTerraform times a plan saved to a file, then its apply, each with its own count
+// of Composer runs; the apply must run one require per root and nothing else.
+func (a *applyRow) measureTerraform(limit int, terraform string, env []string) error {
+	dir := a.dirs[limit]
+	plan := func() error {
+		out, err := tf(terraform, dir, env, "plan", "-input=false", "-no-color", "-out="+savedPlan(dir))
 		if err != nil {
-			return err
+			return fmt.Errorf("apply row, %s: %v\n%s", planAt(limit), err, out)
 		}
-		a.peak[name], a.runs[name] = append(a.peak[name], peak), append(a.runs[name], runs)
+		return nil
+	}
+	apply := func() error {
+		out, err := tf(terraform, dir, env, "apply", "-input=false", "-no-color", savedPlan(dir))
+		if err != nil {
+			return fmt.Errorf("apply row, %s: %v\n%s", applyAt(limit), err, out)
+		}
+		return nil
+	}
+	if _, err := a.counted(planAt(limit), plan); err != nil {
+		return err
+	}
+	t, err := a.counted(applyAt(limit), apply)
+	if err != nil {
+		return err
+	}
+	return a.upgradedOnce(applyAt(limit), t)
+}
+
+// counted times run as the contender name and tallies its Composer runs.
+func (a *applyRow) counted(name string, run func() error) (composerTally, error) {
+	if err := a.composer.reset(); err != nil {
+		return composerTally{}, err
+	}
+	started := time.Now()
+	if err := run(); err != nil {
+		return composerTally{}, err
+	}
+	a.wall[name] = append(a.wall[name], time.Since(started))
+	runs, err := a.composer.runs()
+	if err != nil {
+		return composerTally{}, err
+	}
+	t := tally(runs)
+	a.tallies[name] = append(a.tallies[name], t)
+	return t, nil
+}
+
+// upgradedOnce fails unless t is exactly one require in each root and no listing: what
+// an apply of a saved plan runs (and the upgrades by hand).
+func (a *applyRow) upgradedOnce(name string, t composerTally) error {
+	if t.listings > 0 {
+		return fmt.Errorf("apply row, %s: Composer listed releases %d times (an apply of a saved plan lists none): %v", name, t.listings, t.listingsByHost)
+	}
+	for _, root := range a.roots {
+		if n := t.requiresByRoot[root]; n != 1 {
+			return fmt.Errorf("apply row, %s: composer require ran %d times in %s (one per drifted root)", name, n, root)
+		}
+	}
+	if len(t.requiresByRoot) != len(a.roots) {
+		return fmt.Errorf("apply row, %s: composer require ran outside the roots: %v", name, t.requiresByRoot)
 	}
 	return nil
 }
@@ -164,54 +215,27 @@ func (a *applyRow) lag() error {
 	return nil
 }
 
-// byHand is the floor: one OpenSSH connection, the 20 upgrades one after another.
-func (a *applyRow) byHand() error {
-	var script strings.Builder
-	script.WriteString("set -e\n")
-	for _, root := range a.roots {
-		fmt.Fprintf(&script, "cd %s && %s require %s --no-interaction --no-progress --quiet\n",
-			shell.Quote(root), shell.Quote(a.counter), shell.Quote("magento/data-migration-tool:"+applyTarget))
+// byHand is the floor: one OpenSSH connection, the upgrades limit at a time (the roots
+// dealt round to limit lanes, each one after another).
+func (a *applyRow) byHand(limit int) error {
+	lanes := make([]strings.Builder, limit)
+	for i, root := range a.roots {
+		fmt.Fprintf(&lanes[i%limit], "cd %s\n%s require %s --no-interaction --no-progress --quiet\n",
+			shell.Quote(root), shell.Quote(a.composer.path), shell.Quote("magento/data-migration-tool:"+applyTarget))
 	}
+	var script strings.Builder
+	for i := range lanes {
+		fmt.Fprintf(&script, "(\nset -e\n%s) &\nlane%d=$!\n", lanes[i].String(), i)
+	}
+	script.WriteString("rc=0\n")
+	for i := range lanes {
+		fmt.Fprintf(&script, "wait $lane%d || rc=1\n", i)
+	}
+	script.WriteString("exit $rc\n")
 	if out, err := exec.Command("ssh", append(sshArgs(a.host), script.String())...).CombinedOutput(); err != nil { //nolint:gosec // the bench's own hosts
-		return fmt.Errorf("apply row, by hand: %v\n%s", err, out)
+		return fmt.Errorf("apply row, %s: %v\n%s", byHandAt(limit), err, out)
 	}
 	return nil
-}
-
-// counted is the most Composer runs going on at once and the runs of the last contender.
-func (a *applyRow) counted() (peak, runs int, err error) {
-	b, err := os.ReadFile(a.starts)
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if n, err := strconv.Atoi(strings.Fields(line + " 0")[0]); err == nil && line != "" {
-			peak, runs = max(peak, n), runs+1
-		}
-	}
-	return peak, runs, nil
-}
-
-func (a *applyRow) report(runs int) {
-	fmt.Printf("\nfleet apply: %d drifted roots (500 packages each) on one host, medians of %d runs (lowest-highest)\n", len(a.roots), runs)
-	hand := median(a.wall["by hand"])
-	fmt.Printf("%-26s %22s %12s %20s %14s\n", "contender", "wall time", "/ by hand", "Composer at once", "Composer runs")
-	names := []string{"by hand"}
-	for _, limit := range a.limits {
-		names = append(names, fmt.Sprintf("per_host_parallelism %d", limit))
-	}
-	for _, name := range names {
-		w := a.wall[name]
-		peaks := make([]int64, len(a.peak[name]))
-		for i, p := range a.peak[name] {
-			peaks[i] = int64(p)
-		}
-		fmt.Printf("%-26s %7.2fs (%5.2f-%-6.2f) %12.2f %12d (%d-%d) %14d\n", name, median(w).Seconds(), slices.Min(w).Seconds(), slices.Max(w).Seconds(),
-			median(w).Seconds()/hand.Seconds(), median(peaks), slices.Min(peaks), slices.Max(peaks), slices.Max(a.runs[name]))
-	}
-	fmt.Println("Composer at once = the most Composer runs going on together on the host, counted by a wrapper (median, lowest-highest)")
-	fmt.Println("by hand = 20 sequential `composer require magento/data-migration-tool:" + applyTarget + "` over one OpenSSH connection;")
-	fmt.Println("an apply also lists releases (one `composer show` per drifted root, in its plan) and backs up each root before Composer")
 }
 
 // applyRowName is what -only matches for the apply row.

@@ -39,7 +39,7 @@ func readableByTheLoginUser(dir string) error {
 	})
 }
 
-// writableByAll empties path and lets anyone append to it (the composer spy's log).
+// writableByAll empties path and lets anyone append to it (a Composer counter's log).
 func writableByAll(path string) error {
 	if err := os.WriteFile(path, nil, 0o666); err != nil { //nolint:gosec // the bench's spy log
 		return err
