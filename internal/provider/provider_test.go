@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
-	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -78,30 +77,6 @@ func TestConfigureRejectsConflictsAndBadAuthWithoutEchoingIt(t *testing.T) {
 		t.Fatalf("want a conflict error, got %v", resp.Diagnostics)
 	}
 
-}
-
-// Composer credentials that are not JSON fail validation at their attribute (the
-// provider's composer_auth and a resource's composer_auth_wo alike), without echoing them.
-func TestComposerAuthIsValidatedWithoutEchoingIt(t *testing.T) {
-	ctx := context.Background()
-	var ps provider.SchemaResponse
-	New("test")().Schema(ctx, provider.SchemaRequest{}, &ps)
-	rs := dataMigrationToolSchema(ctx)
-	secret := `{"http-basic": {"repo.magento.com": {"password": "s3cr3t-not-json"`
-	for name, attr := range map[string][]validator.String{
-		"composer_auth":    ps.Schema.Attributes["composer_auth"].(pschema.StringAttribute).Validators, //nolint:forcetypeassert // the schema's own type
-		attrComposerAuthWO: rs.Attributes[attrComposerAuthWO].(rschema.StringAttribute).Validators,     //nolint:forcetypeassert // likewise
-	} {
-		var diags diag.Diagnostics
-		for _, v := range attr {
-			var resp validator.StringResponse
-			v.ValidateString(ctx, validator.StringRequest{Path: path.Root(name), ConfigValue: types.StringValue(secret)}, &resp)
-			diags.Append(resp.Diagnostics...)
-		}
-		if !diags.HasError() || strings.Contains(diags.Errors()[0].Detail(), "s3cr3t") || diags.Errors()[0].Summary() != "Invalid Composer Auth" {
-			t.Errorf("%s: want an Invalid Composer Auth error that does not echo the secret, got %v", name, diags)
-		}
-	}
 }
 
 // per_host_parallelism defaults to 2 and is at least 1, refused at the attribute.

@@ -3,8 +3,12 @@ package provider
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
@@ -65,6 +69,198 @@ resource "magento_data_migration_tool" "shop%d" {
 		Steps: []resource.TestStep{
 			{Config: config("2.4.8.1"), Check: check},
 			{Config: config("2.4.8"), Check: check},
+		},
+	})
+}
+
+func TestAccDataMigrationTool_backupsAndPreservePaths(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
+	backupDir := filepath.Join(t.TempDir(), "dmt backups")
+	mapFile := "etc/opensource-to-opensource/1.9.4.5/map.xml"
+	custom := "<map customised=\"by the shop\"/>\n"
+	if err := os.WriteFile(filepath.Join(root, "vendor/magento/data-migration-tool", mapFile), []byte(custom), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config := func(pin string) string {
+		return r.dmtConfig(root, fmt.Sprintf(`  version        = %q
+  preserve_paths = [%q]
+  backup {
+    directory = %q
+    keep      = 2
+  }`, pin, mapFile, backupDir))
+	}
+	var seen []string
+	step := func(pin string, wantArchives int) resource.TestStep {
+		return resource.TestStep{
+			Config: config(pin),
+			Check: func(s *terraformState) error {
+				last := s.RootModule().Resources[shop].Primary.Attributes["last_backup"]
+				seen = append(seen, last)
+				if b, err := os.ReadFile(filepath.Join(root, "vendor/magento/data-migration-tool", mapFile)); err != nil || string(b) != custom {
+					return fmt.Errorf("the customised map file did not survive the upgrade to %s: %q, %v", pin, b, err)
+				}
+				out, err := exec.Command("tar", "-tzf", last).CombinedOutput()
+				if err != nil {
+					return fmt.Errorf("last_backup %s is not a readable archive: %v %s", last, err, out)
+				}
+				for _, member := range []string{"composer.json", "composer.lock", "vendor/composer/installed.json", "vendor/magento/data-migration-tool/" + mapFile} {
+					if !strings.Contains(string(out), member+"\n") {
+						return fmt.Errorf("archive %s lacks %s", last, member)
+					}
+				}
+				archives, _ := filepath.Glob(filepath.Join(backupDir, magento.ArchivePrefix+"*.tar.gz"))
+				if len(archives) != wantArchives {
+					return fmt.Errorf("want %d archives with keep = 2, found %v", wantArchives, archives)
+				}
+				if len(seen) == 3 {
+					if _, err := os.Stat(seen[0]); !os.IsNotExist(err) {
+						return fmt.Errorf("the oldest archive %s was not pruned", seen[0])
+					}
+				}
+				return nil
+			},
+		}
+	}
+	// Pruning keeps the newest by modification time: age the archives made so far, an
+	// hour per step, rather than sleeping between steps.
+	age := func() {
+		for i, archive := range seen {
+			when := time.Now().Add(-time.Duration(len(seen)-i) * time.Hour)
+			if err := os.Chtimes(archive, when, when); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+		}
+	}
+	steps := []resource.TestStep{step("2.4.6.1", 1), step("2.4.6", 2), step("2.4.6.1", 2)}
+	steps[1].PreConfig, steps[2].PreConfig = age, age
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders, Steps: steps})
+}
+
+// A fleet's first apply: eight roots share one backup directory that does not exist
+// yet, and all eight create it at once. None fails, and the directory is private. The
+// host's mkdir loses the race every time (another apply creates the directory just
+// before), which eight applies at once hit only now and then.
+func TestAccDataMigrationTool_sharedBackupDirectoryCreatedAtOnce(t *testing.T) {
+	realMkdir, err := exec.LookPath("mkdir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shims := t.TempDir()
+	shim := "#!/bin/sh\nif [ \"$1\" = -m ] && [ \"$2\" = 700 ]; then " + realMkdir + " -m 700 \"$3\" 2>/dev/null; fi\nexec " + realMkdir + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shims, "mkdir"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
+		t.Fatal(err)
+	}
+	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
+	dir := filepath.Join(t.TempDir(), "fleet", "dmt-backups")
+	config := r.providerConfig()
+	for i := range 8 {
+		root := r.repo.NewRoot(t, filepath.Join(t.TempDir(), fmt.Sprintf("shop%d", i)), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+		config += fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop%d" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer_env = %s
+  backup {
+    directory = %q
+  }
+}
+`, i, root, r.composerEnvHCL(), dir)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{Config: config, Check: func(*terraformState) error {
+			info, err := os.Stat(dir)
+			if err != nil || info.Mode().Perm() != 0o700 {
+				return fmt.Errorf("the backup directory is not private: %v %v", info, err)
+			}
+			if archives, _ := filepath.Glob(filepath.Join(dir, "tf-magento-dmt-*.tar.gz")); len(archives) != 8 {
+				return fmt.Errorf("want 8 archives, got %v", archives)
+			}
+			return nil
+		}}},
+	})
+}
+
+// Killed (here: timed out) inside bin/magento setup:backup, which runs in maintenance
+// mode: the shop was not in maintenance mode before, so the apply turns it off again,
+// and does not claim that nothing was changed.
+func TestAccDataMigrationTool_interruptedSetupBackupEndsMaintenance(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	if err := os.MkdirAll(filepath.Join(root, "var"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, flag := range []string{"var/backup-enabled.flag", "var/setup-backup.hang"} {
+		if err := os.WriteFile(filepath.Join(root, flag), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := testenv.Digest(t, root, guardedPaths...)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: r.dmtConfig(root, "  backup {\n    magento_setup_backup = [\"db\"]\n  }\n  timeouts {\n    create = \"10s\"\n  }"),
+			ExpectError: regexp.MustCompile(`(?s)Operation\s+Timed\s+Out.*maintenance\s+mode.*turned\s+off\s+again` +
+				`.*composer\.json,\s+composer\.lock\s+and\s+the\s+tool\s+were\s+not\s+changed`),
+		}},
+	})
+	if _, err := os.Stat(filepath.Join(root, "var/.maintenance.flag")); !os.IsNotExist(err) {
+		t.Error("the shop was left in maintenance mode")
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
+		t.Errorf("files changed:\n%s", diff)
+	}
+}
+
+// The backup directory's filesystem is full (a small tmpfs): the apply fails before
+// writing, naming both numbers, leaves no archive and no lock and the root as it was;
+// with space back, it succeeds.
+func TestAccDataMigrationTool_fullBackupDisk(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	dir := filepath.Join(t.TempDir(), "backups")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k,mode=700", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	mounted := true
+	unmount := func() {
+		if mounted {
+			if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+				t.Fatalf("umount: %v %s", err, out)
+			}
+			mounted = false
+		}
+	}
+	t.Cleanup(unmount)
+	before := testenv.Digest(t, root, guardedPaths...)
+	config := r.dmtConfig(root, fmt.Sprintf("  backup {\n    directory = %q\n  }", dir))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:      config,
+				ExpectError: regexp.MustCompile(`(?s)disk\s+is\s+full:\s+the\s+backup\s+directory\s+` + regexp.QuoteMeta(dir) + `\s+has\s+\d+\s+KiB\s+free,\s+and\s+the\s+archive\s+needs\s+up\s+to\s+\d+\s+KiB.*Nothing\s+was\s+changed`),
+			},
+			{
+				PreConfig: func() {
+					if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
+						t.Errorf("files changed:\n%s", diff)
+					}
+					if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
+						t.Errorf("the full disk holds %v", left)
+					}
+					if _, err := os.Stat(filepath.Join(root, "var/.tf-magento-dmt.lock")); !os.IsNotExist(err) {
+						t.Error("the lock was not released")
+					}
+					unmount() // space back
+				},
+				Config: config,
+				Check:  requires(root, "2.4.7"),
+			},
 		},
 	})
 }

@@ -1,11 +1,18 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -65,4 +72,30 @@ resource "magento_data_migration_tool" "other" {
 			},
 		},
 	})
+}
+
+// setIdentity builds the identity's raw value by hand; it must be what the framework's
+// Identity.Set makes of the same model, nulls included.
+func TestSetIdentityMatchesTheFramework(t *testing.T) {
+	ctx := context.Background()
+	var sch fwresource.IdentitySchemaResponse
+	(&dataMigrationToolResource{}).IdentitySchema(ctx, fwresource.IdentitySchemaRequest{}, &sch)
+	for _, id := range []identityModel{
+		{Host: types.StringValue("web1"), MagentoRoot: types.StringValue("/var/www/shop"), User: types.StringNull(), Port: types.Int64Null()},
+		{Host: types.StringValue("web1"), MagentoRoot: types.StringValue("/var/www/shop"), User: types.StringValue("deploy"), Port: types.Int64Value(2222)},
+	} {
+		null := tftypes.NewValue(sch.IdentitySchema.Type().TerraformType(ctx), nil)
+		want := tfsdk.ResourceIdentity{Schema: sch.IdentitySchema, Raw: null}
+		if d := want.Set(ctx, id); d.HasError() {
+			t.Fatal(d)
+		}
+		got := tfsdk.ResourceIdentity{Schema: sch.IdentitySchema, Raw: null}
+		var diags diag.Diagnostics
+		if setIdentity(ctx, &got, id, &diags); diags.HasError() {
+			t.Fatal(diags)
+		}
+		if !got.Raw.Equal(want.Raw) {
+			t.Errorf("setIdentity made %s, Identity.Set %s", got.Raw, want.Raw)
+		}
+	}
 }

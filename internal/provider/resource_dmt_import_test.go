@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
@@ -65,6 +67,52 @@ func TestAccDataMigrationTool_canonicalRoot(t *testing.T) {
 			{
 				Config: config, ResourceName: shop, ImportState: true, ImportStateId: fmt.Sprintf("ssh://root@127.0.0.1:%d%s/", r.sshd.Port, root),
 				ImportStateKind: resource.ImportBlockWithID,
+			},
+		},
+	})
+}
+
+func TestAccDataMigrationTool_import(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	id := fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root)
+	config := r.plainConfig(root)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
+				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
+			},
+			{
+				Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
+				Config: config, ResourceName: shop, ImportState: true, ImportStateId: "shop1:/var/www/magento",
+				ExpectError: regexp.MustCompile(`Invalid Import ID(.|\n)*ssh://user@host:port/path/to/magento`),
+			},
+		},
+	})
+}
+
+// A root at a path with spaces, %, #, ? and non-ASCII survives id -> terraform import ->
+// magento_root: the ID is a URL, percent-encoded.
+func TestAccDataMigrationTool_importOddRoot(t *testing.T) {
+	r := newRig(t)
+	root := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "shop 100% #1?", "bücher"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	config := r.plainConfig(root)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: config, ConfigStateChecks: []statecheck.StateCheck{expect("magento_root", knownvalue.StringExact(root))}},
+			{
+				Config: config, ResourceName: shop, ImportState: true,
+				ImportStateIdFunc: func(s *terraformState) (string, error) {
+					return s.RootModule().Resources[shop].Primary.Attributes["id"], nil
+				},
+				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
 			},
 		},
 	})

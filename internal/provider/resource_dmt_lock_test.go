@@ -1,13 +1,15 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
@@ -36,56 +38,6 @@ func TestAccDataMigrationTool_lockOfAnotherHost(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(lock, "owner")); err != nil {
 		t.Error("the other host's lock was removed")
-	}
-}
-
-// A timeout that arrives while the apply restores its backup cannot cut the restore
-// short: the files end byte for byte as before, and the error says they were restored.
-func TestAccDataMigrationTool_timeoutDuringRestore(t *testing.T) {
-	realTar, err := exec.LookPath("tar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shims, sync := t.TempDir(), t.TempDir()
-	hit, goOn := filepath.Join(sync, "hit"), filepath.Join(sync, "go-on")
-	// The host's tar pauses in the restore (an extraction of the whole archive) until
-	// the test lets it go, after the timeout has passed.
-	shim := "#!/bin/sh\nif [ \"$1\" = -xzof ] && [ $# -eq 4 ]; then touch " + hit + "; i=0; while [ ! -e " + goOn +
-		" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; fi\nexec " + realTar + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
-		t.Fatal(err)
-	}
-	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
-	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	failing := filepath.Join(t.TempDir(), "composer-fails")
-	if err := os.WriteFile(failing, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\necho 'Installation failed, reverting'\nexit 1\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
-		t.Fatal(err)
-	}
-	before := testenv.Digest(t, root, guardedPaths...)
-	go func() {
-		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if _, err := os.Stat(hit); err == nil {
-				time.Sleep(8 * time.Second) // past the 6 s timeout: its TERM reaches the restore
-				break
-			}
-		}
-		_ = os.WriteFile(goOn, nil, 0o600)
-	}()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q\n  timeouts {\n    create = \"6s\"\n  }", failing)),
-			ExpectError: regexp.MustCompile(`(?s)Operation Timed Out.*were\s+restored\s+from`),
-		}},
-	})
-	if _, err := os.Stat(hit); err != nil {
-		t.Fatal("the apply never reached its restore")
-	}
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Fatalf("not byte for byte as before:\n%s", diff)
-	}
-	if _, err := os.Stat(filepath.Join(root, "var", ".tf-magento-dmt.lock")); !os.IsNotExist(err) {
-		t.Fatal("the lock was not released after the restore")
 	}
 }
 
@@ -134,4 +86,102 @@ func leaveLock(t *testing.T, root string, files map[string]string) string {
 		}
 	}
 	return lock
+}
+
+// var/ is writable by the web server's user, who can plant a lock whose holder only
+// looks dead (no machine or boot id to prove it): it is held, never taken over. A backup
+// directory others can write is refused before anything runs, naming the path, its owner
+// and mode, and the fix.
+func TestAccDataMigrationTool_untrustedPlacesAreRefused(t *testing.T) {
+	r := newRig(t)
+	testenv.EnsureWebUser(t)
+	uid, gid := testenv.IDs(t, testenv.WebUser)
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	lock := leaveLock(t, planted, map[string]string{"owner": "999999999 " + host + " 2026-11-26T03:00:00Z\n"})
+	chownTree(t, lock, uid, gid)
+	loose := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	shared := filepath.Join(t.TempDir(), "backups")
+	if err := os.Mkdir(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o777); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	before := map[string]map[string]string{planted: testenv.Digest(t, planted, guardedPaths...), loose: testenv.Digest(t, loose, guardedPaths...)}
+	for _, tc := range []struct{ root, extra, want string }{
+		{planted, "", `another\s+apply\s+holds\s+the\s+lock.*999999999.*cannot\s+be\s+told.*rm\s+-rf\s+'` + regexp.QuoteMeta(lock) + `'.*Nothing\s+was\s+changed`},
+		{loose, fmt.Sprintf("  backup {\n    directory = %q\n  }", shared), regexp.QuoteMeta(shared) + `.*is\s+not\s+private.*owned\s+by\s+root\s+\(uid\s+0\)\s+with\s+mode\s+drwxrwxrwx.*chmod\s+go-w.*backup\s+\{\s+directory\s+\}.*Nothing\s+was\s+changed`},
+	} {
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProviders,
+			Steps:                    []resource.TestStep{{Config: r.dmtConfig(tc.root, tc.extra), ExpectError: regexp.MustCompile(`(?s)` + tc.want)}},
+		})
+		if diff := testenv.DiffDigests(before[tc.root], testenv.Digest(t, tc.root, guardedPaths...)); diff != "" {
+			t.Errorf("files changed:\n%s", diff)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(shared, "*")); len(left) != 0 {
+		t.Errorf("an archive was written into the loose directory: %v", left)
+	}
+}
+
+// Two Terraform working directories apply to one root at once (two pipelines): one
+// upgrades, the other fails on the lock with a message that names the holder; then
+// composer.json is valid, the tool is at the right version, and both plans are empty.
+func TestAccDataMigrationTool_twoAppliesOnOneRoot(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	// Composer's require takes a few seconds, so the two applies overlap.
+	slow := filepath.Join(t.TempDir(), "composer-slow")
+	if err := os.WriteFile(slow, []byte("#!/bin/sh\n[ \"$1\" = require ] && sleep 4\nexec composer \"$@\"\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
+		t.Fatal(err)
+	}
+	config := requireProvider + r.dmtConfig(root, fmt.Sprintf("  composer = %q", slow))
+	var dirs []*cliWorkspace
+	for range 2 {
+		w := newCLIWorkspace(t, map[string]string{"main.tf": config})
+		w.must("apply", "-auto-approve", "-no-color") // adopt: in sync, no composer
+		dirs = append(dirs, w)
+	}
+	r.composer(t, root, "require", "magento/data-migration-tool:2.4.6")
+
+	outs, errs := make([]string, 2), make([]error, 2)
+	var wg sync.WaitGroup
+	for i, w := range dirs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i], errs[i] = w.run("apply", "-auto-approve", "-no-color")
+		}()
+	}
+	wg.Wait()
+	failed := 0
+	for i := range dirs {
+		if errs[i] != nil {
+			failed++
+			if flat := strings.Join(strings.Fields(outs[i]), " "); !strings.Contains(flat, "another apply holds the lock on this Magento root") {
+				t.Fatalf("apply %d failed without naming the lock:\n%s", i, outs[i])
+			}
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("want exactly one apply refused by the lock, %d were:\n%s\n---\n%s", failed, outs[0], outs[1])
+	}
+	b, err := os.ReadFile(filepath.Join(root, "composer.json"))
+	var manifest map[string]any
+	if err != nil || json.Unmarshal(b, &manifest) != nil {
+		t.Fatalf("composer.json is not valid JSON: %v\n%s", err, b)
+	}
+	if err := requires(root, "2.4.7")(nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range dirs {
+		if out, err := w.run("plan", "-no-color", "-detailed-exitcode"); err != nil {
+			t.Fatalf("the plan in directory %d is not empty (%v):\n%s", i, err, out)
+		}
+	}
 }

@@ -6,18 +6,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/remote"
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -141,97 +137,141 @@ func TestAccDataMigrationTool_sshdKilledDuringApply(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_resourcesShareOneConnection(t *testing.T) {
-	r := newRig(t)
-	pool := remote.NewCountingPool()
-	t.Cleanup(pool.Close)
-	// Every Terraform command gets a provider on the same pool, as resources in one
-	// provider process do.
-	shared := map[string]func() (tfprotov6.ProviderServer, error){
-		"magento": func() (tfprotov6.ProviderServer, error) {
-			return providerserver.NewProtocol6(&magentoProvider{version: "test", connector: poolConnector{pool}})(), nil
-		},
+// A timeout that arrives while the apply restores its backup cannot cut the restore
+// short: the files end byte for byte as before, and the error says they were restored.
+func TestAccDataMigrationTool_timeoutDuringRestore(t *testing.T) {
+	realTar, err := exec.LookPath("tar")
+	if err != nil {
+		t.Fatal(err)
 	}
-	var roots []string
-	for range 6 {
-		roots = append(roots, r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"}))
+	shims, sync := t.TempDir(), t.TempDir()
+	hit, goOn := filepath.Join(sync, "hit"), filepath.Join(sync, "go-on")
+	// The host's tar pauses in the restore (an extraction of the whole archive) until
+	// the test lets it go, after the timeout has passed.
+	shim := "#!/bin/sh\nif [ \"$1\" = -xzof ] && [ $# -eq 4 ]; then touch " + hit + "; i=0; while [ ! -e " + goOn +
+		" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; fi\nexec " + realTar + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
+		t.Fatal(err)
 	}
-	config := r.providerConfig() + fmt.Sprintf(`
-locals {
-  roots = %s
-}
-
-resource "magento_data_migration_tool" "fleet" {
-  count        = length(local.roots)
-  host         = "127.0.0.1"
-  magento_root = local.roots[count.index]
-}
-`, hclList(roots))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: shared,
-		Steps: []resource.TestStep{{
-			Config: config,
-			Check: func(*terraformState) error {
-				if n := strings.Count(r.sshd.Log(), "Accepted publickey"); n != 1 || pool.Stats.Connections.Load() != 1 {
-					return fmt.Errorf("6 resources used %d SSH logins (%d dials), want 1", n, pool.Stats.Connections.Load())
-				}
-				return nil
-			},
-		}},
-	})
-}
-
-func TestAccInstallation_throughBastions(t *testing.T) {
-	r := newRig(t)
-	jump1 := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
-	jump2 := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
-	jump2.AuthorizeKey(t, r.sshd.ClientKeyPub)
-	jump1.AuthorizeKey(t, r.sshd.ClientKeyPub)
-	root := r.root(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8.1"})
-	config := r.providerConfig() + fmt.Sprintf(`
-data "magento_installation" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %q
-  ssh {
-    bastion {
-      host             = "127.0.0.1"
-      port             = %d
-      known_hosts_file = %q
-    }
-    bastion {
-      host             = "127.0.0.1"
-      port             = %d
-      known_hosts_file = %q
-      user             = "root"
-    }
-  }
-}
-`, root, jump1.Port, jump1.KnownHosts, jump2.Port, jump2.KnownHosts)
+	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	failing := filepath.Join(t.TempDir(), "composer-fails")
+	if err := os.WriteFile(failing, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\necho 'Installation failed, reverting'\nexit 1\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
+		t.Fatal(err)
+	}
+	before := testenv.Digest(t, root, guardedPaths...)
+	go func() {
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if _, err := os.Stat(hit); err == nil {
+				time.Sleep(8 * time.Second) // past the 6 s timeout: its TERM reaches the restore
+				break
+			}
+		}
+		_ = os.WriteFile(goOn, nil, 0o600)
+	}()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.magento_installation.shop",
-				tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1"))},
-			Check: func(*terraformState) error {
-				for _, hop := range []struct {
-					log  string
-					next int
-				}{{jump1.Log(), jump2.Port}, {jump2.Log(), r.sshd.Port}} {
-					if !strings.Contains(hop.log, fmt.Sprintf("target 127.0.0.1 port %d", hop.next)) {
-						return fmt.Errorf("a jump host did not forward to port %d", hop.next)
-					}
-				}
-				return nil
-			},
+			Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q\n  timeouts {\n    create = \"6s\"\n  }", failing)),
+			ExpectError: regexp.MustCompile(`(?s)Operation Timed Out.*were\s+restored\s+from`),
 		}},
 	})
+	if _, err := os.Stat(hit); err != nil {
+		t.Fatal("the apply never reached its restore")
+	}
+	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
+		t.Fatalf("not byte for byte as before:\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var", ".tf-magento-dmt.lock")); !os.IsNotExist(err) {
+		t.Fatal("the lock was not released after the restore")
+	}
 }
 
-func hclList(items []string) string {
-	quoted := make([]string, len(items))
-	for i, s := range items {
-		quoted[i] = fmt.Sprintf("%q", s)
+// The disk fills while a failed upgrade restores its backup: the restore extracts into
+// a directory inside the root first, so the root keeps every file (as the failed
+// Composer left them), and the error says the restore failed, why, and what is owed.
+func TestAccDataMigrationTool_failedRestoreLeavesTheRoot(t *testing.T) {
+	realTar, err := exec.LookPath("tar")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return "[" + strings.Join(quoted, ", ") + "]"
+	shims := t.TempDir()
+	// The restore extracts the whole archive (4 arguments): the disk is full then.
+	shim := "#!/bin/sh\nif [ \"$1\" = -xzof ] && [ $# -eq 4 ]; then echo 'tar: composer.lock: Cannot write: No space left on device' >&2; exit 2; fi\nexec " + realTar + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
+		t.Fatal(err)
+	}
+	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	failing := filepath.Join(t.TempDir(), "composer-fails")
+	if err := os.WriteFile(failing, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\necho 'Installation failed'\nexit 1\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
+		t.Fatal(err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q", failing)),
+			ExpectError: regexp.MustCompile(`(?s)RESTORE\s+FAILED:.*No\s+space\s+left\s+on\s+device.*as\s+the\s+failed\s+apply\s+left\s+it.*record.*stays`),
+		}},
+	})
+	for _, path := range guardedPaths {
+		if _, err := os.Stat(filepath.Join(root, path)); err != nil {
+			t.Errorf("%s is gone after the failed restore: %v", path, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(magento.StateDir(magento.RootStateBase, root), "owed")); err != nil {
+		t.Error("the owed-restore record must stay while a restore is owed")
+	}
+}
+
+func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
+	r := newRig(t)
+	noRelease := r.root(t, testenv.RootSpec{Magento: "2.4.9", DMT: "2.4.8"})
+	killed := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	wrapper := filepath.Join(t.TempDir(), "composer-killed")
+	// Composer rewrites composer.json, the lock and vendor/, then dies.
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\" >/dev/null 2>&1\necho 'Killed'\nexit 137\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	disabledBackup := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	beforeDisabled := testenv.Digest(t, disabledBackup, guardedPaths...)
+	beforeNoRelease := testenv.Digest(t, noRelease, guardedPaths...)
+	beforeKilled := testenv.Digest(t, killed, guardedPaths...)
+	unchanged := func(root string, before map[string]string) func() {
+		return func() {
+			if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
+				t.Errorf("%s is not byte for byte as before:\n%s", root, diff)
+			}
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:      r.dmtConfig(noRelease, `  on_missing_release = "error"`),
+				ExpectError: regexp.MustCompile(`no magento/data-migration-tool release exists for Magento 2\.4\.9(.|\n)*2\.4\.8\.1`),
+			},
+			{
+				PreConfig:   unchanged(noRelease, beforeNoRelease),
+				Config:      r.dmtConfig(killed, fmt.Sprintf("  composer = %q", wrapper)),
+				ExpectError: regexp.MustCompile(`composer require magento/data-migration-tool:2\.4\.7 failed(.|\n)*restored\s+from(.|\n)*tf-magento-dmt-(.|\n)*Killed`),
+			},
+			{
+				PreConfig:   unchanged(killed, beforeKilled),
+				Config:      r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"db\"]\n  }"),
+				ExpectError: regexp.MustCompile(`backup functionality is disabled(.|\n)*functionality_enabled 1`),
+			},
+			{
+				PreConfig:   unchanged(disabledBackup, beforeDisabled),
+				Config:      r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"files\"]\n  }"),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`magento_setup_backup(.|\n)*value must be one of`),
+			},
+			{
+				// After the failures, a plain apply converges the restored root.
+				Config:            r.dmtConfig(killed, ""),
+				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+			},
+		},
+	})
 }

@@ -2,15 +2,20 @@ package provider
 
 import (
 	"fmt"
-	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
@@ -90,3 +95,37 @@ resource "magento_data_migration_tool" "shop" {
 
 // terraformState is the legacy state TestCheckFunc receives; the checks here read the host.
 type terraformState = terraform.State
+
+const shop = "magento_data_migration_tool.shop"
+
+func expect(attr string, check knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(shop, tfjsonpath.New(attr), check)
+}
+
+// plainConfig is a resource with only host and magento_root, as an import leaves it.
+func (r *rig) plainConfig(root string) string {
+	return r.providerConfig() + fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+}
+`, root)
+}
+
+// requireProvider names the provider's source, which a module outside the hashicorp
+// namespace needs (dev_overrides serve it from the test's build).
+const requireProvider = `
+terraform {
+  required_providers {
+    magento = { source = "magento-ops/magento" }
+  }
+}
+`
+
+func hclList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}

@@ -2,11 +2,18 @@ package provider
 
 import (
 	"context"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
@@ -63,6 +70,66 @@ func TestCanonicalRoot(t *testing.T) {
 		}
 		if summary, _ := canonicalRootPath.check(in); (summary == "") != (in == want) {
 			t.Errorf("canonicalRootPath(%q): %q", in, summary)
+		}
+	}
+}
+
+// A pasted "user@host" fails at plan, pointing at ssh.user, before any connection.
+func TestAccHostWithUserIsRejected(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: `
+resource "magento_data_migration_tool" "shop" {
+  host         = "deploy@shop1.example.com"
+  magento_root = "/var/www/magento"
+}`,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)User In Host.*host\s+=\s+"shop1.example.com".*ssh\s+\{\s+user\s+=\s+"deploy"\s+\}`),
+		}},
+	})
+}
+
+// composer_env lives in state and on the host's command line: credentials there are
+// refused at validate, pointing at composer_auth.
+func TestAccComposerEnvRefusesCredentials(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: `
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = "/var/www/magento"
+  composer_env = {
+    COMPOSER_AUTH = "{\"http-basic\":{}}"
+  }
+}`,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Credentials In composer_env.*COMPOSER_AUTH.*composer_auth`),
+		}},
+	})
+}
+
+// Composer credentials that are not JSON fail validation at their attribute (the
+// provider's composer_auth and a resource's composer_auth_wo alike), without echoing them.
+func TestComposerAuthIsValidatedWithoutEchoingIt(t *testing.T) {
+	ctx := context.Background()
+	var ps provider.SchemaResponse
+	New("test")().Schema(ctx, provider.SchemaRequest{}, &ps)
+	rs := dataMigrationToolSchema(ctx)
+	secret := `{"http-basic": {"repo.magento.com": {"password": "s3cr3t-not-json"`
+	for name, attr := range map[string][]validator.String{
+		"composer_auth":    ps.Schema.Attributes["composer_auth"].(pschema.StringAttribute).Validators, //nolint:forcetypeassert // the schema's own type
+		attrComposerAuthWO: rs.Attributes[attrComposerAuthWO].(rschema.StringAttribute).Validators,     //nolint:forcetypeassert // likewise
+	} {
+		var diags diag.Diagnostics
+		for _, v := range attr {
+			var resp validator.StringResponse
+			v.ValidateString(ctx, validator.StringRequest{Path: path.Root(name), ConfigValue: types.StringValue(secret)}, &resp)
+			diags.Append(resp.Diagnostics...)
+		}
+		if !diags.HasError() || strings.Contains(diags.Errors()[0].Detail(), "s3cr3t") || diags.Errors()[0].Summary() != "Invalid Composer Auth" {
+			t.Errorf("%s: want an Invalid Composer Auth error that does not echo the secret, got %v", name, diags)
 		}
 	}
 }
