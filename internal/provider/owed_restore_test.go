@@ -97,18 +97,8 @@ func TestAccDataMigrationTool_owedRestoreNeverRevertsLaterWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.composer(t, root, "require", "magento/product-community-edition:2.4.8", "-W") // weeks later, by hand
-	before := testenv.Digest(t, root, guardedPaths...)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: r.dmtConfig(root, ""),
-			ExpectError: regexp.MustCompile(`(?s)interrupted\s+at\s+2026-11-01T03:00:00Z.*moved\s+on.*magento/product-community-edition\s+2\.4\.7-p3\s+->\s+2\.4\.8` +
-				`.*rm\s+'` + regexp.QuoteMeta(record) + `'.*Nothing\s+was\s+changed`),
-		}},
-	})
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Fatalf("later work was reverted:\n%s", diff)
-	}
+	applyFails(t, root, r.dmtConfig(root, ""), regexp.MustCompile(`(?s)interrupted\s+at\s+2026-11-01T03:00:00Z.*moved\s+on.*magento/product-community-edition\s+2\.4\.7-p3\s+->\s+2\.4\.8`+
+		`.*rm\s+'`+regexp.QuoteMeta(record)+`'.*Nothing\s+was\s+changed`))
 	if _, err := os.Stat(record); err != nil {
 		t.Fatal("the record must stay for the operator to check")
 	}

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -24,18 +22,8 @@ func TestAccDataMigrationTool_lockOfAnotherHost(t *testing.T) {
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	// PID 1 exists on every host: a PID check would call this holder alive or dead by chance.
 	lock := leaveLock(t, root, map[string]string{"owner": "1 web2.shop.internal 2026-11-26T03:00:00Z\n"})
-	before := testenv.Digest(t, root, guardedPaths...)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: r.dmtConfig(root, ""),
-			ExpectError: regexp.MustCompile(`(?s)locked\s+by\s+an\s+apply\s+on\s+another\s+host:\s+1\s+web2\.shop\.internal\s+2026-11-26T03:00:00Z` +
-				`.*never\s+taken\s+over.*rm\s+-rf\s+'` + regexp.QuoteMeta(lock) + `'`),
-		}},
-	})
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Errorf("files changed:\n%s", diff)
-	}
+	applyFails(t, root, r.dmtConfig(root, ""), regexp.MustCompile(`(?s)locked\s+by\s+an\s+apply\s+on\s+another\s+host:\s+1\s+web2\.shop\.internal\s+2026-11-26T03:00:00Z`+
+		`.*never\s+taken\s+over.*rm\s+-rf\s+'`+regexp.QuoteMeta(lock)+`'`))
 	if _, err := os.Stat(filepath.Join(lock, "owner")); err != nil {
 		t.Error("the other host's lock was removed")
 	}
@@ -60,17 +48,7 @@ func TestAccDataMigrationTool_plantedRestoreMarker(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaveLock(t, root, map[string]string{"owner": "999999999 " + host + " 2026-11-26T03:00:00Z\n", "changing": archive + "\n"})
-	before := testenv.Digest(t, root, guardedPaths...)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      r.dmtConfig(root, ""),
-			ExpectError: regexp.MustCompile(`(?s)earlier\s+version.*` + regexp.QuoteMeta(archive) + `.*Nothing\s+was\s+changed`),
-		}},
-	})
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Fatalf("the planted archive changed the root:\n%s", diff)
-	}
+	applyFails(t, root, r.dmtConfig(root, ""), regexp.MustCompile(`(?s)earlier\s+version.*`+regexp.QuoteMeta(archive)+`.*Nothing\s+was\s+changed`))
 }
 
 // leaveLock leaves root's lock as another apply would, with these files in it.
@@ -111,18 +89,11 @@ func TestAccDataMigrationTool_untrustedPlacesAreRefused(t *testing.T) {
 	if err := os.Chmod(shared, 0o777); err != nil { // whatever the umask
 		t.Fatal(err)
 	}
-	before := map[string]map[string]string{planted: testenv.Digest(t, planted, guardedPaths...), loose: testenv.Digest(t, loose, guardedPaths...)}
 	for _, tc := range []struct{ root, extra, want string }{
 		{planted, "", `another\s+apply\s+holds\s+the\s+lock.*999999999.*cannot\s+be\s+told.*rm\s+-rf\s+'` + regexp.QuoteMeta(lock) + `'.*Nothing\s+was\s+changed`},
 		{loose, fmt.Sprintf("  backup {\n    directory = %q\n  }", shared), regexp.QuoteMeta(shared) + `.*is\s+not\s+private.*owned\s+by\s+root\s+\(uid\s+0\)\s+with\s+mode\s+drwxrwxrwx.*chmod\s+go-w.*backup\s+\{\s+directory\s+\}.*Nothing\s+was\s+changed`},
 	} {
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProviders,
-			Steps:                    []resource.TestStep{{Config: r.dmtConfig(tc.root, tc.extra), ExpectError: regexp.MustCompile(`(?s)` + tc.want)}},
-		})
-		if diff := testenv.DiffDigests(before[tc.root], testenv.Digest(t, tc.root, guardedPaths...)); diff != "" {
-			t.Errorf("files changed:\n%s", diff)
-		}
+		applyFails(t, tc.root, r.dmtConfig(tc.root, tc.extra), regexp.MustCompile(`(?s)`+tc.want))
 	}
 	if left, _ := filepath.Glob(filepath.Join(shared, "*")); len(left) != 0 {
 		t.Errorf("an archive was written into the loose directory: %v", left)

@@ -161,19 +161,9 @@ func TestAccDataMigrationTool_rootOwnedVendorFilesRefuseTheApply(t *testing.T) {
 	if err := os.Chown(leftover, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	before := testenv.Digest(t, root, guardedPaths...)
 	config := r.providerConfig() + webShopHCL(root, env, "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: config,
-			ExpectError: regexp.MustCompile(`(?s)owner\s+` + testenv.WebUser + `.*` + regexp.QuoteMeta(leftover) + `.*chown\s+-R\s+'?` + testenv.WebUser +
-				`.*Nothing\s+was\s+changed`),
-		}},
-	})
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Fatalf("files changed:\n%s", diff)
-	}
+	applyFails(t, root, config, regexp.MustCompile(`(?s)owner\s+`+testenv.WebUser+`.*`+regexp.QuoteMeta(leftover)+`.*chown\s+-R\s+'?`+testenv.WebUser+
+		`.*Nothing\s+was\s+changed`))
 }
 
 // An SSH user that is neither root nor the shop's owner, with run_as unset, is refused
@@ -182,19 +172,9 @@ func TestAccDataMigrationTool_sshUserThatIsNotTheOwnerNeedsRunAs(t *testing.T) {
 	r := newRig(t)
 	password := testenv.EnsureWebUser(t)
 	root, env := webShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	before := testenv.Digest(t, root, guardedPaths...)
 	config := deployUserProvider(r, password) + webShopHCL(root, env, "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: config,
-			ExpectError: regexp.MustCompile(`(?s)owned\s+by\s+` + testenv.WebUser + `.*SSH\s+user\s+` + testenv.TestUser +
-				`\s+is\s+neither\s+root\s+nor\s+that\s+owner.*run_as\s+=\s+"` + testenv.WebUser + `".*Nothing\s+was\s+changed`),
-		}},
-	})
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Fatalf("files changed:\n%s", diff)
-	}
+	applyFails(t, root, config, regexp.MustCompile(`(?s)owned\s+by\s+`+testenv.WebUser+`.*SSH\s+user\s+`+testenv.TestUser+
+		`\s+is\s+neither\s+root\s+nor\s+that\s+owner.*run_as\s+=\s+"`+testenv.WebUser+`".*Nothing\s+was\s+changed`))
 }
 
 // A deploy user applies with run_as: Composer and the shop's scripts run as run_as (the
@@ -339,7 +319,6 @@ func TestAccDataMigrationTool_cancelReachesRunAs(t *testing.T) {
 	if err := os.WriteFile(hangs, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\nexec sleep "+sleep+"\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
 		t.Fatal(err)
 	}
-	before := testenv.Digest(t, root, guardedPaths...)
 	config := deployUserProvider(r, password) + fmt.Sprintf(`
 resource "magento_data_migration_tool" "shop" {
   host         = "127.0.0.1"
@@ -352,13 +331,7 @@ resource "magento_data_migration_tool" "shop" {
   }
 }
 `, root, testenv.WebUser, hangs, env)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      config,
-			ExpectError: regexp.MustCompile(`(?s)Operation Timed Out.*interrupted.*restored\s+from`),
-		}},
-	})
+	before := applyFails(t, root, config, regexp.MustCompile(`(?s)Operation Timed Out.*interrupted.*restored\s+from`))
 	var left string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		out, _ := exec.Command("pgrep", "-a", "-u", testenv.WebUser).Output()
@@ -372,7 +345,5 @@ resource "magento_data_migration_tool" "shop" {
 	if _, err := os.Stat(filepath.Join(root, "var", ".tf-magento-dmt.lock")); !os.IsNotExist(err) {
 		t.Error("the lock was not released")
 	}
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Errorf("the root is not as before:\n%s", diff)
-	}
+	before.expectUnchanged() // and still, with the web user's processes gone
 }

@@ -64,7 +64,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 func TestAccDataMigrationTool_timeoutStopsAndRestores(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	before := testenv.Digest(t, root, guardedPaths...)
+	before := snapshotOf(t, root)
 	sleep := "3601.25"
 	composer := slowComposer(t, filepath.Join(t.TempDir(), "wrote"), sleep)
 	resource.Test(t, resource.TestCase{
@@ -77,9 +77,7 @@ func TestAccDataMigrationTool_timeoutStopsAndRestores(t *testing.T) {
 			{
 				PreConfig: func() {
 					gone(t, "sleep "+sleep)
-					if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-						t.Errorf("a timed-out apply left changes:\n%s", diff)
-					}
+					before.expectUnchanged()
 					if _, err := os.Stat(filepath.Join(root, "var", ".tf-magento-dmt.lock")); !os.IsNotExist(err) {
 						t.Errorf("a timed-out apply left its lock")
 					}
@@ -94,7 +92,7 @@ func TestAccDataMigrationTool_timeoutStopsAndRestores(t *testing.T) {
 func TestAccDataMigrationTool_sshdKilledDuringApply(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	before := testenv.Digest(t, root, guardedPaths...)
+	before := snapshotOf(t, root)
 	marker := filepath.Join(t.TempDir(), "wrote")
 	sleep := "3602.5"
 	composer := slowComposer(t, marker, sleep)
@@ -125,9 +123,7 @@ func TestAccDataMigrationTool_sshdKilledDuringApply(t *testing.T) {
 					// apply script restored its backup and released the lock.
 					waitFor(t, "the lock to be released", func() bool { _, err := os.Stat(lock); return os.IsNotExist(err) })
 					gone(t, "sleep "+sleep)
-					if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-						t.Errorf("the interrupted apply left a half-upgraded tool:\n%s", diff)
-					}
+					before.expectUnchanged()
 					r.sshd.Start(t)
 				},
 				Config:            r.dmtConfig(root, ""),
@@ -159,7 +155,6 @@ func TestAccDataMigrationTool_timeoutDuringRestore(t *testing.T) {
 	if err := os.WriteFile(failing, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\necho 'Installation failed, reverting'\nexit 1\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
 		t.Fatal(err)
 	}
-	before := testenv.Digest(t, root, guardedPaths...)
 	go func() {
 		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			if _, err := os.Stat(hit); err == nil {
@@ -169,18 +164,9 @@ func TestAccDataMigrationTool_timeoutDuringRestore(t *testing.T) {
 		}
 		_ = os.WriteFile(goOn, nil, 0o600)
 	}()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q\n  timeouts {\n    create = \"6s\"\n  }", failing)),
-			ExpectError: regexp.MustCompile(`(?s)Operation Timed Out.*were\s+restored\s+from`),
-		}},
-	})
+	applyFails(t, root, r.dmtConfig(root, fmt.Sprintf("  composer = %q\n  timeouts {\n    create = \"6s\"\n  }", failing)), regexp.MustCompile(`(?s)Operation Timed Out.*were\s+restored\s+from`))
 	if _, err := os.Stat(hit); err != nil {
 		t.Fatal("the apply never reached its restore")
-	}
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Fatalf("not byte for byte as before:\n%s", diff)
 	}
 	if _, err := os.Stat(filepath.Join(root, "var", ".tf-magento-dmt.lock")); !os.IsNotExist(err) {
 		t.Fatal("the lock was not released after the restore")
@@ -234,44 +220,18 @@ func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	disabledBackup := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	beforeDisabled := testenv.Digest(t, disabledBackup, guardedPaths...)
-	beforeNoRelease := testenv.Digest(t, noRelease, guardedPaths...)
-	beforeKilled := testenv.Digest(t, killed, guardedPaths...)
-	unchanged := func(root string, before map[string]string) func() {
-		return func() {
-			if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-				t.Errorf("%s is not byte for byte as before:\n%s", root, diff)
-			}
-		}
-	}
+	applyFails(t, noRelease, r.dmtConfig(noRelease, `  on_missing_release = "error"`),
+		regexp.MustCompile(`no magento/data-migration-tool release exists for Magento 2\.4\.9(.|\n)*2\.4\.8\.1`))
+	applyFails(t, killed, r.dmtConfig(killed, fmt.Sprintf("  composer = %q", wrapper)),
+		regexp.MustCompile(`composer require magento/data-migration-tool:2\.4\.7 failed(.|\n)*restored\s+from(.|\n)*tf-magento-dmt-(.|\n)*Killed`))
+	applyFails(t, disabledBackup, r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"db\"]\n  }"),
+		regexp.MustCompile(`backup functionality is disabled(.|\n)*functionality_enabled 1`))
+	// After the failures, a plain apply converges the restored root.
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				Config:      r.dmtConfig(noRelease, `  on_missing_release = "error"`),
-				ExpectError: regexp.MustCompile(`no magento/data-migration-tool release exists for Magento 2\.4\.9(.|\n)*2\.4\.8\.1`),
-			},
-			{
-				PreConfig:   unchanged(noRelease, beforeNoRelease),
-				Config:      r.dmtConfig(killed, fmt.Sprintf("  composer = %q", wrapper)),
-				ExpectError: regexp.MustCompile(`composer require magento/data-migration-tool:2\.4\.7 failed(.|\n)*restored\s+from(.|\n)*tf-magento-dmt-(.|\n)*Killed`),
-			},
-			{
-				PreConfig:   unchanged(killed, beforeKilled),
-				Config:      r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"db\"]\n  }"),
-				ExpectError: regexp.MustCompile(`backup functionality is disabled(.|\n)*functionality_enabled 1`),
-			},
-			{
-				PreConfig:   unchanged(disabledBackup, beforeDisabled),
-				Config:      r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"files\"]\n  }"),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`magento_setup_backup(.|\n)*value must be one of`),
-			},
-			{
-				// After the failures, a plain apply converges the restored root.
-				Config:            r.dmtConfig(killed, ""),
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
-			},
-		},
+		Steps: []resource.TestStep{{
+			Config:            r.dmtConfig(killed, ""),
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+		}},
 	})
 }

@@ -127,16 +127,11 @@ func TestAccDataMigrationTool_destroyRemoves(t *testing.T) {
 func TestAccDataMigrationTool_destroyForgets(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
-	before := testenv.Digest(t, root, guardedPaths...)
+	before := snapshotOf(t, root)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps:                    []resource.TestStep{{Config: r.dmtConfig(root, "  remove_on_destroy = false")}},
-		CheckDestroy: func(*terraformState) error {
-			if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-				return fmt.Errorf("remove_on_destroy = false must leave the host alone:\n%s", diff)
-			}
-			return nil
-		},
+		CheckDestroy:             before.unchanged,
 	})
 }
 

@@ -74,40 +74,29 @@ func TestCanonicalRoot(t *testing.T) {
 	}
 }
 
-// A pasted "user@host" fails at plan, pointing at ssh.user, before any connection.
-func TestAccHostWithUserIsRejected(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: `
-resource "magento_data_migration_tool" "shop" {
-  host         = "deploy@shop1.example.com"
-  magento_root = "/var/www/magento"
-}`,
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)User In Host.*host\s+=\s+"shop1.example.com".*ssh\s+\{\s+user\s+=\s+"deploy"\s+\}`),
-		}},
-	})
-}
-
-// composer_env lives in state and on the host's command line: credentials there are
-// refused at validate, pointing at composer_auth.
-func TestAccComposerEnvRefusesCredentials(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: `
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = "/var/www/magento"
-  composer_env = {
-    COMPOSER_AUTH = "{\"http-basic\":{}}"
-  }
-}`,
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Credentials In composer_env.*COMPOSER_AUTH.*composer_auth`),
-		}},
-	})
+// Settings no host can take are refused at plan, before any connection, pointing at
+// the fix: a pasted "user@host" at ssh.user, credentials in composer_env (which lives
+// in state and on the host's command line) at composer_auth, and parts setup:backup
+// does not have at the ones it has.
+func TestAccBadSettingsAreRefusedAtPlan(t *testing.T) {
+	resourceWith := func(settings string) string {
+		return "resource \"magento_data_migration_tool\" \"shop\" {\n  magento_root = \"/var/www/magento\"\n" + settings + "}\n"
+	}
+	for _, tc := range []struct{ name, settings, want string }{
+		{"user in host", "  host = \"deploy@shop1.example.com\"\n",
+			`User In Host.*host\s+=\s+"shop1.example.com".*ssh\s+\{\s+user\s+=\s+"deploy"\s+\}`},
+		{"credentials in composer_env", "  host = \"127.0.0.1\"\n  composer_env = {\n    COMPOSER_AUTH = \"{\\\"http-basic\\\":{}}\"\n  }\n",
+			`Credentials In composer_env.*COMPOSER_AUTH.*composer_auth`},
+		{"setup:backup part", "  host = \"127.0.0.1\"\n  backup {\n    magento_setup_backup = [\"code\", \"files\"]\n  }\n",
+			`magento_setup_backup.*value must be one of`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders,
+				Steps:                    []resource.TestStep{{Config: resourceWith(tc.settings), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)` + tc.want)}},
+			})
+		})
+	}
 }
 
 // Composer credentials that are not JSON fail validation at their attribute (the
