@@ -75,10 +75,10 @@ func TestAccDataMigrationTool_owedRestoreShowsInThePlan(t *testing.T) {
 	})
 }
 
-// An apply killed outright weeks ago left its lock and restore marker; since then the
-// operator upgraded Magento by hand. Restoring the old archive would put the old
-// composer.lock over the new vendor/: the apply changes nothing and says what differs,
-// when the interrupted apply ran, and how to clear the lock.
+// An apply killed outright weeks ago left its lock and its owed-restore record; since
+// then the operator upgraded Magento by hand. Restoring the old archive would put the
+// old composer.lock over the new vendor/: the apply changes nothing and says what
+// differs, when the interrupted apply ran, and how to clear the record, which stays.
 func TestAccDataMigrationTool_owedRestoreNeverRevertsLaterWork(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})

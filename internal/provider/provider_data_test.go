@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -20,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -164,6 +163,8 @@ func TestOverridesOfKeepsBlocksApart(t *testing.T) {
 	}
 }
 
+// Six resources on one host, in one provider process, log in once: they share one
+// pooled SSH connection.
 func TestAccDataMigrationTool_resourcesShareOneConnection(t *testing.T) {
 	r := newRig(t)
 	pool := remote.NewCountingPool()
@@ -204,7 +205,9 @@ resource "magento_data_migration_tool" "fleet" {
 	})
 }
 
-func TestAccInstallation_throughBastions(t *testing.T) {
+// Two bastion blocks are jumped in the order written: the first forwards to the
+// second, the second to the target.
+func TestAccInstallation_bastionsAreJumpedInOrder(t *testing.T) {
 	r := newRig(t)
 	jump1 := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
 	jump2 := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})

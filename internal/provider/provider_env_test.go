@@ -17,7 +17,7 @@ import (
 // MAGENTO_SSH_USER, MAGENTO_SSH_PRIVATE_KEY and MAGENTO_COMPOSER_AUTH, with a provider
 // block that sets none of them. Composer gets MAGENTO_COMPOSER_AUTH, never the
 // runner's own COMPOSER_AUTH; neither secret is in the state or a TRACE log.
-func TestAccDataMigrationTool_settingsFromTheEnvironment(t *testing.T) {
+func TestAccDataMigrationTool_environmentStandsInForTheProviderBlock(t *testing.T) {
 	r := newRig(t)
 	spy, calls := authSpy(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})

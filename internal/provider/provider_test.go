@@ -52,6 +52,8 @@ func configure(t *testing.T, ssh, args map[string]tftypes.Value) *provider.Confi
 	return resp
 }
 
+// insecure_ignore_host_key = true reaches the connection settings with exactly one
+// warning; false warns of nothing.
 func TestConfigureWarnsAboutInsecureHostKeys(t *testing.T) {
 	resp := configure(t, map[string]tftypes.Value{"insecure_ignore_host_key": tftypes.NewValue(tftypes.Bool, true)}, nil)
 	if resp.Diagnostics.HasError() || resp.Diagnostics.WarningsCount() != 1 ||
@@ -68,7 +70,8 @@ func TestConfigureWarnsAboutInsecureHostKeys(t *testing.T) {
 	}
 }
 
-func TestConfigureRejectsConflictsAndBadAuthWithoutEchoingIt(t *testing.T) {
+// A pinned host_key with insecure_ignore_host_key = true is refused as a conflict.
+func TestConfigureRejectsConflictingHostKeySettings(t *testing.T) {
 	resp := configure(t, map[string]tftypes.Value{
 		"insecure_ignore_host_key": tftypes.NewValue(tftypes.Bool, true),
 		"host_key":                 tftypes.NewValue(tftypes.String, "ssh-ed25519 AAAA"),
@@ -76,11 +79,10 @@ func TestConfigureRejectsConflictsAndBadAuthWithoutEchoingIt(t *testing.T) {
 	if !resp.Diagnostics.HasError() || resp.Diagnostics.Errors()[0].Summary() != "Conflicting Host Key Settings" {
 		t.Fatalf("want a conflict error, got %v", resp.Diagnostics)
 	}
-
 }
 
 // per_host_parallelism defaults to 2 and is at least 1, refused at the attribute.
-func TestPerHostParallelism(t *testing.T) {
+func TestPerHostParallelismDefaultsToTwoAndIsAtLeastOne(t *testing.T) {
 	ctx := context.Background()
 	if d, ok := configure(t, nil, nil).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.limit != defaultPerHostParallelism {
 		t.Fatalf("want %d Composer runs per host by default", defaultPerHostParallelism)

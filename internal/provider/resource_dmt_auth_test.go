@@ -36,6 +36,7 @@ func authSpy(t *testing.T) (command, calls string) {
 	return command, calls
 }
 
+// sha256Hex is the hex SHA-256 of s, as sha256sum prints it.
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
@@ -52,7 +53,7 @@ func composerAuthFor(user, secret string) string {
 // the saved plan's JSON, the state or a TRACE log. Changing the keys with
 // composer_auth_wo_version is an update that runs nothing; the next Composer run uses
 // them.
-func TestAccDataMigrationTool_writeOnlyCredentialsPerShop(t *testing.T) {
+func TestAccDataMigrationTool_writeOnlyCredentialsReachOnlyTheirShop(t *testing.T) {
 	skipCLIBelow(t, tfversion.SkipBelow(tfversion.Version1_11_0))
 	r := newRig(t)
 	spy, calls := authSpy(t)
@@ -173,7 +174,7 @@ func TestAccDataMigrationTool_writeOnlyNeedsANewerCLI(t *testing.T) {
 // A Composer repository that refuses the credentials (as repo.magento.com does with
 // wrong keys) gets the credential hint, naming that repository; the files stay as
 // they were.
-func TestAccDataMigrationTool_composerAuthRefused(t *testing.T) {
+func TestAccDataMigrationTool_refusedCredentialsGetTheCredentialHint(t *testing.T) {
 	r := newRig(t)
 	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Magento repository"`)
@@ -242,7 +243,7 @@ func (s secretsAbsent) CheckState(_ context.Context, req statecheck.CheckStateRe
 	}
 }
 
-func TestAccDataMigrationTool_secretsStayOut(t *testing.T) {
+func TestAccDataMigrationTool_secretsStayOutOfStateLogsAndCommandLines(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	logFile := filepath.Join(t.TempDir(), "trace.log")

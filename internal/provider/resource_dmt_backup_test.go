@@ -19,7 +19,7 @@ import (
 // Two roots share one backup directory with keep = 1: each keeps its own newest
 // archive. The directory the provider creates is 0700 and the archives (which hold
 // config.xml with both databases' passwords) 0600, whatever the login shell's umask.
-func TestAccDataMigrationTool_sharedBackupDirectory(t *testing.T) {
+func TestAccDataMigrationTool_sharedBackupDirectoryKeepsEachRootsArchives(t *testing.T) {
 	r := newRig(t)
 	roots := []string{
 		r.root(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8"}),
@@ -73,7 +73,9 @@ resource "magento_data_migration_tool" "shop%d" {
 	})
 }
 
-func TestAccDataMigrationTool_backupsAndPreservePaths(t *testing.T) {
+// A file named in preserve_paths survives every upgrade and is in every archive; with
+// keep = 2 the oldest archive is pruned, the newest kept by modification time.
+func TestAccDataMigrationTool_preservedPathsSurviveAndOldArchivesArePruned(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
 	backupDir := filepath.Join(t.TempDir(), "dmt backups")
@@ -206,7 +208,7 @@ func TestAccDataMigrationTool_interruptedSetupBackupEndsMaintenance(t *testing.T
 // The backup directory's filesystem is full (a small tmpfs): the apply fails before
 // writing, naming both numbers, leaves no archive and no lock and the root as it was;
 // with space back, it succeeds.
-func TestAccDataMigrationTool_fullBackupDisk(t *testing.T) {
+func TestAccDataMigrationTool_fullBackupDiskRefusesBeforeWriting(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	dir := filepath.Join(t.TempDir(), "backups")
@@ -240,4 +242,25 @@ func TestAccDataMigrationTool_fullBackupDisk(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps:                    []resource.TestStep{{Config: config, Check: requires(root, "2.4.7")}},
 	})
+}
+
+// A backup directory others can write (archives hold config.xml's passwords) is
+// refused before anything runs, naming the path, its owner and mode, and the fix; no
+// archive is written into it.
+func TestAccDataMigrationTool_backupDirectoryOthersCanWriteIsRefused(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	shared := filepath.Join(t.TempDir(), "backups")
+	if err := os.Mkdir(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o777); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	applyFails(t, root, r.dmtConfig(root, fmt.Sprintf("  backup {\n    directory = %q\n  }", shared)),
+		regexp.MustCompile(`(?s)`+regexp.QuoteMeta(shared)+`.*is\s+not\s+private.*owned\s+by\s+root\s+\(uid\s+0\)\s+with\s+mode\s+drwxrwxrwx`+
+			`.*chmod\s+go-w.*backup\s+\{\s+directory\s+\}.*Nothing\s+was\s+changed`))
+	if left, _ := filepath.Glob(filepath.Join(shared, "*")); len(left) != 0 {
+		t.Errorf("an archive was written into the directory others can write: %v", left)
+	}
 }

@@ -47,6 +47,7 @@ func sections(root string) (required, locked string, err error) {
 	return strings.TrimSpace(required), strings.TrimSpace(locked), nil
 }
 
+// inSections checks where composer.json requires the tool and composer.lock locks it.
 func inSections(root, required, locked string) resource.TestCheckFunc {
 	return func(*terraformState) error {
 		r, l, err := sections(root)
@@ -90,7 +91,7 @@ func TestAccDataMigrationTool_requireDevStaysDev(t *testing.T) {
 // anything else), the shop's PHP lives elsewhere, and Composer is a composer.phar with
 // an env shebang. With php set, Composer runs under it for the plan's release listing,
 // the upgrade, and the data source's composer_version.
-func TestAccDataMigrationTool_composerUnderTheShopsPHP(t *testing.T) {
+func TestAccDataMigrationTool_composerRunsUnderTheShopsPHP(t *testing.T) {
 	realPHP, err := exec.LookPath("php")
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +144,7 @@ data "magento_installation" "shop" {
 // Deployer and Capistrano: magento_root is the `current` symlink to releases/N, with
 // var/ a link into shared/. After a deploy switches `current`, the next plan reads the
 // new release (drift when its tool lags) and the apply upgrades that release only.
-func TestAccDataMigrationTool_deployerReleaseSymlinks(t *testing.T) {
+func TestAccDataMigrationTool_deployerUpgradesTheReleaseCurrentPointsAt(t *testing.T) {
 	r := newRig(t)
 	base := t.TempDir()
 	shared := filepath.Join(base, "shared/var")
@@ -213,7 +214,7 @@ func TestAccDataMigrationTool_deployerReleaseSymlinks(t *testing.T) {
 // An Alpine-like host: every command runs in BusyBox's sh, with BusyBox's grep, awk, tr
 // and tar first on PATH. Reads give the same answers as on a GNU host, and an upgrade
 // works there too.
-func TestAccBusyBoxHost(t *testing.T) {
+func TestAccDataMigrationTool_busyBoxHostReadsAndUpgrades(t *testing.T) {
 	bb := testenv.BusyBox(t)
 	sessions := filepath.Join(t.TempDir(), "sessions") // one line per command BusyBox's sh ran
 	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
-
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -25,7 +24,7 @@ import (
 // host, root and port (the user is the provider's, so it is left out). An import block
 // with that identity adopts the shop with a no-op plan; a bad identity is refused at
 // the attribute.
-func TestAccDataMigrationTool_identity(t *testing.T) {
+func TestAccDataMigrationTool_identityIsHostRootAndItsOwnPort(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	provider := strings.Replace(r.sshd.ProviderHCL(), fmt.Sprintf("port             = %d", r.sshd.Port), "port             = 22", 1)

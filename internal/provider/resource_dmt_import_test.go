@@ -16,7 +16,7 @@ import (
 )
 
 // Every absolute root a shop can have survives id -> import ID -> magento_root.
-func TestImportIDRoundTrip(t *testing.T) {
+func TestImportIDRoundTripsEveryRoot(t *testing.T) {
 	for _, root := range []string{
 		"/var/www/magento",
 		"/srv/my shop/current",
@@ -43,7 +43,7 @@ func TestImportIDRoundTrip(t *testing.T) {
 // at validate with the canonical form, and an import ID that has them imports the
 // canonical root, so the plan after it is empty (a replacement would remove the tool,
 // then require it again).
-func TestAccDataMigrationTool_canonicalRoot(t *testing.T) {
+func TestAccDataMigrationTool_rootIsCanonicalAtValidateAndImport(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	config := r.plainConfig(root)
@@ -72,7 +72,9 @@ func TestAccDataMigrationTool_canonicalRoot(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_import(t *testing.T) {
+// terraform import and an import block with the id (ssh://user@host:port/root) adopt
+// the shop as its state holds it; an id of another form is refused, showing the form.
+func TestAccDataMigrationTool_importByIDAdoptsTheShopAndRefusesABadID(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	id := fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root)
@@ -99,7 +101,7 @@ func TestAccDataMigrationTool_import(t *testing.T) {
 
 // A root at a path with spaces, %, #, ? and non-ASCII survives id -> terraform import ->
 // magento_root: the ID is a URL, percent-encoded.
-func TestAccDataMigrationTool_importOddRoot(t *testing.T) {
+func TestAccDataMigrationTool_importIDCarriesAnyRootPath(t *testing.T) {
 	r := newRig(t)
 	root := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "shop 100% #1?", "bücher"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	config := r.plainConfig(root)

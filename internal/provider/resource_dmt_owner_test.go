@@ -204,7 +204,10 @@ func TestAccDataMigrationTool_deployUserAppliesAsRunAs(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_runAs(t *testing.T) {
+// With run_as, the resource and the data source read as that user (the root is
+// readable by its owner only, and php -v runs as run_as), and every file the upgrade,
+// the archive and the lock wrote belongs to it.
+func TestAccDataMigrationTool_runAsReadsAndWritesAsThatUser(t *testing.T) {
 	r := newRig(t)
 	testenv.EnsureUser(t)
 	uid, _ := testenv.IDs(t, testenv.TestUser)
@@ -259,6 +262,7 @@ data "magento_installation" "shop" {
 	})
 }
 
+// chownTree gives root and everything below it to uid:gid, links included.
 func chownTree(t *testing.T, root string, uid, gid int) {
 	t.Helper()
 	err := filepath.WalkDir(root, func(path string, _ fs.DirEntry, err error) error {

@@ -2,13 +2,12 @@ package provider
 
 import (
 	"errors"
-	"net"
-	"regexp"
-	"strconv"
-
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,7 +82,7 @@ func TestAccDataMigrationTool_planResolvesTheRelease(t *testing.T) {
 // Magento 2.4.9 has no tool release: by default the plan warns and changes nothing, the
 // shop converges and waits; on_missing_release = "error" fails the plan; once upstream
 // publishes the release, the next plan installs it.
-func TestAccDataMigrationTool_missingRelease(t *testing.T) {
+func TestAccDataMigrationTool_missingReleaseWarnsUntilItIsPublished(t *testing.T) {
 	r := newRig(t)
 	repo := testenv.NewRepo(t) // this test publishes a release: not in the shared repository
 	root := repo.NewRoot(t, filepath.Join(t.TempDir(), "magento"), testenv.RootSpec{Magento: "2.4.9", DMT: "2.4.8.1"})
@@ -128,7 +127,7 @@ func TestAccDataMigrationTool_missingRelease(t *testing.T) {
 
 // A pin that is not a published release fails at plan, naming the releases that exist
 // for Magento's base version.
-func TestAccDataMigrationTool_unpublishedPin(t *testing.T) {
+func TestAccDataMigrationTool_unpublishedPinFailsAtPlan(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8"})
 	resource.Test(t, resource.TestCase{
@@ -141,7 +140,9 @@ func TestAccDataMigrationTool_unpublishedPin(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_followsMagentoUpgrade(t *testing.T) {
+// Unpinned, the tool follows Magento: the plan of a create shows the release for
+// Magento's base version, and after Magento's upgrade the newest hotfix for the new one.
+func TestAccDataMigrationTool_followsMagentoToItsNewestHotfix(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	resource.Test(t, resource.TestCase{
@@ -173,7 +174,9 @@ func TestAccDataMigrationTool_followsMagentoUpgrade(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_pin(t *testing.T) {
+// A pin installs exactly that release (2.4.6 over an installed 2.4.6.1 is drift); a
+// pin for another Magento version, or one that is not a tool version, fails at plan.
+func TestAccDataMigrationTool_pinIsExactAndMustMatchMagento(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
 	resource.Test(t, resource.TestCase{
@@ -260,8 +263,8 @@ resource "magento_data_migration_tool" "older" {
 
 // The host moved to another SSH port: the id (ssh://user@host:port/root) follows the
 // connection. In the same apply as an upgrade the plan shows the new id and the apply
-// keeps to it (it failed with "Provider produced inconsistent result after apply:
-// .id"); a change of the port alone is an update that runs nothing on the host.
+// records that planned id; a change of the port alone is an update that runs nothing on
+// the host.
 func TestAccDataMigrationTool_idFollowsTheConnection(t *testing.T) {
 	second := freeTCPPort(t)
 	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"Port " + strconv.Itoa(second)}})

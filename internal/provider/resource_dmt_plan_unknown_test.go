@@ -61,7 +61,7 @@ output "ssh" {
 // plan defers what it cannot read (the version stays "known after apply", never read
 // with defaults) and says so; the apply reaches the host through the jump host; the next
 // plan is empty. Driven through the CLI: terraform-plugin-testing refuses child modules.
-func TestAccUnknownValues_deferUntilKnown(t *testing.T) {
+func TestAccUnknownValues_sshSettingsDeferTheReadUntilKnown(t *testing.T) {
 	r := newRig(t)
 	jump := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
 	jump.AuthorizeKey(t, r.sshd.ClientKeyPub)
@@ -160,7 +160,7 @@ output "versions" {
 // replaced) in the same apply are not known at plan: the plan reads nothing with
 // defaults in their place (root's view, php, composer, no environment), leaves the
 // versions "known after apply" and says why; the apply then reads and installs.
-func TestAccUnknownValues_execSettings(t *testing.T) {
+func TestAccUnknownValues_execSettingsDeferTheReadUntilKnown(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	config := func(serial int) string {

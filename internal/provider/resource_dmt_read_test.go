@@ -5,11 +5,10 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -53,7 +52,10 @@ func TestPriorStateWithChangesOnlyWhatDiffers(t *testing.T) {
 	}
 }
 
-func TestAccDataMigrationTool_removedOutOfBandAndHostDown(t *testing.T) {
+// A host that is down fails the plan once connect_timeout is spent, and the resource
+// stays in state; a tool removed by hand is gone from state, and the plan creates it
+// again.
+func TestAccDataMigrationTool_hostDownKeepsStateAndARemovedToolIsCreatedAgain(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	// A short connect_timeout: a down host is retried until it is spent.

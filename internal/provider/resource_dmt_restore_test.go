@@ -61,6 +61,8 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
+// A timeout while Composer still runs stops it, restores the backup and releases the
+// lock, and says so; the next apply converges.
 func TestAccDataMigrationTool_timeoutStopsAndRestores(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
@@ -89,7 +91,10 @@ func TestAccDataMigrationTool_timeoutStopsAndRestores(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_sshdKilledDuringApply(t *testing.T) {
+// The SSH connection is lost (sshd killed) after Composer rewrote the files: the host
+// stops Composer and restores the backup on its own, the error says it does, and the
+// next apply converges.
+func TestAccDataMigrationTool_lostConnectionRestoresOnTheHost(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	before := snapshotOf(t, root)
@@ -135,7 +140,7 @@ func TestAccDataMigrationTool_sshdKilledDuringApply(t *testing.T) {
 
 // A timeout that arrives while the apply restores its backup cannot cut the restore
 // short: the files end byte for byte as before, and the error says they were restored.
-func TestAccDataMigrationTool_timeoutDuringRestore(t *testing.T) {
+func TestAccDataMigrationTool_timeoutCannotCutARestoreShort(t *testing.T) {
 	realTar, err := exec.LookPath("tar")
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +215,10 @@ func TestAccDataMigrationTool_failedRestoreLeavesTheRoot(t *testing.T) {
 	}
 }
 
-func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
+// A failed apply leaves the root byte for byte as it was, whether it failed before any
+// change (no release for Magento 2.4.9, setup:backup disabled) or Composer was killed
+// after rewriting the files; the restored root then converges.
+func TestAccDataMigrationTool_failedApplyLeavesTheRootAsItWas(t *testing.T) {
 	r := newRig(t)
 	noRelease := r.root(t, testenv.RootSpec{Magento: "2.4.9", DMT: "2.4.8"})
 	killed := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})

@@ -13,12 +13,12 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-// A plan saved by one CI job and applied by another on another machine (another
-// release cache: none), after upstream published a release in between. An update
-// applies what the plan showed: the release list travels in the resource's private
-// state from the refresh. A create has no state to carry it: its saved plan stops
-// before anything runs on the host, and a new plan applies.
-func TestAccDataMigrationTool_savedPlanAcrossMachines(t *testing.T) {
+// A plan saved by one CI job and applied by another on another machine (no release
+// cache there), after upstream published a release in between. An update applies what
+// the plan showed, from the list the plan's listing kept on the host. A create reuses
+// only a list of its own Terraform run: its saved plan stops before anything runs on
+// the host, and a new plan applies.
+func TestAccDataMigrationTool_savedPlanNeverAppliesAnotherReleaseThanItShowed(t *testing.T) {
 	r := newRig(t)
 	repo := testenv.NewRepo(t) // this test publishes releases: not in the shared repository
 	updated := repo.NewRoot(t, filepath.Join(t.TempDir(), "updated"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
@@ -68,7 +68,7 @@ func TestAccDataMigrationTool_savedPlanAcrossMachines(t *testing.T) {
 // one machine and applied from a second working directory on another (no release
 // cache), after upstream published a release: the apply installs what the plan showed,
 // from the list the plan's listing kept on the host, and lists nothing.
-func TestAccDataMigrationTool_savedPlanWithOwnCredentialsAcrossMachines(t *testing.T) {
+func TestAccDataMigrationTool_savedPlanWithOwnCredentialsAppliesWhatItShowed(t *testing.T) {
 	skipCLIBelow(t, tfversion.SkipBelow(tfversion.Version1_11_0))
 	r := newRig(t)
 	repo := testenv.NewRepo(t) // this test publishes releases: not in the shared repository
@@ -124,7 +124,7 @@ resource "magento_data_migration_tool" "shop" {
 // an error that says what changed; never "inconsistent result" after Composer ran.
 // Driven through the CLI: plugin-testing cannot change the world between a saved plan
 // and its apply.
-func TestAccDataMigrationTool_stalePlanRefused(t *testing.T) {
+func TestAccDataMigrationTool_stalePlanIsRefusedBeforeComposerRuns(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	config := requireProvider + r.dmtConfig(root, "")

@@ -18,6 +18,8 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
+// noBackups fails when the apply made root's private state directory: it did more
+// than adopt the install.
 func noBackups(root string) resource.TestCheckFunc {
 	return func(*terraformState) error {
 		if _, err := os.Stat(magento.StateDir(magento.RootStateBase, root)); !os.IsNotExist(err) {
@@ -38,7 +40,11 @@ func composerSpy(t *testing.T) (command, calls string) {
 	return command, calls
 }
 
-func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
+// A create over an install in sync adopts it without running Composer; a tool
+// downgraded by hand is drift, which the plan shows with the exact release and the
+// apply repairs through composer require; a change of settings only is an update that
+// runs nothing on the host.
+func TestAccDataMigrationTool_adoptsAnInstallInSyncAndRepairsDrift(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	spy, calls := composerSpy(t)
@@ -105,7 +111,8 @@ func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_destroyRemoves(t *testing.T) {
+// Destroy backs the root up, then removes the tool and its requirement.
+func TestAccDataMigrationTool_destroyBacksUpThenRemovesTheTool(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	resource.Test(t, resource.TestCase{
@@ -124,7 +131,8 @@ func TestAccDataMigrationTool_destroyRemoves(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_destroyForgets(t *testing.T) {
+// With remove_on_destroy = false, destroy forgets the resource and leaves the host.
+func TestAccDataMigrationTool_destroyWithoutRemoveOnDestroyLeavesTheHost(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	before := snapshotOf(t, root)
@@ -135,7 +143,9 @@ func TestAccDataMigrationTool_destroyForgets(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_injectionRunsNothing(t *testing.T) {
+// Shell syntax in magento_root, composer_env and preserve_paths reaches the host as
+// data: quoting carries it through every command, and nothing in it runs.
+func TestAccDataMigrationTool_valuesAreNeverRunByAShell(t *testing.T) {
 	r := newRig(t)
 	base := t.TempDir()
 	marker := func(n int) string { return filepath.Join(base, fmt.Sprintf("pwned%d", n)) }
@@ -151,7 +161,8 @@ func TestAccDataMigrationTool_injectionRunsNothing(t *testing.T) {
 	}
 	config := r.dmtConfig(evilRoot, fmt.Sprintf(`  composer_env = { EVIL = %q }
   preserve_paths = [%q]`, evil, "etc/"+strings.ReplaceAll(evil, "/", "_")))
-	// dmtConfig already sets composer_env; the second one must replace it, so build by hand.
+	// dmtConfig already sets composer_env, and a second one would be a duplicate
+	// argument: merge the payload into it.
 	config = strings.Replace(config, "  composer_env = {", "  composer_env = merge({", 1)
 	config = strings.Replace(config, "\n  }\n  composer_env = { EVIL", "\n  }, { EVIL", 1)
 	config = strings.Replace(config, fmt.Sprintf("%q }\n", evil), fmt.Sprintf("%q })\n", evil), 1)

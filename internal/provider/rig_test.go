@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/magento-ops/terraform-provider-magento/internal/magento"
-
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -17,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
@@ -96,8 +95,10 @@ resource "magento_data_migration_tool" "shop" {
 // terraformState is the legacy state TestCheckFunc receives; the checks here read the host.
 type terraformState = terraform.State
 
+// shop is the address of dmtConfig's resource.
 const shop = "magento_data_migration_tool.shop"
 
+// expect checks an attribute of shop in state.
 func expect(attr string, check knownvalue.Check) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue(shop, tfjsonpath.New(attr), check)
 }
@@ -122,6 +123,7 @@ terraform {
 }
 `
 
+// hclList is items as an HCL list of strings.
 func hclList(items []string) string {
 	quoted := make([]string, len(items))
 	for i, s := range items {

@@ -18,7 +18,9 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
 
-func TestStringRules(t *testing.T) {
+// The string rules accept good values (and unknown or null ones) and refuse bad ones,
+// each with its own summary.
+func TestStringRulesRefuseBadValuesWithTheirSummary(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		rule    stringRule
@@ -60,7 +62,7 @@ func TestStringRules(t *testing.T) {
 
 // A trailing slash, // and /./ are dropped; ".." stays (behind a symlink it is not the
 // lexical parent).
-func TestCanonicalRoot(t *testing.T) {
+func TestCanonicalRootDropsSlashesAndDotsButNotDotDot(t *testing.T) {
 	for in, want := range map[string]string{
 		"/var/www/magento": "/var/www/magento", "/var/www/magento/": "/var/www/magento", "//var//www/./magento/.": "/var/www/magento",
 		"/": "/", "//": "/", "/srv/current/../magento": "/srv/current/../magento",
