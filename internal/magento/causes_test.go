@@ -7,7 +7,7 @@ import (
 
 // The credential hint answers Composer's own authentication failures only; lines that
 // merely mention the repository or the digits 401 get no hint or their own.
-func TestCauseFor(t *testing.T) {
+func TestCredentialHintAnswersOnlyComposersAuthFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name, out, want string // want: a fragment of the cause, "" = none
 	}{

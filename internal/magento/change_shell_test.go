@@ -347,7 +347,7 @@ func liveProcess(t *testing.T) int {
 // namespace: a live holder here is waited for; a holder of another boot, or whose PID
 // was reused, is taken over; a clone with our host name is another host; a legacy
 // "PID HOST START" owner with a live PID is held.
-func TestChangeShellLockLiveness(t *testing.T) {
+func TestChangeShellTakesOverOnlyAHolderProvenDead(t *testing.T) {
 	boot, machine, pidns := thisSystem(t)
 	pid := liveProcess(t)
 	start := startTime(t, pid)

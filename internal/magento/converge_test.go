@@ -162,7 +162,8 @@ func TestConvergeCancelledBeforeItsComposerTurnRunsNothing(t *testing.T) {
 	}
 }
 
-func TestConvergePinnedHotfix(t *testing.T) {
+// A pinned hotfix is installed, and required exactly, over the base release installed.
+func TestConvergeInstallsThePinnedHotfix(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
 	p := params(root)
 	p.Pin = "2.4.6.1"
@@ -263,7 +264,7 @@ func thisHost(t *testing.T) string {
 // Several web nodes share one root: a lock names its host, a live holder is waited
 // for, another host's lock is never taken over (a PID means nothing there), a lock
 // with no owner is reported, and only a holder gone from this host is replaced.
-func TestChangeLock(t *testing.T) {
+func TestChangeTakesOverOnlyTheLockOfADeadHolderHere(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	holder := exec.Command("sleep", "60")
 	if err := holder.Start(); err != nil {
@@ -384,7 +385,9 @@ func TestRemoveBacksUpFirst(t *testing.T) {
 	}
 }
 
-func TestSetupBackup(t *testing.T) {
+// setup:backup disabled by the shop (Magento's default) fails the apply before anything
+// changes, naming the setting; enabled, it runs with the parts asked for.
+func TestSetupBackupRunsOnlyWhenTheShopEnabledIt(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	before := testenv.Digest(t, root, guarded...)
 	p := params(root).ChangeParams

@@ -104,7 +104,7 @@ func (c *counted) Run(ctx context.Context, label, cmd string, stdin []byte) (she
 // Directory names that look like the line protocol (a backslash escape, \c, which an
 // echo would stop at, a leading @, a newline) neither truncate nor inject entries: the
 // shops are found by their own names, the newline one is left out, on GNU and BusyBox.
-func TestDiscoverNamesThatLookLikeTheProtocol(t *testing.T) {
+func TestDiscoverNamesThatLookLikeTheProtocolInjectNothing(t *testing.T) {
 	www := filepath.Join(t.TempDir(), "www")
 	shop := smallRoot(t, filepath.Join(www, "shop"), "2.4.7-p3", "2.4.7")
 	cold := smallRoot(t, filepath.Join(www, `shop\cold`), "2.4.8", "2.4.8.1")

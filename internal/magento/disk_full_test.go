@@ -32,7 +32,7 @@ func dfShim(t *testing.T, pattern, avail string) string {
 // The backup directory's filesystem fills while tar writes (df said there was room): the
 // apply fails with tar's own reason, leaves no archive (partial or not) and changes
 // nothing.
-func TestChangeFullDiskDuringTheArchive(t *testing.T) {
+func TestChangeArchiveThatFillsTheDiskChangesNothing(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	// A shop's custom map file that does not compress: the archive outgrows the disk.
 	noise := make([]byte, 64<<10)

@@ -55,7 +55,7 @@ func dialAndCancelOnHit(t *testing.T, s *testenv.SSHD, hit, goOn string) (*remot
 
 // Ctrl-C or a timeout in the middle of composer: the watchdog stops composer, the
 // script restores the backup, releases the lock, and the report still arrives.
-func TestChangeInterruptedDuringComposer(t *testing.T) {
+func TestChangeInterruptedDuringComposerRestores(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	before := testenv.Digest(t, root, guarded...)
@@ -108,7 +108,7 @@ func TestChangeInterruptedInSetupBackupLeavesTheFiles(t *testing.T) {
 
 // run_as through sudo that wants a password fails the read with the fix, not a bare
 // exit status (reads run in the shared shell, where sudo's complaint arrives on stdout).
-func TestReadAsUserWithoutPasswordlessSudo(t *testing.T) {
+func TestReadAsUserWithoutPasswordlessSudoNamesTheFix(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	password := testenv.EnsureUser(t)
 	pool := remote.NewPool()

@@ -85,7 +85,7 @@ func TestReadBatchGrepsOnceForAllRoots(t *testing.T) {
 
 // One batch mixing every kind of root: each gets its own answer, whichever path reads it,
 // and all in one command. Without grep -Z (BusyBox), every root takes the per-root path.
-func TestReadBatchMixedRoots(t *testing.T) {
+func TestReadBatchAnswersEveryKindOfRootInOneCommand(t *testing.T) {
 	repo := sharedRepo(t)
 	composerRoot := repo.NewRoot(t, filepath.Join(t.TempDir(), "composer"), testenv.RootSpec{Edition: "enterprise", Magento: "2.4.8", DMT: "2.4.8.1"})
 	gitClone := repo.NewRoot(t, filepath.Join(t.TempDir(), "git"), testenv.RootSpec{Magento: "2.4.7-p3", GitClone: true, DMT: "2.4.7"})

@@ -49,7 +49,7 @@ func expectReads(t *testing.T, roots []string, got []RootResult, want []string) 
 
 // On a host whose sh, grep and awk are BusyBox, every kind of root reads as it does with
 // GNU tools.
-func TestReadOnBusyBoxHost(t *testing.T) {
+func TestReadOnBusyBoxHostAnswersAsWithGNU(t *testing.T) {
 	repo := sharedRepo(t)
 	roots := []string{
 		repo.NewRoot(t, filepath.Join(t.TempDir(), "community"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"}),

@@ -19,7 +19,9 @@ func TestMain(m *testing.M) {
 
 func sharedRepo(t *testing.T) *testenv.Repo { return testenv.SharedRepo(t) }
 
-func TestReadRealRoots(t *testing.T) {
+// Magento's version and edition and the tool's version, as Magento and Composer record
+// them, for every kind of root a shop has, in one command each.
+func TestReadGivesTheVersionsOfEveryKindOfRoot(t *testing.T) {
 	r := sharedRepo(t)
 	for _, tc := range []struct {
 		name                  string
@@ -62,7 +64,8 @@ func TestReadFallsBackToTheToolsComposerJSON(t *testing.T) {
 	}
 }
 
-func TestReadToolDirectoryRemovedOutOfBand(t *testing.T) {
+// A tool directory removed by hand reads as not installed, whatever installed.json says.
+func TestReadToolDirectoryRemovedMeansNotInstalled(t *testing.T) {
 	root := sharedRepo(t).NewRoot(t, filepath.Join(t.TempDir(), "shop"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	if err := os.RemoveAll(filepath.Join(root, "vendor/magento/data-migration-tool")); err != nil {
 		t.Fatal(err)
@@ -73,7 +76,9 @@ func TestReadToolDirectoryRemovedOutOfBand(t *testing.T) {
 	}
 }
 
-func TestReadMinifiedJSON(t *testing.T) {
+// Minified JSON, with look-alike names in nested objects and braces inside strings,
+// reads as the full parser reads it.
+func TestReadParsesMinifiedJSONInFull(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "composer.json", `{"name":"magento/project-community-edition","require":{"magento/product-community-edition":"2.4.8"}}`)
 	write(t, root, "composer.lock", `{"packages":[{"name":"magento/framework","version":"103.0.8","authors":[{"name":"magento/product-enterprise-edition"}]},{"version":"2.4.8","require":{"a":"b, {c}"},"name":"magento/product-community-edition"}]}`)
@@ -85,7 +90,9 @@ func TestReadMinifiedJSON(t *testing.T) {
 	}
 }
 
-func TestReadErrors(t *testing.T) {
+// What is not a Magento root (missing, empty, a file, another project) is refused with
+// its kind and reason; quotes in the path run nothing.
+func TestReadRefusesWhatIsNotAMagentoRoot(t *testing.T) {
 	notMagento := t.TempDir()
 	write(t, notMagento, "composer.json", `{"name": "acme/site", "require": {"php": "^8.1"}}`)
 	file := filepath.Join(t.TempDir(), "a-file")
@@ -114,7 +121,8 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
-func TestReadManyInOneCommand(t *testing.T) {
+// ReadMany answers each root, PHP's and Composer's versions too, in one command.
+func TestReadManyReadsEveryRootInOneCommand(t *testing.T) {
 	r := sharedRepo(t)
 	a := r.NewRoot(t, filepath.Join(t.TempDir(), "a"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	b := r.NewRoot(t, filepath.Join(t.TempDir(), "b"), testenv.RootSpec{Edition: "enterprise", Magento: "2.4.8"})
@@ -132,7 +140,11 @@ func TestReadManyInOneCommand(t *testing.T) {
 	}
 }
 
-func TestParseRead(t *testing.T) {
+// The parser takes the version Magento itself reads (the lock over the root, the
+// enterprise product when the lock holds both, installed.json over the tool's
+// composer.json), skips what a login shell prints before the protocol, and refuses any
+// line the protocol does not name.
+func TestParseReadPrefersWhatMagentoReadsAndRefusesStrayLines(t *testing.T) {
 	roots := []string{"/a"}
 	for _, tc := range []struct {
 		name, out             string

@@ -5,7 +5,9 @@ import (
 	"testing"
 )
 
-func TestBase(t *testing.T) {
+// Base is the X.Y.Z of a Magento release (-pN and pre-release suffixes dropped);
+// branches and anything else are refused.
+func TestBaseDropsThePatchAndRefusesNonReleases(t *testing.T) {
 	for _, tc := range []struct{ in, want, err string }{
 		{"2.4.7-p3", "2.4.7", ""},
 		{"2.4.7", "2.4.7", ""},
@@ -32,7 +34,9 @@ func TestBase(t *testing.T) {
 	}
 }
 
-func TestInSync(t *testing.T) {
+// Unpinned, a tool is in sync with its base release or a hotfix of it; pinned, only the
+// exact pin is.
+func TestInSyncMatchesTheBaseUnlessPinnedExactly(t *testing.T) {
 	for _, tc := range []struct {
 		installed, magento, pin string
 		want                    bool
@@ -58,7 +62,8 @@ func TestInSync(t *testing.T) {
 	}
 }
 
-func TestValidateDMTVersion(t *testing.T) {
+// Only X.Y.Z and X.Y.Z.N are tool versions: no -pN, prefix, range or whitespace.
+func TestValidateDMTVersionAcceptsOnlyReleaseNumbers(t *testing.T) {
 	for v, ok := range map[string]bool{
 		"2.4.7": true, "2.4.8.1": true, "10.20.30": true,
 		"2.4.7-p3": false, "2.4": false, "2.4.7.1.2": false, "v2.4.7": false, "": false,
@@ -70,7 +75,9 @@ func TestValidateDMTVersion(t *testing.T) {
 	}
 }
 
-func TestCheckPin(t *testing.T) {
+// A pin must be a release for Magento's base version (a mismatch names both), never a
+// -pN version.
+func TestCheckPinMatchesMagentosBaseAndNamesBoth(t *testing.T) {
 	if err := CheckPin("2.4.8.1", "2.4.8"); err != nil {
 		t.Errorf("hotfix pin for its base: %v", err)
 	}
@@ -83,7 +90,9 @@ func TestCheckPin(t *testing.T) {
 	}
 }
 
-func TestNewestForBase(t *testing.T) {
+// The newest release for a base compares hotfixes as numbers (2.4.8.10 over 2.4.8.1)
+// and ignores other bases.
+func TestNewestForBaseTakesTheHighestHotfix(t *testing.T) {
 	releases := []string{"2.4.6", "2.4.6.1", "2.4.7", "2.4.8", "2.4.8.1", "2.4.8.10", "2.4.80", "garbage"}
 	for _, tc := range []struct {
 		base, want string

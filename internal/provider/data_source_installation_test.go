@@ -3,9 +3,12 @@ package provider
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -15,6 +18,7 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
+// installationConfig is the provider block plus data.magento_installation.shop for root.
 func installationConfig(r *rig, root string) string {
 	return r.providerConfig() + fmt.Sprintf(`
 data "magento_installation" "shop" {
@@ -24,6 +28,7 @@ data "magento_installation" "shop" {
 `, root)
 }
 
+// checkInstallation checks attributes of data.magento_installation.shop.
 func checkInstallation(values map[string]knownvalue.Check) []statecheck.StateCheck {
 	var checks []statecheck.StateCheck
 	for attr, check := range values {
@@ -32,7 +37,9 @@ func checkInstallation(values map[string]knownvalue.Check) []statecheck.StateChe
 	return checks
 }
 
-func TestAccInstallation_communityWithOldTool(t *testing.T) {
+// The data source reports Magento's version and edition, the installed tool's, PHP's
+// and Composer's, with the connection's id.
+func TestAccInstallation_reportsEveryVersionOfTheShop(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	resource.Test(t, resource.TestCase{
@@ -93,7 +100,8 @@ resource "magento_data_migration_tool" %[1]q {
 	})
 }
 
-func TestAccInstallation_withoutTool(t *testing.T) {
+// A root without the tool reads as Magento's version with a null tool version.
+func TestAccInstallation_toolNotInstalledIsNull(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3"})
 	resource.Test(t, resource.TestCase{
@@ -108,7 +116,9 @@ func TestAccInstallation_withoutTool(t *testing.T) {
 	})
 }
 
-func TestAccInstallation_notMagento(t *testing.T) {
+// A Composer project that is not Magento, a missing directory and a relative path are
+// each refused with their own error.
+func TestAccInstallation_refusesWhatIsNotAMagentoRoot(t *testing.T) {
 	r := newRig(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "composer.json"), []byte(`{"name": "acme/blog"}`), 0o644); err != nil {
@@ -124,7 +134,9 @@ func TestAccInstallation_notMagento(t *testing.T) {
 	})
 }
 
-func TestAccInstallation_hostKeyMismatch(t *testing.T) {
+// A host key other than the one known_hosts records is refused, showing the key's type
+// and fingerprint.
+func TestAccInstallation_refusesAHostKeyThatDoesNotMatch(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3"})
 	// known_hosts records another key for this host:port.
@@ -138,4 +150,45 @@ func TestAccInstallation_hostKeyMismatch(t *testing.T) {
 			ExpectError: regexp.MustCompile(`Untrusted SSH Host Key(.|\n)*does\s+not\s+match(.|\n)*ssh-ed25519(.|\n)*SHA256:`),
 		}},
 	})
+}
+
+// A root whose composer.lock never answers (a hung NFS mount; here a FIFO nobody
+// writes) cannot hang a plan: the data source's read times out, and no process of it
+// is left on the host.
+func TestAccInstallation_hungReadTimesOutAndLeavesNoProcess(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	lock := filepath.Join(root, "composer.lock")
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(lock, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config := r.providerConfig() + fmt.Sprintf(`
+data "magento_installation" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  timeouts {
+    read = "3s"
+  }
+}
+`, root)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: regexp.MustCompile(`Operation Timed Out`),
+		}},
+	})
+	// The reader is stopped from a session of its own, moments after the timeout.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		out, err := exec.Command("pgrep", "-af", regexp.QuoteMeta(lock)).Output()
+		if err != nil { // pgrep found nothing
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the read is still running on the host:\n%s", out)
+		}
+	}
 }

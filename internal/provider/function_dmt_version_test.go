@@ -11,9 +11,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
-// Runs through the CLI (resource.Test, not UnitTest: `make unit` has no Terraform CLI;
-// the acceptance targets do). Terraform >= 1.8 and OpenTofu >= 1.7 call provider functions.
-func TestAccFunction_dataMigrationToolVersion(t *testing.T) {
+// The function gives the base version (X.Y.Z) of a Magento or tool version, and
+// refuses what is not a release version. Runs through the CLI (resource.Test, not
+// UnitTest: `make unit` has no Terraform CLI; the acceptance targets do). Terraform >=
+// 1.8 and OpenTofu >= 1.7 call provider functions.
+func TestAccFunction_toolVersionIsMagentosBaseVersion(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"2.4.7-p3", "2.4.7"},
 		{"2.4.8", "2.4.8"},

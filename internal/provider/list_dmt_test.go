@@ -60,7 +60,7 @@ list "magento_data_migration_tool" "web" {
 
 // terraform query finds the two shops, not the blog: their identities, with versions and
 // edition in the display names.
-func TestAccDataMigrationToolList_query(t *testing.T) {
+func TestAccDataMigrationToolList_queryFindsOnlyMagentoShops(t *testing.T) {
 	h := newWebHost(t)
 	identity := func(root string) map[string]knownvalue.Check {
 		return map[string]knownvalue.Check{"host": knownvalue.StringExact("127.0.0.1"), "magento_root": knownvalue.StringExact(root),
@@ -88,7 +88,7 @@ func TestAccDataMigrationToolList_query(t *testing.T) {
 
 // terraform query -generate-config-out writes a resource and an import block per shop;
 // terraform plan on the result imports both and updates exactly the drifted one.
-func TestAccDataMigrationToolList_generateConfigThenPlan(t *testing.T) {
+func TestAccDataMigrationToolList_generatedConfigUpdatesOnlyTheDriftedShop(t *testing.T) {
 	skipCLIBelow(t, tfversion.SkipBelow(tfversion.Version1_14_0))
 	h := newWebHost(t)
 	w := newCLIWorkspace(t, map[string]string{"main.tf": requireProvider + h.providerConfig(), "shops.tfquery.hcl": h.listBlock()})

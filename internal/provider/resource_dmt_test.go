@@ -18,15 +18,8 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-const shop = "magento_data_migration_tool.shop"
-
-// guardedPaths are what an apply may change and a failed apply must restore.
-var guardedPaths = []string{"composer.json", "composer.lock", "vendor/composer", "vendor/magento/data-migration-tool"}
-
-func expect(attr string, check knownvalue.Check) statecheck.StateCheck {
-	return statecheck.ExpectKnownValue(shop, tfjsonpath.New(attr), check)
-}
-
+// noBackups fails when the apply made root's private state directory: it did more
+// than adopt the install.
 func noBackups(root string) resource.TestCheckFunc {
 	return func(*terraformState) error {
 		if _, err := os.Stat(magento.StateDir(magento.RootStateBase, root)); !os.IsNotExist(err) {
@@ -47,7 +40,11 @@ func composerSpy(t *testing.T) (command, calls string) {
 	return command, calls
 }
 
-func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
+// A create over an install in sync adopts it without running Composer; a tool
+// downgraded by hand is drift, which the plan shows with the exact release and the
+// apply repairs through composer require; a change of settings only is an update that
+// runs nothing on the host.
+func TestAccDataMigrationTool_adoptsAnInstallInSyncAndRepairsDrift(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	spy, calls := composerSpy(t)
@@ -114,232 +111,77 @@ func TestAccDataMigrationTool_adoptThenDrift(t *testing.T) {
 	})
 }
 
-func TestAccDataMigrationTool_followsMagentoUpgrade(t *testing.T) {
+// Destroy backs the root up, then removes the tool and its requirement.
+func TestAccDataMigrationTool_destroyBacksUpThenRemovesTheTool(t *testing.T) {
 	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps:                    []resource.TestStep{{Config: r.dmtConfig(root, "")}},
+		CheckDestroy: func(*terraformState) error {
+			if _, err := os.Stat(filepath.Join(root, "vendor/magento/data-migration-tool")); !os.IsNotExist(err) {
+				return fmt.Errorf("destroy left the tool installed")
+			}
+			archives, _ := filepath.Glob(filepath.Join(magento.StateDir(magento.RootStateBase, root), magento.ArchivePrefix+"*.tar.gz"))
+			if len(archives) != 1 {
+				return fmt.Errorf("destroy must back up first; archives: %v", archives)
+			}
+			return requiresNot(root)
+		},
+	})
+}
+
+// With remove_on_destroy = false, destroy forgets the resource and leaves the host.
+func TestAccDataMigrationTool_destroyWithoutRemoveOnDestroyLeavesTheHost(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	before := snapshotOf(t, root)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps:                    []resource.TestStep{{Config: r.dmtConfig(root, "  remove_on_destroy = false")}},
+		CheckDestroy:             before.unchanged,
+	})
+}
+
+// Shell syntax in magento_root, composer_env and preserve_paths reaches the host as
+// data: quoting carries it through every command, and nothing in it runs.
+func TestAccDataMigrationTool_valuesAreNeverRunByAShell(t *testing.T) {
+	r := newRig(t)
+	base := t.TempDir()
+	marker := func(n int) string { return filepath.Join(base, fmt.Sprintf("pwned%d", n)) }
+	evil := fmt.Sprintf("'; touch %s; '$(touch %s)`touch %s`", marker(1), marker(2), marker(3))
+	// A real root whose path holds the payload: quoting must carry it through every command.
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				Config: r.dmtConfig(root, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
-			},
-			{
-				// Magento is upgraded: the tool follows to the newest hotfix for 2.4.8.
-				PreConfig: func() { r.composer(t, root, "require", "magento/product-community-edition:2.4.8", "-W") },
-				Config:    r.dmtConfig(root, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.8.1")), // the newest hotfix
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					expect("version", knownvalue.StringExact("2.4.8.1")),
-					expect("magento_version", knownvalue.StringExact("2.4.8")),
-				},
-				Check: requires(root, "2.4.8.1"),
-			},
-		},
-	})
-}
-
-func TestAccDataMigrationTool_pin(t *testing.T) {
-	r := newRig(t)
-	root := r.root(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				Config:            r.dmtConfig(root, `  version = "2.4.6.1"`),
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.6.1"))},
-				Check:             requires(root, "2.4.6.1"),
-			},
-			{
-				// A pin of 2.4.6 over the installed 2.4.6.1 is drift: pins are exact.
-				Config: r.dmtConfig(root, `  version = "2.4.6"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.6")),
-				}},
-				Check: requires(root, "2.4.6"),
-			},
-			{
-				Config:      r.dmtConfig(root, `  version = "2.4.7"`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`Version Does Not Match Magento(.|\n)*2\.4\.7(.|\n)*2\.4\.6-p4`),
-			},
-			{
-				Config:      r.dmtConfig(root, `  version = "2.4.6-p4"`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`Attribute version must be an exact Data Migration Tool version`),
-			},
-			{
-				// Valid again, so the post-test destroy can run; nothing changed on the host.
-				Config:   r.dmtConfig(root, `  version = "2.4.6"`),
-				PlanOnly: true,
-			},
-		},
-	})
-}
-
-func TestAccDataMigrationTool_failuresRestoreEverything(t *testing.T) {
-	r := newRig(t)
-	noRelease := r.root(t, testenv.RootSpec{Magento: "2.4.9", DMT: "2.4.8"})
-	killed := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	wrapper := filepath.Join(t.TempDir(), "composer-killed")
-	// Composer rewrites composer.json, the lock and vendor/, then dies.
-	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\" >/dev/null 2>&1\necho 'Killed'\nexit 137\n"), 0o755); err != nil {
+	evilRoot := filepath.Join(base, "shop"+evil)
+	if err := os.MkdirAll(filepath.Dir(evilRoot), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	disabledBackup := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	beforeDisabled := testenv.Digest(t, disabledBackup, guardedPaths...)
-	beforeNoRelease := testenv.Digest(t, noRelease, guardedPaths...)
-	beforeKilled := testenv.Digest(t, killed, guardedPaths...)
-	unchanged := func(root string, before map[string]string) func() {
-		return func() {
-			if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-				t.Errorf("%s is not byte for byte as before:\n%s", root, diff)
-			}
-		}
+	if err := os.Rename(root, evilRoot); err != nil {
+		t.Fatal(err)
 	}
+	config := r.dmtConfig(evilRoot, fmt.Sprintf(`  composer_env = { EVIL = %q }
+  preserve_paths = [%q]`, evil, "etc/"+strings.ReplaceAll(evil, "/", "_")))
+	// dmtConfig already sets composer_env, and a second one would be a duplicate
+	// argument: merge the payload into it.
+	config = strings.Replace(config, "  composer_env = {", "  composer_env = merge({", 1)
+	config = strings.Replace(config, "\n  }\n  composer_env = { EVIL", "\n  }, { EVIL", 1)
+	config = strings.Replace(config, fmt.Sprintf("%q }\n", evil), fmt.Sprintf("%q })\n", evil), 1)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config:      r.dmtConfig(noRelease, `  on_missing_release = "error"`),
-				ExpectError: regexp.MustCompile(`no magento/data-migration-tool release exists for Magento 2\.4\.9(.|\n)*2\.4\.8\.1`),
+				Config:      r.dmtConfig(fmt.Sprintf("/nonexistent'; touch %s; '$(touch %s)", marker(4), marker(5)), ""),
+				ExpectError: regexp.MustCompile(`Magento Root Not Found`),
 			},
 			{
-				PreConfig:   unchanged(noRelease, beforeNoRelease),
-				Config:      r.dmtConfig(killed, fmt.Sprintf("  composer = %q", wrapper)),
-				ExpectError: regexp.MustCompile(`composer require magento/data-migration-tool:2\.4\.7 failed(.|\n)*restored\s+from(.|\n)*tf-magento-dmt-(.|\n)*Killed`),
-			},
-			{
-				PreConfig:   unchanged(killed, beforeKilled),
-				Config:      r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"db\"]\n  }"),
-				ExpectError: regexp.MustCompile(`backup functionality is disabled(.|\n)*functionality_enabled 1`),
-			},
-			{
-				PreConfig:   unchanged(disabledBackup, beforeDisabled),
-				Config:      r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"files\"]\n  }"),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`magento_setup_backup(.|\n)*value must be one of`),
-			},
-			{
-				// After the failures, a plain apply converges the restored root.
-				Config:            r.dmtConfig(killed, ""),
+				Config:            config,
 				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
 			},
 		},
 	})
-}
-
-func TestAccDataMigrationTool_removedOutOfBandAndHostDown(t *testing.T) {
-	r := newRig(t)
-	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
-	// A short connect_timeout: a down host is retried until it is spent.
-	config := r.dmtConfig(root, `  ssh {
-    connect_timeout = "2s"
-  }`)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				// The host is down: the plan fails once connect_timeout is spent on retries,
-				// and the resource stays in state.
-				PreConfig:   func() { r.sshd.Stop() },
-				Config:      config,
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`SSH Connection Failed(.|\n)*connection refused(.|\n)*gave up after`),
-			},
-			{
-				PreConfig: func() { r.sshd.Start(t) },
-				Config:    config,
-				PlanOnly:  true, // an empty plan: the state survived the failed refresh
-			},
-			{
-				// The tool is removed by hand: the plan creates it again.
-				PreConfig: func() { r.composer(t, root, "remove", "magento/data-migration-tool") },
-				Config:    config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
-			},
-		},
-	})
-}
-
-func TestAccDataMigrationTool_import(t *testing.T) {
-	r := newRig(t)
-	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
-	id := fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root)
-	config := r.plainConfig(root)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
-				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
-			},
-			{
-				Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
-				ImportStateKind: resource.ImportBlockWithID,
-			},
-			{
-				Config: config, ResourceName: shop, ImportState: true, ImportStateId: "shop1:/var/www/magento",
-				ExpectError: regexp.MustCompile(`Invalid Import ID(.|\n)*ssh://user@host:port/path/to/magento`),
-			},
-		},
-	})
-}
-
-// plainConfig is a resource with only host and magento_root, as an import leaves it.
-func (r *rig) plainConfig(root string) string {
-	return r.providerConfig() + fmt.Sprintf(`
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %q
-}
-`, root)
-}
-
-// requires checks the exact requirement composer.json records.
-func requires(root, version string) resource.TestCheckFunc {
-	return func(*terraformState) error {
-		b, err := os.ReadFile(filepath.Join(root, "composer.json"))
-		if err != nil {
-			return err
+	for n := 1; n <= 5; n++ {
+		if _, err := os.Stat(marker(n)); err == nil {
+			t.Errorf("a value was executed by a shell: %s exists", marker(n))
 		}
-		if want := fmt.Sprintf(`"magento/data-migration-tool": "%s"`, version); !strings.Contains(string(b), want) {
-			return fmt.Errorf("composer.json does not contain %s:\n%s", want, b)
-		}
-		return nil
 	}
-}
-
-// A root at a path with spaces, %, #, ? and non-ASCII survives id -> terraform import ->
-// magento_root: the ID is a URL, percent-encoded.
-func TestAccDataMigrationTool_importOddRoot(t *testing.T) {
-	r := newRig(t)
-	root := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "shop 100% #1?", "bücher"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
-	config := r.plainConfig(root)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: config, ConfigStateChecks: []statecheck.StateCheck{expect("magento_root", knownvalue.StringExact(root))}},
-			{
-				Config: config, ResourceName: shop, ImportState: true,
-				ImportStateIdFunc: func(s *terraformState) (string, error) {
-					return s.RootModule().Resources[shop].Primary.Attributes["id"], nil
-				},
-				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
-			},
-		},
-	})
 }

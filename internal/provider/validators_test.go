@@ -2,16 +2,25 @@ package provider
 
 import (
 	"context"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 )
 
-func TestStringRules(t *testing.T) {
+// The string rules accept good values (and unknown or null ones) and refuse bad ones,
+// each with its own summary.
+func TestStringRulesRefuseBadValuesWithTheirSummary(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		rule    stringRule
@@ -53,7 +62,7 @@ func TestStringRules(t *testing.T) {
 
 // A trailing slash, // and /./ are dropped; ".." stays (behind a symlink it is not the
 // lexical parent).
-func TestCanonicalRoot(t *testing.T) {
+func TestCanonicalRootDropsSlashesAndDotsButNotDotDot(t *testing.T) {
 	for in, want := range map[string]string{
 		"/var/www/magento": "/var/www/magento", "/var/www/magento/": "/var/www/magento", "//var//www/./magento/.": "/var/www/magento",
 		"/": "/", "//": "/", "/srv/current/../magento": "/srv/current/../magento",
@@ -63,6 +72,55 @@ func TestCanonicalRoot(t *testing.T) {
 		}
 		if summary, _ := canonicalRootPath.check(in); (summary == "") != (in == want) {
 			t.Errorf("canonicalRootPath(%q): %q", in, summary)
+		}
+	}
+}
+
+// Settings no host can take are refused at plan, before any connection, pointing at
+// the fix: a pasted "user@host" at ssh.user, credentials in composer_env (which lives
+// in state and on the host's command line) at composer_auth, and parts setup:backup
+// does not have at the ones it has.
+func TestAccBadSettingsAreRefusedAtPlan(t *testing.T) {
+	resourceWith := func(settings string) string {
+		return "resource \"magento_data_migration_tool\" \"shop\" {\n  magento_root = \"/var/www/magento\"\n" + settings + "}\n"
+	}
+	for _, tc := range []struct{ name, settings, want string }{
+		{"user in host", "  host = \"deploy@shop1.example.com\"\n",
+			`User In Host.*host\s+=\s+"shop1.example.com".*ssh\s+\{\s+user\s+=\s+"deploy"\s+\}`},
+		{"credentials in composer_env", "  host = \"127.0.0.1\"\n  composer_env = {\n    COMPOSER_AUTH = \"{\\\"http-basic\\\":{}}\"\n  }\n",
+			`Credentials In composer_env.*COMPOSER_AUTH.*composer_auth`},
+		{"setup:backup part", "  host = \"127.0.0.1\"\n  backup {\n    magento_setup_backup = [\"code\", \"files\"]\n  }\n",
+			`magento_setup_backup.*value must be one of`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders,
+				Steps:                    []resource.TestStep{{Config: resourceWith(tc.settings), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)` + tc.want)}},
+			})
+		})
+	}
+}
+
+// Composer credentials that are not JSON fail validation at their attribute (the
+// provider's composer_auth and a resource's composer_auth_wo alike), without echoing them.
+func TestComposerAuthIsValidatedWithoutEchoingIt(t *testing.T) {
+	ctx := context.Background()
+	var ps provider.SchemaResponse
+	New("test")().Schema(ctx, provider.SchemaRequest{}, &ps)
+	rs := dataMigrationToolSchema(ctx)
+	secret := `{"http-basic": {"repo.magento.com": {"password": "s3cr3t-not-json"`
+	for name, attr := range map[string][]validator.String{
+		"composer_auth":    ps.Schema.Attributes["composer_auth"].(pschema.StringAttribute).Validators, //nolint:forcetypeassert // the schema's own type
+		attrComposerAuthWO: rs.Attributes[attrComposerAuthWO].(rschema.StringAttribute).Validators,     //nolint:forcetypeassert // likewise
+	} {
+		var diags diag.Diagnostics
+		for _, v := range attr {
+			var resp validator.StringResponse
+			v.ValidateString(ctx, validator.StringRequest{Path: path.Root(name), ConfigValue: types.StringValue(secret)}, &resp)
+			diags.Append(resp.Diagnostics...)
+		}
+		if !diags.HasError() || strings.Contains(diags.Errors()[0].Detail(), "s3cr3t") || diags.Errors()[0].Summary() != "Invalid Composer Auth" {
+			t.Errorf("%s: want an Invalid Composer Auth error that does not echo the secret, got %v", name, diags)
 		}
 	}
 }

@@ -34,7 +34,9 @@ func runEcho(t *testing.T, c Config) (string, error) {
 	return strings.TrimSpace(string(res.Stdout)), err
 }
 
-func TestAuthentication(t *testing.T) {
+// Key file, key content, an encrypted key with its passphrase, the agent and a password
+// each log in; each failure says why, and never echoes the password.
+func TestAuthenticationMethodsLogInOrNameTheFix(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	dir := t.TempDir()
 
@@ -88,7 +90,9 @@ func TestAuthentication(t *testing.T) {
 	}
 }
 
-func TestHostKeyVerification(t *testing.T) {
+// Host keys are checked against known_hosts or a pinned key; a refusal says whether the
+// key changed and gives the offered key's type, fingerprint and known_hosts line.
+func TestHostKeysAreVerifiedAndARefusalShowsTheOfferedKey(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	empty := filepath.Join(t.TempDir(), "known_hosts")
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
@@ -148,7 +152,9 @@ func TestHostKeyVerification(t *testing.T) {
 	}
 }
 
-func TestRunResultAndExitError(t *testing.T) {
+// Run returns stdout and stderr; a non-zero exit is an ExitError carrying its status
+// and output.
+func TestRunReturnsTheOutputAndAnExitErrorWithIt(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	cl, err := Dial(context.Background(), baseConfig(s))
 	if err != nil {
@@ -260,7 +266,9 @@ func TestHostOpensAnotherConnectionWhenSessionsRunOut(t *testing.T) {
 	}
 }
 
-func TestUserCertificate(t *testing.T) {
+// A user certificate admits a key sshd does not list; an expired one is refused, and a
+// plain public key given as certificate is a clear error.
+func TestUserCertificateAdmitsAKeyUntilItExpires(t *testing.T) {
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ca")
 	caPub := testenv.NewKey(t, ca, "")

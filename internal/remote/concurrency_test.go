@@ -88,7 +88,7 @@ func TestCancelledDialDoesNotFailOtherCallers(t *testing.T) {
 
 // Concurrent reads on one host, some of them cancelled mid-command (which breaks the
 // shared shell), under -race: every read that was not cancelled gets its own answer.
-func TestConcurrentReadsWithCancellations(t *testing.T) {
+func TestConcurrentReadsGetTheirOwnAnswersDespiteCancellations(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	pool := NewPool()
 	defer pool.Close()

@@ -15,7 +15,9 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-func TestBastionChain(t *testing.T) {
+// Bastions are jumped in order, each with its own settings, and the target's host key
+// is checked behind them.
+func TestBastionsAreJumpedInOrderAndTheTargetKeyIsChecked(t *testing.T) {
 	debug := testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}}
 	jump1 := testenv.StartSSHD(t, debug)
 	jump2 := testenv.StartSSHD(t, debug)
@@ -58,7 +60,8 @@ func TestBastionChain(t *testing.T) {
 	}
 }
 
-func TestHostCertificateThroughCertAuthority(t *testing.T) {
+// A host certificate is trusted through a @cert-authority line of its CA, never another's.
+func TestHostCertificateIsTrustedOnlyFromAKnownCA(t *testing.T) {
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "host_ca")
 	caPub := testenv.NewKey(t, ca, "")

@@ -18,7 +18,9 @@ import (
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
-func TestProxyCommandFromConfigFile(t *testing.T) {
+// A ProxyCommand from the config file carries the connection, runs once and ends with
+// it; StrictHostKeyChecking no never turns checking off, and HostKeyAlias names the key.
+func TestProxyCommandFromConfigFileConnectsAndKeepsHostKeyChecks(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	dir := t.TempDir()
 	proxy, pidFile := s.RecordingProxyCommand(t)
@@ -67,7 +69,9 @@ func TestProxyCommandFromConfigFile(t *testing.T) {
 	}
 }
 
-func TestProxyCommandFailures(t *testing.T) {
+// A ProxyCommand that exits fails at once with its status, stderr and the file's line;
+// a missing IdentityFile is named with its line, unless another one exists.
+func TestProxyCommandAndIdentityFileFailuresNameTheirLine(t *testing.T) {
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	f := writeSSHConfig(t, "Host broken\n  HostName 127.0.0.1\n  ProxyCommand sh -c 'echo no route to %h >&2; exit 3'\n"+
 		"Host nokey\n  HostName 127.0.0.1\n  IdentityFile /nonexistent/id_ed25519\n"+

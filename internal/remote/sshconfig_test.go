@@ -22,7 +22,9 @@ func writeSSHConfig(t *testing.T, text string) *SSHConfigFile {
 	return f
 }
 
-func TestSSHConfigLookup(t *testing.T) {
+// Lookup applies every matching Host block in order, first value wins, negated
+// patterns exclude, and Include files count.
+func TestSSHConfigLookupTakesTheFirstValueOfMatchingBlocks(t *testing.T) {
 	dir := t.TempDir()
 	included := filepath.Join(dir, "included")
 	if err := os.WriteFile(included, []byte("Host inc\n  HostName from-include\n  Port 2200\n"), 0o600); err != nil {
@@ -164,7 +166,9 @@ Host jump0
 	}
 }
 
-func TestExpandTokens(t *testing.T) {
+// ExpandTokens replaces OpenSSH's %h, %p, %r, %n, %u, %d and %%, and leaves other
+// tokens as written.
+func TestExpandTokensReplacesOpenSSHsTokens(t *testing.T) {
 	home, _ := os.UserHomeDir()
 	tok := Tokens{Host: "10.0.0.5", Port: 2222, User: "deploy", Alias: "shop", LocalUser: "me"}
 	for in, want := range map[string]string{

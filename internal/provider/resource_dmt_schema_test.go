@@ -1,10 +1,12 @@
 package provider
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
 
@@ -92,42 +94,6 @@ provider "magento" {
 	}
 }
 
-// A pasted "user@host" fails at plan, pointing at ssh.user, before any connection.
-func TestAccHostWithUserIsRejected(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: `
-resource "magento_data_migration_tool" "shop" {
-  host         = "deploy@shop1.example.com"
-  magento_root = "/var/www/magento"
-}`,
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)User In Host.*host\s+=\s+"shop1.example.com".*ssh\s+\{\s+user\s+=\s+"deploy"\s+\}`),
-		}},
-	})
-}
-
-// composer_env lives in state and on the host's command line: credentials there are
-// refused at validate, pointing at composer_auth.
-func TestAccComposerEnvRefusesCredentials(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: `
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = "/var/www/magento"
-  composer_env = {
-    COMPOSER_AUTH = "{\"http-basic\":{}}"
-  }
-}`,
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Credentials In composer_env.*COMPOSER_AUTH.*composer_auth`),
-		}},
-	})
-}
-
 // The same through `terraform validate` itself, as a user runs it before any plan.
 func TestAccBlocks_validateNamesTheMisspelledKey(t *testing.T) {
 	w := newCLIWorkspace(t, map[string]string{"main.tf": requireProvider + `
@@ -143,5 +109,26 @@ resource "magento_data_migration_tool" "shop" {
 	if flat := strings.Join(strings.Fields(out), " "); err == nil ||
 		!strings.Contains(flat, `An argument named "directry" is not expected here. Did you mean "directory"?`) {
 		t.Fatalf("validate must reject the misspelled key with a hint: %v\n%s", err, out)
+	}
+}
+
+// The names the code reads one at a time (path.Root) are the schema's: a renamed
+// attribute fails here, not silently in a plan.
+func TestAttributeNamesAreInTheSchema(t *testing.T) {
+	s := dataMigrationToolSchema(context.Background())
+	for _, name := range []string{attrHost, attrMagentoRoot, attrSSH, attrVersion, attrID, attrMagentoVersion, attrMagentoEdition, attrLastBackup,
+		attrPHP, attrComposer, attrRemoveOnDestroy, attrCarryCustomFiles, attrOnMissingRelease, attrComposerAuthWO, attrComposerAuthWOVersion} {
+		_, isAttr := s.Attributes[name]
+		_, isBlock := s.Blocks[name]
+		if !isAttr && !isBlock {
+			t.Errorf("%q is not an attribute or block of magento_data_migration_tool", name)
+		}
+	}
+	var identity fwresource.IdentitySchemaResponse
+	(&dataMigrationToolResource{}).IdentitySchema(context.Background(), fwresource.IdentitySchemaRequest{}, &identity)
+	for _, name := range []string{attrHost, attrMagentoRoot} {
+		if _, ok := identity.IdentitySchema.Attributes[name]; !ok {
+			t.Errorf("%q is not in the identity schema", name)
+		}
 	}
 }

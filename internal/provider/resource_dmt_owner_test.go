@@ -13,10 +13,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -161,19 +161,9 @@ func TestAccDataMigrationTool_rootOwnedVendorFilesRefuseTheApply(t *testing.T) {
 	if err := os.Chown(leftover, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	before := testenv.Digest(t, root, guardedPaths...)
 	config := r.providerConfig() + webShopHCL(root, env, "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: config,
-			ExpectError: regexp.MustCompile(`(?s)owner\s+` + testenv.WebUser + `.*` + regexp.QuoteMeta(leftover) + `.*chown\s+-R\s+'?` + testenv.WebUser +
-				`.*Nothing\s+was\s+changed`),
-		}},
-	})
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Fatalf("files changed:\n%s", diff)
-	}
+	applyFails(t, root, config, regexp.MustCompile(`(?s)owner\s+`+testenv.WebUser+`.*`+regexp.QuoteMeta(leftover)+`.*chown\s+-R\s+'?`+testenv.WebUser+
+		`.*Nothing\s+was\s+changed`))
 }
 
 // An SSH user that is neither root nor the shop's owner, with run_as unset, is refused
@@ -182,19 +172,9 @@ func TestAccDataMigrationTool_sshUserThatIsNotTheOwnerNeedsRunAs(t *testing.T) {
 	r := newRig(t)
 	password := testenv.EnsureWebUser(t)
 	root, env := webShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	before := testenv.Digest(t, root, guardedPaths...)
 	config := deployUserProvider(r, password) + webShopHCL(root, env, "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: config,
-			ExpectError: regexp.MustCompile(`(?s)owned\s+by\s+` + testenv.WebUser + `.*SSH\s+user\s+` + testenv.TestUser +
-				`\s+is\s+neither\s+root\s+nor\s+that\s+owner.*run_as\s+=\s+"` + testenv.WebUser + `".*Nothing\s+was\s+changed`),
-		}},
-	})
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Fatalf("files changed:\n%s", diff)
-	}
+	applyFails(t, root, config, regexp.MustCompile(`(?s)owned\s+by\s+`+testenv.WebUser+`.*SSH\s+user\s+`+testenv.TestUser+
+		`\s+is\s+neither\s+root\s+nor\s+that\s+owner.*run_as\s+=\s+"`+testenv.WebUser+`".*Nothing\s+was\s+changed`))
 }
 
 // A deploy user applies with run_as: Composer and the shop's scripts run as run_as (the
@@ -224,58 +204,150 @@ func TestAccDataMigrationTool_deployUserAppliesAsRunAs(t *testing.T) {
 	})
 }
 
-// Killed after Composer finished but before the custom files were carried: the tool
-// looks in sync, yet the plan shows the owed restore (an update, with a warning) and the
-// apply runs it, then the upgrade, which carries the custom file into the new version.
-func TestAccDataMigrationTool_owedRestoreShowsInThePlan(t *testing.T) {
+// With run_as, the resource and the data source read as that user (the root is
+// readable by its owner only, and php -v runs as run_as), and every file the upgrade,
+// the archive and the lock wrote belongs to it.
+func TestAccDataMigrationTool_runAsReadsAndWritesAsThatUser(t *testing.T) {
 	r := newRig(t)
-	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	custom := filepath.Join(root, "vendor/magento/data-migration-tool/etc/custom-map.xml")
-	if err := os.WriteFile(custom, []byte("<map custom=\"yes\"/>\n"), 0o644); err != nil { //nolint:gosec // a shop file
+	testenv.EnsureUser(t)
+	uid, _ := testenv.IDs(t, testenv.TestUser)
+	root, home := ownedShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"}, testenv.TestUser)
+	base := filepath.Dir(root)
+	if err := os.Chmod(root, 0o700); err != nil { // readable by its owner only
 		t.Fatal(err)
 	}
-	state := magento.StateDir(magento.RootStateBase, root)
-	record := filepath.Join(state, "owed")
-	interrupted := func() {
-		// The state before the killed apply: the tool at 2.4.6 with the custom file.
-		r.composer(t, root, "require", "magento/data-migration-tool:2.4.6")
-		if err := os.WriteFile(custom, []byte("<map custom=\"yes\"/>\n"), 0o644); err != nil { //nolint:gosec // a shop file
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(state, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		archive := filepath.Join(state, magento.ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
-		if out, err := exec.Command("tar", "-czf", archive, "-C", root, "composer.json", "composer.lock", "vendor/composer", "vendor/magento/data-migration-tool").CombinedOutput(); err != nil {
-			t.Fatalf("%v %s", err, out)
-		}
-		r.composer(t, root, "require", "magento/data-migration-tool:2.4.7") // the killed apply's Composer; nothing carried
-		if err := os.WriteFile(record, []byte(archive+"\n2026-11-25T10:00:00Z\ncomposer.json composer.lock vendor/composer vendor/magento/data-migration-tool\n"+physicalPath(t, root)+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+	// The data source's php -v runs as run_as too: a php wrapper records who ran it.
+	phpUser := filepath.Join(home, "php-user")
+	phpSpy := filepath.Join(base, "php-spy")
+	if err := os.WriteFile(phpSpy, []byte("#!/bin/sh\nid -un > "+phpUser+"\nexec php \"$@\"\n"), 0o755); err != nil { //nolint:gosec // a test script
+		t.Fatal(err)
 	}
+
+	config := r.providerConfig() + fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %[1]q
+  run_as       = %[2]q
+  composer_env = {
+    COMPOSER_HOME     = %[3]q
+    COMPOSER_NO_AUDIT = "1"
+  }
+}
+
+data "magento_installation" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %[1]q
+  run_as       = %[2]q
+  php          = %[4]q
+}
+`, root, testenv.TestUser, home, phpSpy)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: r.dmtConfig(root, ""), ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))}},
-			{
-				PreConfig: interrupted,
-				Config:    r.dmtConfig(root, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(shop, tfjsonpath.New("last_backup")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
-				Check: func(*terraformState) error {
-					if b, err := os.ReadFile(custom); err != nil || !strings.Contains(string(b), "custom") {
-						return fmt.Errorf("the custom file was not restored and carried: %q %v", b, err)
-					}
-					if _, err := os.Stat(record); !os.IsNotExist(err) {
-						return fmt.Errorf("the owed-restore record is still there: %v", err)
-					}
-					return nil
-				},
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7")),
+				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("magento_version"), knownvalue.StringExact("2.4.7-p3")),
+				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("php_version"), knownvalue.NotNull())},
+			Check: func(*terraformState) error {
+				if who, err := os.ReadFile(phpUser); err != nil || strings.TrimSpace(string(who)) != testenv.TestUser {
+					return fmt.Errorf("the data source's php -v ran as %q (%v), want run_as %s", who, err, testenv.TestUser)
+				}
+				// Every file composer, the backup and the lock wrote belongs to the run_as user.
+				if wrong, err := notOwnedBy(root, uid); err != nil || len(wrong) > 0 {
+					return fmt.Errorf("not owned by %s (%d): %v (%v)", testenv.TestUser, uid, wrong, err)
+				}
+				return nil
 			},
-		},
+		}},
 	})
+}
+
+// chownTree gives root and everything below it to uid:gid, links included.
+func chownTree(t *testing.T, root string, uid, gid int) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, uid, gid)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ownedShop is a root owned by owner, as on a real host where php and composer run as
+// the files' owner (run_as): the root in a world-traversable directory (t.TempDir's
+// parents are private to root), and a COMPOSER_HOME owner can write. It returns the root
+// and that home.
+func ownedShop(t *testing.T, r *rig, spec testenv.RootSpec, owner string) (root, home string) {
+	t.Helper()
+	uid, gid := testenv.IDs(t, owner)
+	base, err := os.MkdirTemp("", "tfmagento-shop-") //nolint:usetesting // t.TempDir's parents are private to root
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	root = r.repo.NewRoot(t, filepath.Join(base, "magento"), spec)
+	home = filepath.Join(base, "composer-home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chownTree(t, root, uid, gid)
+	chownTree(t, home, uid, gid)
+	return root, home
+}
+
+// webShop is a root owned by the web user, as on a real host: the SSH user is not root,
+// and run_as reaches the web user through sudo. It returns the root and a composer_env
+// whose COMPOSER_HOME the web user can write.
+func webShop(t *testing.T, r *rig, spec testenv.RootSpec) (root, composerEnv string) {
+	t.Helper()
+	root, home := ownedShop(t, r, spec, testenv.WebUser)
+	return root, fmt.Sprintf("{\n    COMPOSER_HOME = %q\n    COMPOSER_NO_AUDIT = \"1\"\n  }", home)
+}
+
+// A timeout with run_as through sudo: the SSH user may not signal the web user's
+// processes, so the stop goes through the same sudo. Composer and the apply script are
+// gone soon after the apply fails, the lock is released and the root is as before.
+func TestAccDataMigrationTool_cancelReachesRunAs(t *testing.T) {
+	r := newRig(t)
+	password := testenv.EnsureWebUser(t)
+	root, env := webShop(t, r, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	const sleep = "3607.5"
+	hangs := filepath.Join(filepath.Dir(root), "composer-hangs")
+	// Composer upgrades, then hangs (a stuck download, a post-install script).
+	if err := os.WriteFile(hangs, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\nexec sleep "+sleep+"\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
+		t.Fatal(err)
+	}
+	config := deployUserProvider(r, password) + fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  run_as       = %q
+  composer     = %q
+  composer_env = %s
+  timeouts {
+    create = "12s"
+  }
+}
+`, root, testenv.WebUser, hangs, env)
+	before := applyFails(t, root, config, regexp.MustCompile(`(?s)Operation Timed Out.*interrupted.*restored\s+from`))
+	var left string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		out, _ := exec.Command("pgrep", "-a", "-u", testenv.WebUser).Output()
+		if left = strings.TrimSpace(string(out)); left == "" {
+			break
+		}
+	}
+	if left != "" {
+		t.Errorf("10 s after the apply failed, processes of %s are still running:\n%s", testenv.WebUser, left)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var", ".tf-magento-dmt.lock")); !os.IsNotExist(err) {
+		t.Error("the lock was not released")
+	}
+	before.expectUnchanged() // and still, with the web user's processes gone
 }

@@ -15,7 +15,7 @@ import (
 // directory, as the upstream docs say; Composer deletes them on every upgrade. By
 // default the apply carries them into the new version and names them in a warning;
 // with carry_custom_files = false they are left out (and kept in the archive).
-func TestAccDataMigrationTool_carriesCustomFiles(t *testing.T) {
+func TestAccDataMigrationTool_customFilesAreCarriedUnlessTurnedOff(t *testing.T) {
 	r := newRig(t)
 	custom := map[string]string{
 		"etc/opensource-to-opensource/1.9.4.5/config.xml": "<config><source><database host=\"m1-db\"/></source></config>\n",

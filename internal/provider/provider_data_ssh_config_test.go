@@ -33,6 +33,12 @@ func sshConfigFile(t *testing.T, text string) string {
 	return path
 }
 
+// configFileProvider is a provider block whose ssh settings come from the OpenSSH
+// config file alone (no agent).
+func configFileProvider(file string) string {
+	return fmt.Sprintf("provider \"magento\" {\n  ssh {\n    config_file = %q\n    agent       = false\n  }\n}\n", file)
+}
+
 // shopsBehindProxy is three shops on one Host alias of a config file whose
 // ProxyCommand (ssh -W through a second sshd) records each run.
 type shopsBehindProxy struct {
@@ -68,13 +74,7 @@ func newShopsBehindProxy(t *testing.T) *shopsBehindProxy {
 			return providerserver.NewProtocol6(&magentoProvider{version: "test", connector: poolConnector{s.pool}})(), nil
 		},
 	}
-	s.config = fmt.Sprintf(`provider "magento" {
-  ssh {
-    config_file = %q
-    agent       = false
-  }
-}
-
+	s.config = configFileProvider(file) + fmt.Sprintf(`
 locals {
   roots = %s
 }
@@ -89,7 +89,7 @@ resource "magento_data_migration_tool" "more" {
   host         = "shop-behind-ssm"
   magento_root = local.roots[count.index + 1]
 }
-`, file, hclList(s.roots))
+`, hclList(s.roots))
 	s.id = fmt.Sprintf("ssh://root@shop-behind-ssm:%d%s", s.r.sshd.Port, s.roots[0])
 	return s
 }
@@ -98,7 +98,7 @@ resource "magento_data_migration_tool" "more" {
 // ProxyCommand (ssh -W through a second sshd): plans and applies; the ProxyCommand
 // carries the connection, once per pooled connection, for three resources; the id
 // names the alias, and an import of that id writes no ssh override into state.
-func TestAccDataMigrationTool_sshConfigFileProxyCommand(t *testing.T) {
+func TestAccDataMigrationTool_sshConfigFileProxyCommandCarriesOnePooledConnection(t *testing.T) {
 	s := newShopsBehindProxy(t)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: s.factories,
@@ -140,7 +140,7 @@ func TestAccDataMigrationTool_sshConfigFileProxyCommand(t *testing.T) {
 // Terraform 1.12 and later: the identity of a shop on a Host alias is the alias and
 // root, without the port and user the file gives; an import block naming it imports
 // the shop with a no-op plan.
-func TestAccDataMigrationTool_sshConfigFileIdentity(t *testing.T) {
+func TestAccDataMigrationTool_sshConfigFileIdentityIsAliasAndRoot(t *testing.T) {
 	s := newShopsBehindProxy(t)
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
@@ -163,7 +163,7 @@ func TestAccDataMigrationTool_sshConfigFileIdentity(t *testing.T) {
 }
 
 // ProxyJump in the file reaches a host behind a jump host, itself an alias of the file.
-func TestAccInstallation_sshConfigFileProxyJump(t *testing.T) {
+func TestAccInstallation_sshConfigFileProxyJumpReachesTheHost(t *testing.T) {
 	r := newRig(t)
 	jump := testenv.StartSSHD(t, testenv.SSHDOptions{ExtraConfig: []string{"LogLevel DEBUG1"}})
 	jump.AuthorizeKey(t, r.sshd.ClientKeyPub)
@@ -215,7 +215,7 @@ data "magento_installation" "shop" {
 
 // StrictHostKeyChecking no (or accept-new) in the file never turns checking off nor
 // writes known_hosts: an unknown key fails with its fingerprint, naming the alias.
-func TestAccInstallation_sshConfigFileStrictHostKeyCheckingNo(t *testing.T) {
+func TestAccInstallation_sshConfigFileNeverTurnsHostKeyChecksOff(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8.1"})
 	empty := filepath.Join(t.TempDir(), "known_hosts")
@@ -224,18 +224,12 @@ func TestAccInstallation_sshConfigFileStrictHostKeyCheckingNo(t *testing.T) {
 	}
 	file := sshConfigFile(t, r.sshd.SSHConfigHost("unknown-key", "UserKnownHostsFile "+empty, "StrictHostKeyChecking no")+
 		"Host other\n  StrictHostKeyChecking accept-new\n")
-	config := fmt.Sprintf(`provider "magento" {
-  ssh {
-    config_file = %q
-    agent       = false
-  }
-}
-
+	config := configFileProvider(file) + fmt.Sprintf(`
 data "magento_installation" "shop" {
   host         = "unknown-key"
   magento_root = %q
 }
-`, file, root)
+`, root)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
@@ -258,21 +252,14 @@ func TestAccDataMigrationTool_sshConfigFileProxyCommandGoneAfterInterrupt(t *tes
 	marker := filepath.Join(t.TempDir(), "wrote")
 	composer := slowComposer(t, marker, "3603.75")
 	file := sshConfigFile(t, r.sshd.SSHConfigHost("behind-proxy", "ProxyCommand "+proxy))
-	config := requireProvider + fmt.Sprintf(`
-provider "magento" {
-  ssh {
-    config_file = %q
-    agent       = false
-  }
-}
-
+	config := requireProvider + configFileProvider(file) + fmt.Sprintf(`
 resource "magento_data_migration_tool" "shop" {
   host         = "behind-proxy"
   magento_root = %q
   composer     = %q
   composer_env = %s
 }
-`, file, root, composer, r.composerEnvHCL())
+`, root, composer, r.composerEnvHCL())
 	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 	cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "apply", "-auto-approve", "-no-color") //nolint:gosec // the test's own CLI
 	cmd.Dir, cmd.Env = w.dir, w.env
@@ -309,21 +296,15 @@ resource "magento_data_migration_tool" "shop" {
 
 // A ProxyCommand that exits at once is reported at once: the file and line that set it,
 // its exit status and its last stderr lines.
-func TestAccInstallation_sshConfigFileProxyCommandExits(t *testing.T) {
+func TestAccInstallation_sshConfigFileProxyCommandThatExitsFailsAtOnce(t *testing.T) {
 	r := newRig(t)
 	file := sshConfigFile(t, r.sshd.SSHConfigHost("no-tunnel", "ProxyCommand sh -c 'echo SessionManagerPlugin is not found >&2; exit 7'"))
-	config := fmt.Sprintf(`provider "magento" {
-  ssh {
-    config_file = %q
-    agent       = false
-  }
-}
-
+	config := configFileProvider(file) + `
 data "magento_installation" "shop" {
   host         = "no-tunnel"
   magento_root = "/var/www/magento"
 }
-`, file)
+`
 	started := time.Now()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -340,7 +321,7 @@ data "magento_installation" "shop" {
 // The README's hosts behind SSM, EC2 Instance Connect, IAP and Teleport, through stand-in
 // aws, gcloud and tsh commands that take the same arguments: each is read with host
 // keys checked against known_hosts lines for its HostName and port, as ssh records them.
-func TestAccInstallation_sshConfigFileCloudProxyCommands(t *testing.T) {
+func TestAccInstallation_sshConfigFileCloudProxyCommandsCheckHostKeys(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8.1"})
 	bin, calls := testenv.CloudCLIs(t)
@@ -357,7 +338,7 @@ func TestAccInstallation_sshConfigFileCloudProxyCommands(t *testing.T) {
 	}
 	file := sshConfigFile(t, fmt.Sprintf("Host *\n  Port %d\n  User root\n  IdentityFile %s\n  UserKnownHostsFile %s\n  GlobalKnownHostsFile /dev/null\n\n%s",
 		r.sshd.Port, r.sshd.ClientKey, known, hosts))
-	config := fmt.Sprintf("provider \"magento\" {\n  ssh {\n    config_file = %q\n    agent       = false\n  }\n}\n\n%s", file, sources.String())
+	config := configFileProvider(file) + "\n" + sources.String()
 	var checks []statecheck.StateCheck
 	for alias := range testenv.HostNames(hosts) {
 		checks = append(checks, statecheck.ExpectKnownValue("data.magento_installation."+alias,

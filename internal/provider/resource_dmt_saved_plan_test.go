@@ -13,12 +13,12 @@ import (
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
 )
 
-// A plan saved by one CI job and applied by another on another machine (another
-// release cache: none), after upstream published a release in between. An update
-// applies what the plan showed: the release list travels in the resource's private
-// state from the refresh. A create has no state to carry it: its saved plan stops
-// before anything runs on the host, and a new plan applies.
-func TestAccDataMigrationTool_savedPlanAcrossMachines(t *testing.T) {
+// A plan saved by one CI job and applied by another on another machine (no release
+// cache there), after upstream published a release in between. An update applies what
+// the plan showed, from the list the plan's listing kept on the host. A create reuses
+// only a list of its own Terraform run: its saved plan stops before anything runs on
+// the host, and a new plan applies.
+func TestAccDataMigrationTool_savedPlanNeverAppliesAnotherReleaseThanItShowed(t *testing.T) {
 	r := newRig(t)
 	repo := testenv.NewRepo(t) // this test publishes releases: not in the shared repository
 	updated := repo.NewRoot(t, filepath.Join(t.TempDir(), "updated"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
@@ -51,14 +51,12 @@ func TestAccDataMigrationTool_savedPlanAcrossMachines(t *testing.T) {
 		t.Fatalf("the plan does not create with 2.4.7.1:\n%s", out)
 	}
 	repo.AddRelease(t, "2.4.7.2")
-	before := testenv.Digest(t, created, guardedPaths...)
+	before := snapshotOf(t, created)
 	other()
 	if out, err := w.run("apply", "-no-color", "tfplan"); err == nil || !strings.Contains(flat(out), `.version: was cty.StringVal("2.4.7.1"), but now cty.StringVal("2.4.7.2")`) {
 		t.Fatalf("a saved create whose release was overtaken must stop (run terraform plan again): %v\n%s", err, out)
 	}
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, created, guardedPaths...)); diff != "" {
-		t.Fatalf("the stopped apply changed the host:\n%s", diff)
-	}
+	before.expectUnchanged()
 	w.must("plan", "-no-color", "-out=tfplan")
 	w.must("apply", "-no-color", "tfplan")
 	if err := requires(created, "2.4.7.2")(nil); err != nil {
@@ -70,7 +68,7 @@ func TestAccDataMigrationTool_savedPlanAcrossMachines(t *testing.T) {
 // one machine and applied from a second working directory on another (no release
 // cache), after upstream published a release: the apply installs what the plan showed,
 // from the list the plan's listing kept on the host, and lists nothing.
-func TestAccDataMigrationTool_savedPlanWithOwnCredentialsAcrossMachines(t *testing.T) {
+func TestAccDataMigrationTool_savedPlanWithOwnCredentialsAppliesWhatItShowed(t *testing.T) {
 	skipCLIBelow(t, tfversion.SkipBelow(tfversion.Version1_11_0))
 	r := newRig(t)
 	repo := testenv.NewRepo(t) // this test publishes releases: not in the shared repository
@@ -119,5 +117,43 @@ resource "magento_data_migration_tool" "shop" {
 	}
 	if calls := spy.calls(); count(calls, "show") != 0 || count(calls, "require") != 1 {
 		t.Errorf("the apply ran %v, want one require and no listing", calls)
+	}
+}
+
+// A saved plan applied after the host changed is refused before Composer runs, with
+// an error that says what changed; never "inconsistent result" after Composer ran.
+// Driven through the CLI: plugin-testing cannot change the world between a saved plan
+// and its apply.
+func TestAccDataMigrationTool_stalePlanIsRefusedBeforeComposerRuns(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
+	config := requireProvider + r.dmtConfig(root, "")
+	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
+	w.must("apply", "-auto-approve", "-no-color")
+
+	for _, tc := range []struct {
+		name      string
+		afterPlan []string // composer arguments run out of band between plan and apply
+		want      string
+	}{
+		{"Magento upgraded", []string{"require", "magento/product-community-edition:2.4.8", "magento/data-migration-tool:2.4.6", "-W"}, "Magento's version changed since the plan was made: the plan expected 2.4.7-p3, the host now has 2.4.8"},
+		{"tool changed", []string{"require", "magento/data-migration-tool:2.4.6.1"}, "The installed Data Migration Tool changed since the plan was made: the plan expected 2.4.6, the host now has 2.4.6.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r.composer(t, root, "require", "magento/product-community-edition:2.4.7-p3", "magento/data-migration-tool:2.4.6", "-W")
+			w.must("plan", "-no-color", "-out=tfplan") // drift: 2.4.6 -> 2.4.7
+			r.composer(t, root, tc.afterPlan...)
+			before := snapshotOf(t, root)
+			out, err := w.run("apply", "-no-color", "tfplan")
+			flat := strings.Join(strings.Fields(out), " ")
+			if err == nil || !strings.Contains(flat, "Host Changed Since the Plan") || !strings.Contains(flat, tc.want) || !strings.Contains(flat, "run terraform plan again") {
+				t.Fatalf("want the saved plan refused with %q, got %v:\n%s", tc.want, err, out)
+			}
+			if strings.Contains(out, "inconsistent result") {
+				t.Fatalf("the apply ran before it refused:\n%s", out)
+			}
+			before.expectUnchanged()
+			_ = os.Remove(filepath.Join(w.dir, "tfplan"))
+		})
 	}
 }

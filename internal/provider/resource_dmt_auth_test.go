@@ -1,16 +1,23 @@
 package provider
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/testenv"
@@ -29,6 +36,7 @@ func authSpy(t *testing.T) (command, calls string) {
 	return command, calls
 }
 
+// sha256Hex is the hex SHA-256 of s, as sha256sum prints it.
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
@@ -45,7 +53,7 @@ func composerAuthFor(user, secret string) string {
 // the saved plan's JSON, the state or a TRACE log. Changing the keys with
 // composer_auth_wo_version is an update that runs nothing; the next Composer run uses
 // them.
-func TestAccDataMigrationTool_writeOnlyCredentialsPerShop(t *testing.T) {
+func TestAccDataMigrationTool_writeOnlyCredentialsReachOnlyTheirShop(t *testing.T) {
 	skipCLIBelow(t, tfversion.SkipBelow(tfversion.Version1_11_0))
 	r := newRig(t)
 	spy, calls := authSpy(t)
@@ -160,16 +168,151 @@ func expectComposerAuth(t *testing.T, calls string, roots, auth map[string]strin
 func TestAccDataMigrationTool_writeOnlyNeedsANewerCLI(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	before := testenv.Digest(t, root, guardedPaths...)
+	applyFails(t, root, r.dmtConfig(root, fmt.Sprintf("  composer_auth_wo = %q", composerAuthFor("shop", "s"))), regexp.MustCompile(`Write-only\s+attributes\s+are\s+only\s+supported\s+in\s+Terraform\s+1\.11\s+and\s+later`), tfversion.SkipAbove(tfversion.Version1_10_0))
+}
+
+// A Composer repository that refuses the credentials (as repo.magento.com does with
+// wrong keys) gets the credential hint, naming that repository; the files stay as
+// they were.
+func TestAccDataMigrationTool_refusedCredentialsGetTheCredentialHint(t *testing.T) {
+	r := newRig(t)
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Magento repository"`)
+		http.Error(w, "Unauthorized", http.StatusUnauthorized)
+	}))
+	t.Cleanup(refusing.Close)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	addRepository(t, root, refusing.URL)
+
+	// Composer keys credentials by host and port: these reach the server, which refuses them.
+	auth := fmt.Sprintf(`{"http-basic":{%q:{"username":"public-key","password":"wrong-private-key"}}}`, strings.TrimPrefix(refusing.URL, "http://"))
+	provider := strings.TrimSuffix(r.sshd.ProviderHCL(), "}\n") + fmt.Sprintf("  composer_auth = %q\n}\n", auth)
+	config := provider + fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer_env = %s
+}
+`, root, r.composerEnvHCL())
+	applyFails(t, root, config, regexp.MustCompile(`The Composer repository 127\.0\.0\.1 refused the\s+credentials(.|\n)*set\s+composer_auth`))
+}
+
+// addRepository puts a Composer repository at url first in root's composer.json, over
+// plain HTTP (the test server's).
+func addRepository(t *testing.T, root, url string) {
+	t.Helper()
+	path := filepath.Join(root, "composer.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest map[string]any
+	if err := json.Unmarshal(b, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	repos, _ := manifest["repositories"].([]any)
+	manifest["repositories"] = append([]any{map[string]any{"type": "composer", "url": url}}, repos...)
+	cfg, _ := manifest["config"].(map[string]any)
+	cfg["secure-http"] = false
+	manifest["config"] = cfg
+	if b, err = json.MarshalIndent(manifest, "", "    "); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil { //nolint:gosec // a shop's composer.json is world-readable
+		t.Fatal(err)
+	}
+}
+
+// secretsAbsent fails when the state holds any of the secrets.
+type secretsAbsent []string
+
+func (s secretsAbsent) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	b, err := json.Marshal(req.State)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	if !strings.Contains(string(b), "magento_data_migration_tool") {
+		resp.Error = fmt.Errorf("state does not hold the resource; the check would prove nothing")
+		return
+	}
+	for _, secret := range s {
+		if strings.Contains(string(b), secret) {
+			resp.Error = fmt.Errorf("state contains a secret (%.8s...)", secret)
+		}
+	}
+}
+
+func TestAccDataMigrationTool_secretsStayOutOfStateLogsAndCommandLines(t *testing.T) {
+	r := newRig(t)
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	logFile := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+
+	keyPEM, err := os.ReadFile(r.sshd.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyBody := strings.Split(strings.TrimSpace(string(keyPEM)), "\n")[2] // a line of key material
+	password := fmt.Sprintf("priv-%d-secret", time.Now().UnixNano())
+	auth := fmt.Sprintf(`{"http-basic": {"repo.magento.com": {"username": "pub-user", "password": %q}}}`, password)
+	sum := sha256.Sum256([]byte(strings.ReplaceAll(auth, " ", "")))
+	spyOut := filepath.Join(t.TempDir(), "auth.sha256")
+	spy := filepath.Join(t.TempDir(), "composer-spy")
+	// Records a hash of COMPOSER_AUTH (proving it arrived) and how composer was called.
+	if err := os.WriteFile(spy, []byte("#!/bin/sh\nprintf %s \"$COMPOSER_AUTH\" | sha256sum | cut -d' ' -f1 >> "+spyOut+
+		"\nps -o args= -p $$ >> "+spyOut+".argv\nexec composer \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// As in production, the credentials come from a sensitive variable, not the file.
+	t.Setenv("TF_VAR_magento_repo_auth", auth)
+	config := fmt.Sprintf(`
+variable "magento_repo_auth" {
+  type      = string
+  sensitive = true
+}
+
+provider "magento" {
+  ssh {
+    user             = "root"
+    port             = %d
+    private_key      = file(%q)
+    known_hosts_file = %q
+    agent            = false
+  }
+  composer_auth = var.magento_repo_auth
+}
+
+resource "magento_data_migration_tool" "shop" {
+  host         = "127.0.0.1"
+  magento_root = %q
+  composer     = %q
+  composer_env = %s
+}
+`, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts, root, spy, r.composerEnvHCL())
 	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipAbove(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config:      r.dmtConfig(root, fmt.Sprintf("  composer_auth_wo = %q", composerAuthFor("shop", "s"))),
-			ExpectError: regexp.MustCompile(`Write-only\s+attributes\s+are\s+only\s+supported\s+in\s+Terraform\s+1\.11\s+and\s+later`),
+			Config:            config,
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7")), secretsAbsent{password, keyBody}},
 		}},
 	})
-	if diff := testenv.DiffDigests(before, testenv.Digest(t, root, guardedPaths...)); diff != "" {
-		t.Errorf("%s changed:\n%s", root, diff)
+	got, err := os.ReadFile(spyOut)
+	if err != nil || !strings.Contains(string(got), hex.EncodeToString(sum[:])) {
+		t.Fatalf("COMPOSER_AUTH did not reach composer intact: %q, %v", got, err)
+	}
+	argv, _ := os.ReadFile(spyOut + ".argv")
+	if strings.Contains(string(argv), password) {
+		t.Fatal("the Composer password appeared in a command line")
+	}
+	logs, err := os.ReadFile(logFile)
+	if err != nil || !strings.Contains(string(logs), "ssh connect") {
+		t.Fatalf("the trace log did not capture the provider's logs, so it proves nothing: %v", err)
+	}
+	for name, secret := range map[string]string{"composer_auth": password, "private key": keyBody} {
+		if strings.Contains(string(logs), secret) {
+			t.Errorf("the TRACE log contains the %s", name)
+		}
 	}
 }
