@@ -15,7 +15,7 @@ import (
 
 // composerTurn is one operation's turn to run Composer on a machine, and its timeout,
 // which runs only while the operation may run: the waits for a Composer slot, in this
-// process (composerSlots) and on the host (the apply script's news), do not count. The
+// process (composerslots) and on the host (the apply script's news), do not count. The
 // wait ends only with the operation (Ctrl-C).
 type composerTurn struct {
 	d       *providerData
@@ -45,7 +45,7 @@ func (d *providerData) hostSlots() int {
 	if d.composerRuns == nil {
 		return 0
 	}
-	return d.composerRuns.limit
+	return d.composerRuns.Limit()
 }
 
 // wait takes this process's slot for the machine, then returns the context Composer
@@ -114,14 +114,14 @@ func (d *providerData) composerSlot(ctx context.Context, c remote.Config, what s
 		return func() {}, nil // not configured through Configure (benchmarks)
 	}
 	asked, waited := time.Now(), false
-	release, err := d.composerRuns.acquire(ctx, c.Machine(), func(running int) {
+	release, err := d.composerRuns.Acquire(ctx, c.Machine(), func(running int) {
 		waited = true
 		tflog.Info(ctx, fmt.Sprintf("waiting for a Composer slot on %s (%d running in this Terraform run)", c.Host, running),
-			map[string]any{"per_host_parallelism": d.composerRuns.limit, "for": what})
+			map[string]any{"per_host_parallelism": d.composerRuns.Limit(), "for": what})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s did not start: it was waiting for a Composer slot on %s (per_host_parallelism = %d), and nothing ran on the host: %w",
-			what, c.Host, d.composerRuns.limit, err)
+			what, c.Host, d.composerRuns.Limit(), err)
 	}
 	if waited {
 		tflog.Info(ctx, fmt.Sprintf("got a Composer slot on %s after %s", c.Host, time.Since(asked).Round(time.Millisecond)),

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/composerslots"
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/rootmemory"
@@ -124,7 +125,7 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if v := cfg.PerHostParallelism; !v.IsNull() && !v.IsUnknown() {
 		perHost = v.ValueInt64() // at least 1: checked by its validator
 	}
-	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher(), composerRuns: newComposerSlots(int(perHost)), roots: p.roots}
+	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher(), composerRuns: composerslots.New(int(perHost)), roots: p.roots}
 	if data.roots == nil {
 		data.roots = rootmemory.New()
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/composerslots"
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/rootmemory"
@@ -22,7 +23,7 @@ type providerData struct {
 	composerAuth string
 	connector    Connector
 	reads        *magento.ReadBatcher // resource reads of one host share commands
-	composerRuns *composerSlots       // per_host_parallelism: Composer runs at once per machine, in this process
+	composerRuns *composerslots.Slots // per_host_parallelism: Composer runs at once per machine, in this process
 	sshUnknown   bool                 // the provider's ssh settings are not known until apply
 	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
 	listings     sync.Map             // release listings of this process: "%p|digest" -> *releaseListing

@@ -84,11 +84,11 @@ func TestConfigureRejectsConflictingHostKeySettings(t *testing.T) {
 // per_host_parallelism defaults to 2 and is at least 1, refused at the attribute.
 func TestPerHostParallelismDefaultsToTwoAndIsAtLeastOne(t *testing.T) {
 	ctx := context.Background()
-	if d, ok := configure(t, nil, nil).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.limit != defaultPerHostParallelism {
+	if d, ok := configure(t, nil, nil).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.Limit() != defaultPerHostParallelism {
 		t.Fatalf("want %d Composer runs per host by default", defaultPerHostParallelism)
 	}
 	one := map[string]tftypes.Value{"per_host_parallelism": tftypes.NewValue(tftypes.Number, 1)}
-	if d, ok := configure(t, nil, one).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.limit != 1 {
+	if d, ok := configure(t, nil, one).ResourceData.(*providerData); !ok || d.composerRuns == nil || d.composerRuns.Limit() != 1 {
 		t.Fatal("per_host_parallelism = 1 did not reach the provider's Composer slots")
 	}
 	var ps provider.SchemaResponse

@@ -3,15 +3,19 @@ package provider
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
+	"github.com/magento-ops/terraform-provider-magento/internal/composerslots"
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/remote"
 	"github.com/magento-ops/terraform-provider-magento/internal/shell"
@@ -43,7 +47,7 @@ func (c *countingConnector) Run(_ context.Context, label, _ string, _ []byte) (s
 // connection.
 func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
 	hosts := &countingConnector{}
-	data := &providerData{base: defaultSSHConfig(), connector: hosts, reads: magento.NewReadBatcher(), composerRuns: newComposerSlots(1)}
+	data := &providerData{base: defaultSSHConfig(), connector: hosts, reads: magento.NewReadBatcher(), composerRuns: composerslots.New(1)}
 	r := &dataMigrationToolResource{data: data}
 	var sch resource.SchemaResponse
 	r.Schema(t.Context(), resource.SchemaRequest{}, &sch)
@@ -51,7 +55,7 @@ func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
 
 	// Another apply holds the host's only slot.
 	machine := remote.Config{Host: "127.0.0.1", Port: 2222}.Machine()
-	busy, err := data.composerRuns.acquire(t.Context(), machine, nil)
+	busy, err := data.composerRuns.Acquire(t.Context(), machine, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +80,7 @@ func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
 			break
 		}
 	}
-	if running, waiting := data.composerRuns.state(machine); running != 1 || waiting != 1 {
+	if running, waiting := data.composerRuns.State(machine); running != 1 || waiting != 1 {
 		t.Fatalf("running %d, waiting %d; want the destroy waiting behind the busy slot", running, waiting)
 	}
 	cancel()
@@ -97,7 +101,68 @@ func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
 	if hosts.connects != 0 || len(hosts.commands) != 0 {
 		t.Fatalf("a cancelled wait reached the host: %d connections, commands %q", hosts.connects, hosts.commands)
 	}
-	if running, waiting := data.composerRuns.state(machine); running != 1 || waiting != 0 {
+	if running, waiting := data.composerRuns.State(machine); running != 1 || waiting != 0 {
 		t.Fatalf("running %d, waiting %d after the cancel; want only the busy run", running, waiting)
+	}
+}
+
+// Two Host aliases of a config file for one machine (HostName and port alike) share
+// that machine's slots: the limit is the web node's, not the name's.
+func TestComposerSlotsKeyOnTheMachine(t *testing.T) {
+	d := &providerData{composerRuns: composerslots.New(1)}
+	first := remote.Config{Host: "shop-a", HostName: "10.0.0.7", Port: 22}
+	second := remote.Config{Host: "shop-b", HostName: "10.0.0.7", Port: 22}
+	release, err := d.composerSlot(context.Background(), first, "composer require")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan error, 1)
+	go func() {
+		r, err := d.composerSlot(ctx, second, "composer require")
+		if err == nil {
+			r()
+		}
+		got <- err
+	}()
+	for {
+		select {
+		case err := <-got:
+			t.Fatalf("a second alias of the same machine did not wait for the first's slot: %v", err)
+		default:
+		}
+		if _, waiting := d.composerRuns.State(first.Machine()); waiting == 1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-got; !errors.Is(err, context.Canceled) {
+		t.Fatalf("want the wait cancelled, got %v", err)
+	}
+}
+
+// One private address behind two bastions, or two ProxyCommands, is two machines (two
+// VPCs): neither waits for the other's slots.
+func TestComposerSlotsKeyOnTheRoute(t *testing.T) {
+	d := &providerData{composerRuns: composerslots.New(1)}
+	var configs []remote.Config
+	for _, bastion := range []string{"bastion-eu.example.com", "bastion-us.example.com"} {
+		configs = append(configs, remote.Config{Host: "10.0.0.7", Port: 22, Bastions: []remote.Bastion{{Host: bastion, Port: 22}}})
+	}
+	for _, region := range []string{"eu-west-1", "us-east-1"} {
+		proxy := "aws ssm start-session --target i-0abc --document-name AWS-StartSSHSession --region " + region
+		configs = append(configs, remote.Config{Host: "10.0.0.8", Port: 22, ProxyCommand: remote.Setting{Value: proxy}})
+	}
+	for _, c := range configs {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		release, err := d.composerSlot(ctx, c, "composer require")
+		cancel()
+		if err != nil {
+			t.Fatalf("%s waited for another route's slot: %v", c.Machine(), err)
+		}
+		defer release()
 	}
 }

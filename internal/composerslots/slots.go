@@ -1,15 +1,19 @@
-package provider
+// Package composerslots bounds the Composer runs at once per machine inside one
+// provider process (per_host_parallelism); the apply script's slots on the host bound
+// them across processes.
+package composerslots
 
 import (
 	"context"
 	"sync"
 )
 
-// composerSlots bounds the Composer runs at once per SSH target (host as dialled, and port),
-// across every resource and data source of one provider instance: Composer on a
-// Magento root takes a core and 1-2 GB, and Terraform's -parallelism knows nothing of
-// hosts. Waiters are served first come, first served; targets never wait for each other.
-type composerSlots struct {
+// Slots bounds the Composer runs at once per target (the provider keys on the machine
+// and its route), across every resource and data source of one provider instance:
+// Composer on a Magento root takes a core and 1-2 GB, and Terraform's -parallelism
+// knows nothing of hosts. Waiters are served first come, first served; targets never
+// wait for each other.
+type Slots struct {
 	limit   int
 	mu      sync.Mutex
 	targets map[string]*slotQueue
@@ -20,15 +24,16 @@ type slotQueue struct {
 	waiting []chan struct{} // FIFO; closed when the slot is handed over
 }
 
-func newComposerSlots(limit int) *composerSlots {
-	return &composerSlots{limit: max(limit, 1), targets: map[string]*slotQueue{}}
+// New returns slots allowing limit runs at once per target (at least one).
+func New(limit int) *Slots {
+	return &Slots{limit: max(limit, 1), targets: map[string]*slotQueue{}}
 }
 
-// acquire takes a slot of target, waiting behind earlier callers when all are taken;
+// Acquire takes a slot of target, waiting behind earlier callers when all are taken;
 // onWait, if not nil, is called once before waiting with the runs holding the slots.
 // It returns release, to be called once the Composer run is over, or ctx's error when
 // ctx ends first: then no slot is held.
-func (s *composerSlots) acquire(ctx context.Context, target string, onWait func(running int)) (release func(), err error) {
+func (s *Slots) Acquire(ctx context.Context, target string, onWait func(running int)) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -69,7 +74,7 @@ func (s *composerSlots) acquire(ctx context.Context, target string, onWait func(
 }
 
 // releaser returns a release that frees the slot once, however often it is called.
-func (s *composerSlots) releaser(target string) func() {
+func (s *Slots) releaser(target string) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -81,7 +86,7 @@ func (s *composerSlots) releaser(target string) func() {
 }
 
 // handOver gives a held slot to the first waiter, or frees it. s.mu is held.
-func (s *composerSlots) handOver(target string, q *slotQueue) {
+func (s *Slots) handOver(target string, q *slotQueue) {
 	if len(q.waiting) > 0 {
 		close(q.waiting[0])
 		q.waiting = q.waiting[1:]
@@ -92,8 +97,8 @@ func (s *composerSlots) handOver(target string, q *slotQueue) {
 	}
 }
 
-// state is the runs holding slots of target and the callers waiting (tests, logs).
-func (s *composerSlots) state(target string) (running, waiting int) {
+// State is the runs holding slots of target and the callers waiting (tests, logs).
+func (s *Slots) State(target string) (running, waiting int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if q := s.targets[target]; q != nil {
@@ -101,3 +106,6 @@ func (s *composerSlots) state(target string) (running, waiting int) {
 	}
 	return 0, 0
 }
+
+// Limit is the runs allowed at once per target.
+func (s *Slots) Limit() int { return s.limit }
