@@ -70,7 +70,7 @@ func (e *ChangeError) Error() string {
 			"Allow it without a password (a sudoers rule such as: <ssh user> ALL=(%s) NOPASSWD: ALL), or set run_as", user, why, strings.TrimPrefix(user, "#"))
 	case "owner-unclear":
 		owner, part, _ := strings.Cut(e.Detail, " ")
-		fmt.Fprintf(&b, "run_as is unset and the SSH user is root, so the apply would act as the owner of composer.json (%s), but %s belongs to another user: "+
+		fmt.Fprintf(&b, "run_as is unset, so the apply would act as the owner of composer.json (%s), but %s belongs to another user: "+
 			"the shop's owner is unclear, and shop code must never run with more rights than the shop's owner has. Set run_as to the user the shop runs as (PHP-FPM's)", owner, part)
 	case "no-root":
 		fmt.Fprintf(&b, "the Magento root %s cannot be entered", e.Detail)

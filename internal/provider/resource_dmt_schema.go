@@ -65,11 +65,13 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 			"backs up the tool, `composer.json`, `composer.lock` and `vendor/composer/`, runs " +
 			"`composer require magento/data-migration-tool:<exact version>`, verifies, restores `preserve_paths` and prunes old backups. " +
 			"Any failure after the backup restores everything the archive holds.\n\n" +
-			"**The lock** is the directory `<magento_root>/var/.tf-magento-dmt.lock`; its `owner` file names the holder's PID, host and start time. " +
-			"A second apply on the root fails naming the holder; a lock whose process is gone from this host is taken over with a warning; a lock of " +
-			"another host (several web nodes sharing the root) is never taken over: the error gives the `rm -rf` that clears it once you have checked that host. " +
-			"While files may differ from the backup, the lock's `changing` file names the archive; if the apply dies, the lock stays and the next apply on " +
-			"that host restores the archive first (only an archive of this provider for this root: a regular file in the backup directory, owned by the applying user).\n\n" +
+			"**The locks.** An apply holds the root's private lock (`lock` in the root's private state directory, which only the applying user can write) " +
+			"and shows itself to the web nodes sharing the root with the directory `<magento_root>/var/.tf-magento-dmt.lock`, whose `owner` file names the " +
+			"holder's PID, host and start time. A second apply on the root fails naming the holder; a lock whose process is proven gone from this machine " +
+			"is taken over with a warning; a lock of another host is never taken over: the error gives the `rm -rf` that clears it once you have checked that host. " +
+			"While files may differ from the backup, the record `owed` in the private state directory names the archive; if the apply dies, the next apply " +
+			"on the root restores the archive first, unless the root has moved on since (then it stops and says what differs). Nothing in the shop's `var/` " +
+			"can make an apply restore, delete or run anything.\n\n" +
 			"**The archives** are `<backup directory>/tf-magento-dmt-<root id>-<time>-<pid>.tar.gz` (`0600`): the tool's directory (with its `config.xml`, " +
 			"which holds both databases' passwords), `composer.json`, `composer.lock` and `vendor/composer/`.\n\n" +
 			"**Saved plans** (`terraform plan -out`, applied by another job, maybe on another machine): the plan of a root whose tool is behind " +
