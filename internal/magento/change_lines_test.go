@@ -11,14 +11,14 @@ import (
 // ownerLines (to the script on the host) name, so the parser and the scripts agree.
 func TestApplyScriptsPrintOnlyTheirProtocol(t *testing.T) {
 	kind := regexp.MustCompile(`(?:say "|printf '|refuse "|sed 's/\^/)(@[a-z_-]+)`)
-	for _, name := range []string{"apply_owner.sh", "apply_lock.sh", "apply_archive.sh", "apply_restore.sh", "owner_tasks.sh", "change.sh"} {
+	for _, name := range []string{"apply_owner.sh", "apply_lock.sh", "apply_archive.sh", "apply_restore.sh", "apply_slots.sh", "owner_tasks.sh", "change.sh"} {
 		b, err := os.ReadFile(filepath.Join(".", name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		found := kind.FindAllStringSubmatch(string(b), -1)
 		if len(found) == 0 {
-			continue
+			t.Errorf("%s prints no @ line the test can see: the pattern no longer matches how it prints", name)
 		}
 		for _, m := range found {
 			_, toGo := changeLines[m[1]]
