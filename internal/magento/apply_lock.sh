@@ -72,9 +72,7 @@ private_lock() {
   if [ -n "$1" ] && dead "$@" && job_alive "$plock" "$4"; then
     say "@warning the interrupted apply's Composer (or bin/magento), PID $job_pid, still runs: no apply starts here until it ends"
   elif [ -n "$1" ] && dead "$@"; then
-    # Private: only this user's applies race here, and one rename wins.
-    if mv "$plock" "$plock.gone.$$" 2>/dev/null; then
-      rm -rf "$plock.gone.$$"
+    if reap "$plock" "$holder"; then
       if claim_private; then
         plock_owned=1
         say "@warning took over the lock of an apply that is gone ($1 $2 $3: PID, host, start time)"
@@ -97,6 +95,24 @@ job_alive() {
   case "$job_pid" in ''|*[!0-9]*) return 1 ;; esac
   running "$job_pid" || return 1
   [ -z "$job_start" ] || [ "$job_start" = - ] || [ ! -d "/proc/$job_pid" ] || [ "$(start_of "$job_pid")" = "$job_start" ]
+}
+
+# reap DIR HOLDER: removes DIR, judged to be the dead HOLDER's (its first owner line),
+# once. Waiters that judged it together race for a mark made inside it, and the winner
+# reads the holder again under the mark: a DIR that another waiter reaped and claimed
+# afresh meanwhile is a live apply's, and stays. A mark whose reaper was killed between
+# mark and rename is dropped once it is a minute old.
+reap() {
+  if ! mkdir "$1/reaping" 2>/dev/null; then
+    [ -z "$(find "$1/reaping" -maxdepth 0 -mmin +1 2>/dev/null)" ] || rmdir "$1/reaping" 2>/dev/null
+    return 1
+  fi
+  if [ "$(head -n 1 "$1/owner" 2>/dev/null)" = "$2" ] && mv "$1" "$1.gone.$$" 2>/dev/null; then
+    rm -rf "$1.gone.$$"
+    return 0
+  fi
+  rmdir "$1/reaping" 2>/dev/null
+  return 1
 }
 
 # claim DIR: DIR appears with its owner file inside (made aside, renamed): 0 when this

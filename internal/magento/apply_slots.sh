@@ -5,9 +5,13 @@
 # applies as this user on this machine takes one, so applies from several pipelines
 # together run at most N Composers here. A slot whose holder is dead (the lock's rule)
 # and whose job has ended is freed; a live one is waited for, saying who holds them.
+# Where the ids that prove a holder dead are missing (no machine id or boot id), a holder
+# of this host name whose PID is gone is freed too. A holder whose PID means nothing here
+# (another machine or PID namespace) stops the apply, naming the slot to remove: waiting
+# for it could be forever.
 #
 # Set by the renderer: slots (0: none taken). Uses say, refuse, private_dir, base,
-# line, dead, job_alive, claim.
+# line, host, dead, unsure, elsewhere, running, job_alive, claim, reap.
 # shellcheck disable=SC2154
 slot=""
 
@@ -27,11 +31,19 @@ take_slot() {
       # $holder: the holder line, split on purpose.
       # shellcheck disable=SC2086
       set -- $holder
-      if [ -n "$1" ] && dead "$@" && ! job_alive "$slots_dir/$i" "$4"; then
-        mv "$slots_dir/$i" "$slots_dir/$i.gone.$$" 2>/dev/null && rm -rf "$slots_dir/$i.gone.$$"
-        continue
+      if [ -z "$1" ]; then
+        [ -e "$slots_dir/$i" ] || continue # freed as we looked: claim it
+        set -- - - -                       # being made or removed: held this round
+      elif elsewhere "$@"; then
+        refuse "slot-unknown $1 $2 $3 $slots_dir/$i"
+      elif dead "$@" || { unsure "$@" && [ "$2" = "$host" ] && ! running "$1"; }; then
+        if ! job_alive "$slots_dir/$i" "$4"; then
+          reap "$slots_dir/$i" "$holder" && continue
+        else
+          set -- "$job_pid" "$2" "$3" # the killed apply's Composer holds it now
+        fi
       fi
-      holders="$holders;${1:--} ${2:--} ${3:--}"
+      holders="$holders;$1 $2 $3"
       i=$((i + 1))
     done
     [ "$holders" = "$seen" ] || { say "@slot-wait ${holders#;}"; seen=$holders; }

@@ -54,6 +54,10 @@ func (e *ChangeError) Error() string {
 		fmt.Fprintf(&b, "the Magento root is locked by an apply on another host: %s (PID, host, start time). "+
 			"A lock of another host (or of another machine or container with the same host name) is never taken over: the root may be shared by several web nodes. "+
 			"Once you have checked on that host that no apply is running, remove the lock with: %s", holder, clearLock)
+	case "slot-unknown":
+		fmt.Fprintf(&b, "a Composer slot of this host (per_host_parallelism) is held by %s (PID, host, start time), and whether that apply still runs "+
+			"cannot be told here: it ran on another machine or in another container. Waiting for it could be forever. "+
+			"Once you have checked that no apply is running there, free the slot with: %s", holder, clearLock)
 	case "lock-unknown":
 		fmt.Fprintf(&b, "the lock %s exists but names no holder (its owner file is missing or unreadable). "+
 			"Once you have checked that no apply is running on any host that shares this root, remove it with: rm -rf %s", e.Detail, shell.Quote(e.Detail))

@@ -61,7 +61,8 @@ type ChangeParams struct {
 }
 
 // changeScript renders the apply script: the values, then its parts in order
-// (apply_owner.sh, apply_lock.sh, apply_archive.sh, apply_restore.sh, change.sh).
+// (apply_owner.sh, apply_lock.sh, apply_slots.sh, apply_archive.sh, apply_restore.sh,
+// change.sh).
 // Every value is quoted; what runs as the shop's owner travels as owner_lib.
 func changeScript(e Exec, p ChangeParams) string {
 	mode := "require"

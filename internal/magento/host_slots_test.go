@@ -3,11 +3,13 @@ package magento
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -103,7 +105,7 @@ func TestHostSlotsHeldByLiveAppliesAreWaitedFor(t *testing.T) {
 	root, e, p, slots := slotRoot(t, 2)
 	pid := liveProcess(t)
 	holdSlot(t, slots, 1, holderHere(t, pid), "")
-	// Slot 2's apply shell is gone, its Composer still runs: the slot stays taken.
+	// Slot 2's apply shell is gone, its Composer still runs: the slot stays taken, held by it.
 	job := liveProcess(t)
 	second := holdSlot(t, slots, 2, holderHere(t, goneProcess(t)), fmt.Sprintf("%d %s", job, startTime(t, job)))
 	var mu sync.Mutex
@@ -135,9 +137,10 @@ func TestHostSlotsHeldByLiveAppliesAreWaitedFor(t *testing.T) {
 	mu.Lock()
 	first := news[0]
 	mu.Unlock()
-	want := fmt.Sprintf("PID %d on %s since 2026-11-25T10:00:00Z", pid, thisHost(t))
-	if first.Held || len(first.Holders) != 2 || first.Holders[0] != want {
-		t.Fatalf("want the wait to name both holders, the first %q: %+v", want, first)
+	// The gone apply's slot is named by the Composer that keeps it.
+	want := []string{fmt.Sprintf("PID %d on %s since 2026-11-25T10:00:00Z", pid, thisHost(t)), fmt.Sprintf("PID %d on %s since 2026-11-25T10:00:00Z", job, thisHost(t))}
+	if first.Held || !slices.Equal(first.Holders, want) {
+		t.Fatalf("want the wait to name the holders %q: %+v", want, first)
 	}
 	if err := os.RemoveAll(second); err != nil { // the job's apply finished it
 		t.Fatal(err)
@@ -152,5 +155,82 @@ func TestHostSlotsHeldByLiveAppliesAreWaitedFor(t *testing.T) {
 	}
 	if got := composerRequirement(t, root); got != "2.4.7" {
 		t.Fatalf("want the upgrade once a slot was free: %s", got)
+	}
+}
+
+// Waiters that find the slot of a gone apply together free it once: the one that wins
+// takes it, and the others never remove the slot it took afresh (each judges slowly
+// here, so they all judge the old holder dead before any frees it).
+func TestHostSlotOfAGoneApplyIsTakenByOneWaiterOnly(t *testing.T) {
+	base := t.TempDir()
+	slots := filepath.Join(base, "slots")
+	if err := os.Mkdir(slots, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	holdSlot(t, slots, 1, holderHere(t, goneProcess(t)), "")
+	slowJudge := strings.Replace(applyLockSH, "\ndead() {", "\nreal_dead() {", 1) + "\ndead() { real_dead \"$@\" && sleep 1; }\n"
+	script := assign("base", base, "slots", "1", "run_as", "", "state_base", "", "tree_awk", processTreeAWK, "owner_lib", "") +
+		"as_me=1; plock_owned=0\nexec 4>/dev/null\n" + applyOwnerSH + slowJudge + applySlotsSH + `
+take_slot
+from=$(date +%s%N)
+sleep 2
+[ "$(head -n 1 "$slot/owner")" = "$line" ] && mine=kept || mine=lost
+echo "$from $(date +%s%N) $mine"
+drop_slot
+`
+	type held struct{ from, to int64 }
+	var holds []held
+	outs := make([]string, 3)
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Go(func() {
+			out, err := exec.Command("sh", "-c", script).CombinedOutput()
+			outs[i] = string(out)
+			if err != nil {
+				outs[i] += err.Error()
+			}
+		})
+	}
+	wg.Wait()
+	for _, out := range outs {
+		var h held
+		var mine string
+		if _, err := fmt.Sscanf(out, "%d %d %s", &h.from, &h.to, &mine); err != nil || mine != "kept" {
+			t.Fatalf("a waiter's slot was taken from it while it held it, or it failed: %q", out)
+		}
+		holds = append(holds, h)
+	}
+	for i, a := range holds {
+		for _, b := range holds[i+1:] {
+			if a.from < b.to && b.from < a.to {
+				t.Fatalf("two waiters held the host's only slot at once: %v", holds)
+			}
+		}
+	}
+}
+
+// A slot whose holder's PID means nothing here (recorded on another machine, or in a
+// container since restarted) cannot be judged: the apply stops before it changes
+// anything, naming the holder and the slot to remove, instead of waiting forever.
+func TestHostSlotHeldWhereItCannotBeJudgedStopsTheApply(t *testing.T) {
+	root, e, p, slots := slotRoot(t, 2)
+	job := liveProcess(t)
+	holdSlot(t, slots, 1, holderHere(t, goneProcess(t)), fmt.Sprintf("%d %s", job, startTime(t, job)))
+	f := strings.Fields(holderHere(t, liveProcess(t)))
+	f[5] = "0123456789abcdef0123456789abcdef" // another machine's id
+	other := holdSlot(t, slots, 2, strings.Join(f, " "), "")
+	_, err := Change(context.Background(), &streamingRunner{}, e, p)
+	var ce *ChangeError
+	if !errors.As(err, &ce) || ce.Step != "slot-unknown" || !ce.Unchanged {
+		t.Fatalf("want the apply stopped at the slot it cannot judge, nothing changed: %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, f[0]+" "+f[1]) || !strings.Contains(msg, "rm -rf "+shell.Quote(other)) {
+		t.Errorf("the error does not name the holder and the slot to remove:\n%s", msg)
+	}
+	if got := composerRequirement(t, root); got != "2.4.6" {
+		t.Fatalf("composer.json changed: %s", got)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Fatalf("the slot it could not judge was removed: %v", err)
 	}
 }

@@ -25,13 +25,16 @@ type composerTurn struct {
 	timeout time.Duration
 	began   time.Time // the operation's start: time spent before the wait counts
 
-	mu     sync.Mutex
-	asked  time.Time
-	left   time.Duration
-	cancel context.CancelCauseFunc
-	timer  *time.Timer
-	waited bool
-	seen   string
+	mu      sync.Mutex
+	asked   time.Time
+	left    time.Duration // the timeout left when the timer last started
+	running time.Time     // when it last started
+	cancel  context.CancelCauseFunc
+	timer   *time.Timer
+	paused  bool // the host said every slot is held: the timer waits with it
+	held    bool
+	waited  bool
+	seen    string
 }
 
 // composerTurn starts a turn for what (the Composer command, for logs and errors) on
@@ -49,8 +52,8 @@ func (d *providerData) hostSlots() int {
 }
 
 // wait takes this process's slot for the machine, then returns the context Composer
-// runs in: it ends with the operation, or once the timeout left has run out after the
-// host gave its slot (news). done ends the turn. When the operation ends during the
+// runs in: it ends with the operation, or once the timeout left has run out, not
+// counting the time the host's slots were all held (news). done ends the turn. When the operation ends during the
 // wait it returns its error, and nothing was started on the host.
 func (t *composerTurn) wait() (ctx context.Context, done func(), err error) {
 	t.mu.Lock()
@@ -63,6 +66,7 @@ func (t *composerTurn) wait() (ctx context.Context, done func(), err error) {
 	ctx, cancel := context.WithCancelCause(t.logged)
 	t.mu.Lock()
 	t.cancel = cancel
+	t.startTimer()
 	t.mu.Unlock()
 	return ctx, func() {
 		t.mu.Lock()
@@ -75,34 +79,43 @@ func (t *composerTurn) wait() (ctx context.Context, done func(), err error) {
 	}, nil
 }
 
-// news is the apply script's word on the host's slot: while every slot is held it
-// logs who holds them; once the slot is this operation's, its timeout runs.
+// startTimer runs the timeout left. t.mu is held.
+func (t *composerTurn) startTimer() {
+	cancel := t.cancel
+	t.running = time.Now()
+	t.timer = time.AfterFunc(max(t.left, 0), func() { cancel(context.DeadlineExceeded) })
+}
+
+// news is the apply script's word on the host's slot. The timeout runs from the start
+// of the script (a hang before the slot, at the locks or sudo, times out), but not while
+// every slot of the host is held: then it logs who holds them, and the timeout waits
+// until the slot is this operation's.
 func (t *composerTurn) news(n magento.SlotNews) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cancel == nil || t.held {
+		return
+	}
 	if !n.Held {
+		if !t.paused && t.timer.Stop() {
+			t.paused, t.left = true, t.left-time.Since(t.running)
+		}
 		if holders := strings.Join(n.Holders, ", "); holders != t.seen {
-			t.seen = holders
-			t.noteWait(fmt.Sprintf("waiting for a Composer slot on %s: per_host_parallelism = %d, held by %s", t.conn.Host, t.d.hostSlots(), holders))
+			t.seen, t.waited = holders, true
+			tflog.Info(t.logged, fmt.Sprintf("waiting for a Composer slot on %s: per_host_parallelism = %d, held by %s", t.conn.Host, t.d.hostSlots(), holders),
+				map[string]any{"per_host_parallelism": t.d.hostSlots(), "for": t.what})
 		}
 		return
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.timer != nil || t.cancel == nil {
-		return
+	t.held = true
+	if t.paused {
+		t.paused = false
+		t.startTimer()
 	}
-	cancel := t.cancel
-	t.timer = time.AfterFunc(max(t.left, 0), func() { cancel(context.DeadlineExceeded) })
 	if t.waited {
 		tflog.Info(t.logged, fmt.Sprintf("got a Composer slot on %s after %s", t.conn.Host, time.Since(t.asked).Round(time.Millisecond)),
 			map[string]any{"for": t.what})
 	}
-}
-
-func (t *composerTurn) noteWait(message string) {
-	t.mu.Lock()
-	t.waited = true
-	t.mu.Unlock()
-	tflog.Info(t.logged, message, map[string]any{"per_host_parallelism": t.d.hostSlots(), "for": t.what})
 }
 
 // composerSlot waits for this process's turn to run Composer on c's machine

@@ -166,3 +166,43 @@ func TestComposerSlotsKeyOnTheRoute(t *testing.T) {
 		defer release()
 	}
 }
+
+// The timeout runs from the start of the apply script, so a hang before the host's
+// slot (the locks on an NFS var/, sudo) times out; while every slot of the host is held
+// it waits, and once the slot is the operation's it runs on with what was left.
+func TestComposerTurnTimesOutExceptWhileTheHostsSlotsAreHeld(t *testing.T) {
+	d := &providerData{}
+	never := d.composerTurn(context.Background(), remote.Config{Host: "web1"}, "composer require", 100*time.Millisecond, time.Now())
+	ctx, done, err := never.wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("timeout 100ms, no word of a slot from the host: the run still goes on after 5s")
+	}
+
+	waits := d.composerTurn(context.Background(), remote.Config{Host: "web1"}, "composer require", 300*time.Millisecond, time.Now())
+	ctx, done, err = waits.wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	waits.news(magento.SlotNews{Holders: []string{"PID 4242 on web1 since 2026-12-07T06:00:00Z"}})
+	select {
+	case <-ctx.Done():
+		t.Fatal("the timeout ran while every slot of the host was held")
+	case <-time.After(time.Second):
+	}
+	waits.news(magento.SlotNews{Held: true})
+	select {
+	case <-ctx.Done():
+		if !errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+			t.Fatalf("ended by %v, want the timeout", context.Cause(ctx))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the timeout did not run on once the slot was held")
+	}
+}

@@ -133,8 +133,8 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	r.data.reads.Forget(params.Root) // an answer read ahead would be stale after this
 	started := time.Now()
 	conn, _ := plan.connection(ctx, r.data, diags) // known: apply
-	// Waiting for a turn on the host does not count against timeout: the time left runs
-	// from when the host gives the apply its Composer slot.
+	// Waiting for a turn on the host does not count against timeout: the timer stops
+	// while the host says its slots are all held.
 	turn := r.data.composerTurn(logged, conn, "composer require "+magento.Package+" in "+params.Root, timeout, started)
 	params.BeforeComposer = func(context.Context) (context.Context, func(), error) { return turn.wait() }
 	params.OnSlot, params.HostSlots = turn.news, r.data.hostSlots()
