@@ -40,24 +40,10 @@ func TestAccDataMigrationTool_customFilesAreCarriedUnlessTurnedOff(t *testing.T)
 	if err := os.Symlink(outside, link); err != nil {
 		t.Fatal(err)
 	}
-	config := requireProvider + r.providerConfig() + fmt.Sprintf(`
-resource "magento_data_migration_tool" "carry" {
-  host         = "127.0.0.1"
-  magento_root = %q
-  composer_env = %s
-}
-
-resource "magento_data_migration_tool" "leave" {
-  host               = "127.0.0.1"
-  magento_root       = %q
-  composer_env       = %s
-  carry_custom_files = false
-}
-
-output "leave_backup" {
-  value = magento_data_migration_tool.leave.last_backup
-}
-`, carry, r.composerEnvHCL(), leave, r.composerEnvHCL())
+	config := requireProvider + r.providerConfig() +
+		dmtHCL("carry", "127.0.0.1", carry, expr("composer_env", r.composerEnvHCL())) +
+		dmtHCL("leave", "127.0.0.1", leave, expr("composer_env", r.composerEnvHCL()), expr("carry_custom_files", "false")) +
+		hclBlock(`output "leave_backup"`, expr("value", "magento_data_migration_tool.leave.last_backup"))
 	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 	out := strings.Join(strings.Fields(w.must("apply", "-auto-approve", "-no-color")), " ")
 	if !strings.Contains(out, "Carried 3 file(s)") || !strings.Contains(out, "etc/opensource-to-opensource/config.xml") {
