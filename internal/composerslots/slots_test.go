@@ -70,12 +70,20 @@ func TestComposerSlotsFirstComeFirstServed(t *testing.T) {
 	}
 }
 
-func TestComposerSlotsTargetsAreIndependent(t *testing.T) {
-	s := New(1)
+// takeShop1Slot acquires a slot of shop1:22, the target these tests fill, and returns
+// its release.
+func takeShop1Slot(t *testing.T, s *Slots) func() {
+	t.Helper()
 	release, err := s.Acquire(t.Context(), "shop1:22", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return release
+}
+
+func TestComposerSlotsTargetsAreIndependent(t *testing.T) {
+	s := New(1)
+	release := takeShop1Slot(t, s)
 	defer release()
 	// shop1 is full; shop2 and shop1 on another port start at once.
 	for _, target := range []string{"shop2:22", "shop1:2222"} {
@@ -89,10 +97,7 @@ func TestComposerSlotsTargetsAreIndependent(t *testing.T) {
 
 func TestComposerSlotsCancelEndsTheWait(t *testing.T) {
 	s := New(1)
-	release, err := s.Acquire(t.Context(), "shop1:22", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := takeShop1Slot(t, s)
 	ctx, cancel := context.WithCancel(t.Context())
 	got, errs := make(chan func(), 2), make(chan error, 2)
 	var sawRunning int
@@ -135,10 +140,7 @@ func TestComposerSlotsCancelEndsTheWait(t *testing.T) {
 func TestComposerSlotsCancelAfterHandOver(t *testing.T) {
 	s := New(1)
 	for range 200 {
-		release, err := s.Acquire(t.Context(), "shop1:22", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		release := takeShop1Slot(t, s)
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan func())
 		queued := make(chan struct{})
@@ -161,10 +163,7 @@ func TestComposerSlotsCancelAfterHandOver(t *testing.T) {
 
 func TestComposerSlotsCancelledBeforeWaiting(t *testing.T) {
 	s := New(1)
-	release, err := s.Acquire(t.Context(), "shop1:22", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := takeShop1Slot(t, s)
 	defer release()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()

@@ -15,11 +15,7 @@ import (
 // restore, then failed in Composer and could not restore again (a full disk), says
 // RESTORE FAILED, never that the files were restored.
 func TestRestoreFailedAfterAnOwedRestoreSaysSo(t *testing.T) {
-	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
-	interruptedApply(t, root, archive)
-	p.Target = "2.4.7"
+	_, e, p, _ := owingRoot(t)
 	e.Composer = fakeComposer(t, `composer "$@" >/dev/null 2>&1; echo "No space left on device"; exit 1`)
 	shims := t.TempDir()
 	// The second extraction into a restore directory fails as on a full disk.
@@ -37,11 +33,7 @@ exec /usr/bin/tar "$@"`)
 // disk is still full, the usual reason a restore was left owed) is its own error, never
 // "moved on": nothing is restored or changed, and the record stays for the next apply.
 func TestMovedOnCheckThatCannotRunIsNotLaterWork(t *testing.T) {
-	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
-	interruptedApply(t, root, archive)
-	p.Target = "2.4.7"
+	root, e, p, _ := owingRoot(t)
 	shims := t.TempDir()
 	writeShim(t, filepath.Join(shims, "tar"), `case "$*" in *tf-magento-dmt-check*) echo "tar: composer.json: Cannot write: No space left on device" >&2; exit 2 ;; esac
 exec /usr/bin/tar "$@"`)
@@ -62,13 +54,9 @@ exec /usr/bin/tar "$@"`)
 // A lock of another host, on a root this host owes a restore: the refusal names the
 // archive of the owed restore beside the rm -rf of the lock.
 func TestForeignLockNamesTheOwedRestore(t *testing.T) {
-	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
-	interruptedApply(t, root, archive)
+	root, e, p, archive := owingRoot(t)
 	lock := filepath.Join(root, "var", lockName)
 	_ = os.WriteFile(filepath.Join(lock, "owner"), []byte("4242 web2 2026-11-25T10:00:00Z\n"), 0o644)
-	p.Target = "2.4.7"
 	_, err := Change(context.Background(), &LocalRunner{}, e, p)
 	if err == nil || !strings.Contains(err.Error(), "on another host") || !strings.Contains(err.Error(), "A restore is owed from "+archive) {
 		t.Fatalf("want the foreign lock refused, naming the owed restore from %s, got %v", archive, err)
@@ -79,11 +67,7 @@ func TestForeignLockNamesTheOwedRestore(t *testing.T) {
 // "ctype" is already loaded", common on multi-PHP hosts) is not later work: the owed
 // restore runs, then the upgrade.
 func TestPHPWarningIsNotLaterWork(t *testing.T) {
-	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
-	interruptedApply(t, root, archive)
-	p.Target = "2.4.7"
+	_, e, p, archive := owingRoot(t)
 	e.PHP = fakeComposer(t, `exec php -d extension=ctype "$@"`) // the host's php.ini loads ctype twice
 	res, err := Change(context.Background(), &LocalRunner{}, e, p)
 	if err != nil || res.Installed != "2.4.7" || !strings.Contains(strings.Join(res.Warnings, "\n"), "restored "+archive) {

@@ -71,11 +71,7 @@ func fakeComposer(t *testing.T, body string) string {
 func plannedTarget(t *testing.T, e Exec, root, magentoVersion, pin string) string {
 	t.Helper()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // where the listing keeps its list
-	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	releases, err := ListReleases(context.Background(), &LocalRunner{}, e, src)
+	releases, err := listReleasesOf(t, e, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,12 +462,23 @@ func interruptedApplyIn(t *testing.T, root, archive, state string) {
 	}
 }
 
-func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
-	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	p := params(root).ChangeParams
-	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
-	interruptedApply(t, root, archive)
+// owingRoot is a root of Magento 2.4.7-p3 with the tool at 2.4.6, then left as
+// interruptedApply leaves it: the tool at 2.4.7 and a restore owed from archive. p
+// targets 2.4.7.
+func owingRoot(t *testing.T) (root string, e Exec, p ChangeParams, archive string) {
+	t.Helper()
+	root, e = newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	p = params(root).ChangeParams
 	p.Target = "2.4.7"
+	archive = filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
+	interruptedApply(t, root, archive)
+	return root, e, p, archive
+}
+
+// An apply killed outright left the lock of its gone process and an owed restore: the
+// next apply archives what it left, restores the backup, then upgrades.
+func TestStaleLockOfAnInterruptedApplyIsRestoredFirst(t *testing.T) {
+	_, e, p, archive := owingRoot(t)
 	res, err := Change(context.Background(), &LocalRunner{}, e, p)
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,17 @@ func listingSpy(t *testing.T) (command, calls, manifests string) {
 	return command, calls, manifests
 }
 
+// listReleasesOf lists root's releases as a plan does: its release source, then
+// Composer's list for it.
+func listReleasesOf(t *testing.T, e Exec, root string) ([]string, error) {
+	t.Helper()
+	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ListReleases(context.Background(), &LocalRunner{}, e, src)
+}
+
 // The listing reads only the root's repository settings: it runs in a private
 // temporary directory (gone afterwards) holding a composer.json with the root's
 // repositories and its auth.json, with plugins and scripts off; the shop's lock,
@@ -39,11 +50,7 @@ func TestReleaseListingLoadsNoShop(t *testing.T) {
 	e.Composer = spy
 	t.Setenv("TMPDIR", t.TempDir())
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	releases, err := ListReleases(context.Background(), &LocalRunner{}, e, src)
+	releases, err := listReleasesOf(t, e, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,11 +128,7 @@ func TestReleaseSourcesOfLikeRootsAreOne(t *testing.T) {
 func TestReleasesShowsWhatComposerPrinted(t *testing.T) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	e.Composer = fakeComposer(t, `echo "Your requirements could not be resolved to an installable set of packages."`)
-	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ListReleases(context.Background(), &LocalRunner{}, e, src)
+	_, err := listReleasesOf(t, e, root)
 	if err == nil || !strings.Contains(err.Error(), "printed no release list") || !strings.Contains(err.Error(), "could not be resolved") {
 		t.Fatalf("want an error quoting composer's output, got %v", err)
 	}
@@ -187,11 +190,7 @@ func TestReleaseListingReadsRelativePathRepositoriesAgainstTheRoot(t *testing.T)
 		t.Fatal(err)
 	}
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	releases, err := ListReleases(context.Background(), &LocalRunner{}, e, src)
+	releases, err := listReleasesOf(t, e, root)
 	if err != nil || !slices.Contains(releases, "2.4.8.1") {
 		t.Fatalf("listed %v, %v; want the releases of the root's packages/ repository", releases, err)
 	}

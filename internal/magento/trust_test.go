@@ -87,11 +87,7 @@ mv composer.lock composer.lock.mine && mv vendor vendor.mine`)
 // restore, then failed in Composer and restored its backup (the owed archive), owes
 // nothing, and the error does not say a restore is owed.
 func TestAnOwedRestoreThatRanIsNotReportedAsStillOwed(t *testing.T) {
-	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	p := params(root).ChangeParams
-	p.Target = "2.4.7"
-	archive := filepath.Join(p.BackupDir, ArchivePrefixFor(root)+"20261125T100000Z-4242.tar.gz")
-	interruptedApply(t, root, archive)
+	_, e, p, _ := owingRoot(t)
 	e.Composer = fakeComposer(t, `echo "Your requirements could not be resolved"; exit 2`)
 	_, err := Change(context.Background(), &LocalRunner{}, e, p)
 	var ce *ChangeError
@@ -242,11 +238,7 @@ func TestReleaseListingRunsAsTheOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Composer = spy
-	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ListReleases(context.Background(), &LocalRunner{}, e, src); err != nil {
+	if _, err := listReleasesOf(t, e, root); err != nil {
 		t.Fatal(err)
 	}
 	uid, _ := testenv.IDs(t, testenv.WebUser)

@@ -20,12 +20,7 @@ import (
 
 // installationConfig is the provider block plus data.magento_installation.shop for root.
 func installationConfig(r *rig, root string) string {
-	return r.providerConfig() + fmt.Sprintf(`
-data "magento_installation" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %q
-}
-`, root)
+	return r.providerConfig() + installationHCL("shop", "127.0.0.1", root)
 }
 
 // checkInstallation checks attributes of data.magento_installation.shop.
@@ -42,20 +37,17 @@ func checkInstallation(values map[string]knownvalue.Check) []statecheck.StateChe
 func TestAccInstallation_reportsEveryVersionOfTheShop(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: installationConfig(r, root),
-			ConfigStateChecks: checkInstallation(map[string]knownvalue.Check{
-				"magento_version":             knownvalue.StringExact("2.4.7-p3"),
-				"magento_edition":             knownvalue.StringExact("community"),
-				"data_migration_tool_version": knownvalue.StringExact("2.4.6"),
-				"php_version":                 knownvalue.StringRegexp(regexp.MustCompile(`^[78]\.\d+\.\d+`)),
-				"composer_version":            knownvalue.StringRegexp(regexp.MustCompile(`^2\.\d+\.\d+`)),
-				"id":                          knownvalue.StringExact(fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root)),
-			}),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: installationConfig(r, root),
+		ConfigStateChecks: checkInstallation(map[string]knownvalue.Check{
+			"magento_version":             knownvalue.StringExact("2.4.7-p3"),
+			"magento_edition":             knownvalue.StringExact("community"),
+			"data_migration_tool_version": knownvalue.StringExact("2.4.6"),
+			"php_version":                 knownvalue.StringRegexp(regexp.MustCompile(`^[78]\.\d+\.\d+`)),
+			"composer_version":            knownvalue.StringRegexp(regexp.MustCompile(`^2\.\d+\.\d+`)),
+			"id":                          knownvalue.StringExact(fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root)),
+		}),
+	}})
 }
 
 // Magento's version and edition as Magento reports them, for the roots real shops have:
@@ -76,44 +68,28 @@ func TestAccEditions_asMagentoReportsThem(t *testing.T) {
 	var checks []statecheck.StateCheck
 	for _, shop := range shops {
 		root := r.root(t, shop.spec)
-		config += fmt.Sprintf(`
-data "magento_installation" %[1]q {
-  host         = "127.0.0.1"
-  magento_root = %[2]q
-}
-
-resource "magento_data_migration_tool" %[1]q {
-  host         = "127.0.0.1"
-  magento_root = %[2]q
-  composer_env = %[3]s
-}
-`, shop.name, root, r.composerEnvHCL())
+		config += installationHCL(shop.name, "127.0.0.1", root) +
+			dmtHCL(shop.name, "127.0.0.1", root, expr("composer_env", r.composerEnvHCL()))
 		for _, address := range []string{"data.magento_installation." + shop.name, "magento_data_migration_tool." + shop.name} {
 			checks = append(checks,
 				statecheck.ExpectKnownValue(address, tfjsonpath.New("magento_version"), knownvalue.StringExact(shop.version)),
 				statecheck.ExpectKnownValue(address, tfjsonpath.New("magento_edition"), knownvalue.StringExact(shop.edition)))
 		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
-	})
+	accTest(t, []resource.TestStep{{Config: config, ConfigStateChecks: checks}})
 }
 
 // A root without the tool reads as Magento's version with a null tool version.
 func TestAccInstallation_toolNotInstalledIsNull(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3"})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: installationConfig(r, root),
-			ConfigStateChecks: checkInstallation(map[string]knownvalue.Check{
-				"magento_version":             knownvalue.StringExact("2.4.7-p3"),
-				"data_migration_tool_version": knownvalue.Null(),
-			}),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: installationConfig(r, root),
+		ConfigStateChecks: checkInstallation(map[string]knownvalue.Check{
+			"magento_version":             knownvalue.StringExact("2.4.7-p3"),
+			"data_migration_tool_version": knownvalue.Null(),
+		}),
+	}})
 }
 
 // A Composer project that is not Magento, a missing directory and a relative path are
@@ -124,13 +100,10 @@ func TestAccInstallation_refusesWhatIsNotAMagentoRoot(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "composer.json"), []byte(`{"name": "acme/blog"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: installationConfig(r, dir), ExpectError: regexp.MustCompile(`Not a Magento Installation(.|\n)*is not a Magento 2\s+installation`)},
-			{Config: installationConfig(r, "/nonexistent/magento"), ExpectError: regexp.MustCompile(`Magento Root Not Found`)},
-			{Config: installationConfig(r, "var/www/magento"), ExpectError: regexp.MustCompile(`Relative Path`)},
-		},
+	accTest(t, []resource.TestStep{
+		{Config: installationConfig(r, dir), ExpectError: regexp.MustCompile(`Not a Magento Installation(.|\n)*is not a Magento 2\s+installation`)},
+		{Config: installationConfig(r, "/nonexistent/magento"), ExpectError: regexp.MustCompile(`Magento Root Not Found`)},
+		{Config: installationConfig(r, "var/www/magento"), ExpectError: regexp.MustCompile(`Relative Path`)},
 	})
 }
 
@@ -143,13 +116,10 @@ func TestAccInstallation_refusesAHostKeyThatDoesNotMatch(t *testing.T) {
 	if err := os.WriteFile(r.sshd.KnownHosts, []byte(fmt.Sprintf("[127.0.0.1]:%d %s\n", r.sshd.Port, r.sshd.OtherHostKey)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      installationConfig(r, root),
-			ExpectError: regexp.MustCompile(`Untrusted SSH Host Key(.|\n)*does\s+not\s+match(.|\n)*ssh-ed25519(.|\n)*SHA256:`),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config:      installationConfig(r, root),
+		ExpectError: regexp.MustCompile(`Untrusted SSH Host Key(.|\n)*does\s+not\s+match(.|\n)*ssh-ed25519(.|\n)*SHA256:`),
+	}})
 }
 
 // A root whose composer.lock never answers (a hung NFS mount; here a FIFO nobody
@@ -174,13 +144,10 @@ data "magento_installation" "shop" {
   }
 }
 `, root)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      config,
-			ExpectError: regexp.MustCompile(`Operation Timed Out`),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config:      config,
+		ExpectError: regexp.MustCompile(`Operation Timed Out`),
+	}})
 	// The reader is stopped from a session of its own, moments after the timeout.
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		out, err := exec.Command("pgrep", "-af", regexp.QuoteMeta(lock)).Output()

@@ -49,27 +49,24 @@ func TestAccDataMigrationTool_owedRestoreShowsInThePlan(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: r.dmtConfig(root, ""), ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))}},
-			{
-				PreConfig: interrupted,
-				Config:    r.dmtConfig(root, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(shop, tfjsonpath.New("last_backup")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
-				Check: func(*terraformState) error {
-					if b, err := os.ReadFile(custom); err != nil || !strings.Contains(string(b), "custom") {
-						return fmt.Errorf("the custom file was not restored and carried: %q %v", b, err)
-					}
-					if _, err := os.Stat(record); !os.IsNotExist(err) {
-						return fmt.Errorf("the owed-restore record is still there: %v", err)
-					}
-					return nil
-				},
+	accTest(t, []resource.TestStep{
+		{Config: r.dmtConfig(root, ""), ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))}},
+		{
+			PreConfig: interrupted,
+			Config:    r.dmtConfig(root, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(shop, tfjsonpath.New("last_backup")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+			Check: func(*terraformState) error {
+				if b, err := os.ReadFile(custom); err != nil || !strings.Contains(string(b), "custom") {
+					return fmt.Errorf("the custom file was not restored and carried: %q %v", b, err)
+				}
+				if _, err := os.Stat(record); !os.IsNotExist(err) {
+					return fmt.Errorf("the owed-restore record is still there: %v", err)
+				}
+				return nil
 			},
 		},
 	})

@@ -197,20 +197,17 @@ data "magento_installation" "shop" {
   }
 }
 `, root, file)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.magento_installation.shop",
-				tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1"))},
-			Check: func(*terraformState) error {
-				if want := fmt.Sprintf("target 127.0.0.1 port %d", r.sshd.Port); !strings.Contains(jump.Log(), want) {
-					return fmt.Errorf("the jump host did not forward to the target; its log:\n%s", jump.Log())
-				}
-				return nil
-			},
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: config,
+		ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.magento_installation.shop",
+			tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1"))},
+		Check: func(*terraformState) error {
+			if want := fmt.Sprintf("target 127.0.0.1 port %d", r.sshd.Port); !strings.Contains(jump.Log(), want) {
+				return fmt.Errorf("the jump host did not forward to the target; its log:\n%s", jump.Log())
+			}
+			return nil
+		},
+	}})
 }
 
 // StrictHostKeyChecking no (or accept-new) in the file never turns checking off nor
@@ -224,19 +221,11 @@ func TestAccInstallation_sshConfigFileNeverTurnsHostKeyChecksOff(t *testing.T) {
 	}
 	file := sshConfigFile(t, r.sshd.SSHConfigHost("unknown-key", "UserKnownHostsFile "+empty, "StrictHostKeyChecking no")+
 		"Host other\n  StrictHostKeyChecking accept-new\n")
-	config := configFileProvider(file) + fmt.Sprintf(`
-data "magento_installation" "shop" {
-  host         = "unknown-key"
-  magento_root = %q
-}
-`, root)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      config,
-			ExpectError: regexp.MustCompile(`(?s)host key for 127\.0\.0\.1:\d+\s+is\s+not\s+in\s+known_hosts.*UserKnownHostsFile.*line\s+2.*Host\s+unknown-key.*SHA256:`),
-		}},
-	})
+	config := configFileProvider(file) + installationHCL("shop", "unknown-key", root)
+	accTest(t, []resource.TestStep{{
+		Config:      config,
+		ExpectError: regexp.MustCompile(`(?s)host key for 127\.0\.0\.1:\d+\s+is\s+not\s+in\s+known_hosts.*UserKnownHostsFile.*line\s+2.*Host\s+unknown-key.*SHA256:`),
+	}})
 	if b, _ := os.ReadFile(empty); len(b) != 0 {
 		t.Fatalf("the known_hosts file was written to:\n%s", b)
 	}
@@ -252,14 +241,8 @@ func TestAccDataMigrationTool_sshConfigFileProxyCommandGoneAfterInterrupt(t *tes
 	marker := filepath.Join(t.TempDir(), "wrote")
 	composer := slowComposer(t, marker, "3603.75")
 	file := sshConfigFile(t, r.sshd.SSHConfigHost("behind-proxy", "ProxyCommand "+proxy))
-	config := requireProvider + configFileProvider(file) + fmt.Sprintf(`
-resource "magento_data_migration_tool" "shop" {
-  host         = "behind-proxy"
-  magento_root = %q
-  composer     = %q
-  composer_env = %s
-}
-`, root, composer, r.composerEnvHCL())
+	config := requireProvider + configFileProvider(file) +
+		dmtHCL("shop", "behind-proxy", root, str("composer", composer), expr("composer_env", r.composerEnvHCL()))
 	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 	cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "apply", "-auto-approve", "-no-color") //nolint:gosec // the test's own CLI
 	cmd.Dir, cmd.Env = w.dir, w.env
@@ -299,20 +282,12 @@ resource "magento_data_migration_tool" "shop" {
 func TestAccInstallation_sshConfigFileProxyCommandThatExitsFailsAtOnce(t *testing.T) {
 	r := newRig(t)
 	file := sshConfigFile(t, r.sshd.SSHConfigHost("no-tunnel", "ProxyCommand sh -c 'echo SessionManagerPlugin is not found >&2; exit 7'"))
-	config := configFileProvider(file) + `
-data "magento_installation" "shop" {
-  host         = "no-tunnel"
-  magento_root = "/var/www/magento"
-}
-`
+	config := configFileProvider(file) + installationHCL("shop", "no-tunnel", "/var/www/magento")
 	started := time.Now()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      config,
-			ExpectError: regexp.MustCompile(`(?s)ProxyCommand.*line\s+2.*exit\s+status\s+7.*SessionManagerPlugin\s+is\s+not\s+found`),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config:      config,
+		ExpectError: regexp.MustCompile(`(?s)ProxyCommand.*line\s+2.*exit\s+status\s+7.*SessionManagerPlugin\s+is\s+not\s+found`),
+	}})
 	if took := time.Since(started); took > 20*time.Second {
 		t.Errorf("the failing ProxyCommand was retried for %s", took)
 	}
@@ -344,10 +319,7 @@ func TestAccInstallation_sshConfigFileCloudProxyCommandsCheckHostKeys(t *testing
 		checks = append(checks, statecheck.ExpectKnownValue("data.magento_installation."+alias,
 			tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1")))
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
-	})
+	accTest(t, []resource.TestStep{{Config: config, ConfigStateChecks: checks}})
 	b, _ := os.ReadFile(calls)
 	for _, cli := range []string{"aws ssm start-session", "aws ec2-instance-connect open-tunnel", "gcloud compute start-iap-tunnel", "tsh proxy ssh"} {
 		if !strings.Contains(string(b), cli) {

@@ -233,23 +233,20 @@ data "magento_installation" "shop" {
   }
 }
 `, root, jump1.Port, jump1.KnownHosts, jump2.Port, jump2.KnownHosts)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.magento_installation.shop",
-				tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1"))},
-			Check: func(*terraformState) error {
-				for _, hop := range []struct {
-					log  string
-					next int
-				}{{jump1.Log(), jump2.Port}, {jump2.Log(), r.sshd.Port}} {
-					if !strings.Contains(hop.log, fmt.Sprintf("target 127.0.0.1 port %d", hop.next)) {
-						return fmt.Errorf("a jump host did not forward to port %d", hop.next)
-					}
+	accTest(t, []resource.TestStep{{
+		Config: config,
+		ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.magento_installation.shop",
+			tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1"))},
+		Check: func(*terraformState) error {
+			for _, hop := range []struct {
+				log  string
+				next int
+			}{{jump1.Log(), jump2.Port}, {jump2.Log(), r.sshd.Port}} {
+				if !strings.Contains(hop.log, fmt.Sprintf("target 127.0.0.1 port %d", hop.next)) {
+					return fmt.Errorf("a jump host did not forward to port %d", hop.next)
 				}
-				return nil
-			},
-		}},
-	})
+			}
+			return nil
+		},
+	}})
 }

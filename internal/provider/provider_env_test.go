@@ -29,20 +29,13 @@ func TestAccDataMigrationTool_environmentStandsInForTheProviderBlock(t *testing.
 		t.Fatal(err)
 	}
 	file := sshConfigFile(t, fmt.Sprintf("Host shop-from-env\n  HostName 127.0.0.1\n  Port %d\n  UserKnownHostsFile %s\n", r.sshd.Port, r.sshd.KnownHosts))
-	config := requireProvider + fmt.Sprintf(`
+	config := requireProvider + `
 provider "magento" {
   ssh {
     agent = false
   }
 }
-
-resource "magento_data_migration_tool" "shop" {
-  host         = "shop-from-env"
-  magento_root = %q
-  composer     = %q
-  composer_env = %s
-}
-`, root, spy, r.composerEnvHCL())
+` + dmtHCL("shop", "shop-from-env", root, str("composer", spy), expr("composer_env", r.composerEnvHCL()))
 	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 	trace := filepath.Join(t.TempDir(), "trace.log")
 	w.env = append(w.env, "TF_LOG=TRACE", "TF_LOG_PATH="+trace,

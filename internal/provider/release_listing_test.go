@@ -234,22 +234,9 @@ variable "own_auth" {
   sensitive = true
   ephemeral = true
 }
-` + fmt.Sprintf(`
-resource "magento_data_migration_tool" "own" {
-  host             = "127.0.0.1"
-  magento_root     = %q
-  composer         = %q
-  composer_env     = %s
-  composer_auth_wo = var.own_auth
-}
-
-resource "magento_data_migration_tool" "fleet" {
-  host         = "127.0.0.1"
-  magento_root = %q
-  composer     = %q
-  composer_env = %s
-}
-`, roots["own"], own.command, r.composerEnvHCL(), roots["fleet"], fleet.command, r.composerEnvHCL())
+` + dmtHCL("own", "127.0.0.1", roots["own"], str("composer", own.command), expr("composer_env", r.composerEnvHCL()),
+		expr("composer_auth_wo", "var.own_auth")) +
+		dmtHCL("fleet", "127.0.0.1", roots["fleet"], str("composer", fleet.command), expr("composer_env", r.composerEnvHCL()))
 	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 	w.env = append(w.env, "XDG_CACHE_HOME="+t.TempDir(), "TF_VAR_fleet_auth="+fleetAuth, "TF_VAR_own_auth="+ownAuth)
 	w.must("apply", "-auto-approve", "-no-color") // adopts both: in sync

@@ -187,13 +187,7 @@ func TestAccDataMigrationTool_refusedCredentialsGetTheCredentialHint(t *testing.
 	// Composer keys credentials by host and port: these reach the server, which refuses them.
 	auth := fmt.Sprintf(`{"http-basic":{%q:{"username":"public-key","password":"wrong-private-key"}}}`, strings.TrimPrefix(refusing.URL, "http://"))
 	provider := strings.TrimSuffix(r.sshd.ProviderHCL(), "}\n") + fmt.Sprintf("  composer_auth = %q\n}\n", auth)
-	config := provider + fmt.Sprintf(`
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %q
-  composer_env = %s
-}
-`, root, r.composerEnvHCL())
+	config := provider + dmtHCL("shop", "127.0.0.1", root, expr("composer_env", r.composerEnvHCL()))
 	applyFails(t, root, config, regexp.MustCompile(`The Composer repository 127\.0\.0\.1 refused the\s+credentials(.|\n)*set\s+composer_auth`))
 }
 
@@ -201,26 +195,13 @@ resource "magento_data_migration_tool" "shop" {
 // plain HTTP (the test server's).
 func addRepository(t *testing.T, root, url string) {
 	t.Helper()
-	path := filepath.Join(root, "composer.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var manifest map[string]any
-	if err := json.Unmarshal(b, &manifest); err != nil {
-		t.Fatal(err)
-	}
-	repos, _ := manifest["repositories"].([]any)
-	manifest["repositories"] = append([]any{map[string]any{"type": "composer", "url": url}}, repos...)
-	cfg, _ := manifest["config"].(map[string]any)
-	cfg["secure-http"] = false
-	manifest["config"] = cfg
-	if b, err = json.MarshalIndent(manifest, "", "    "); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil { //nolint:gosec // a shop's composer.json is world-readable
-		t.Fatal(err)
-	}
+	editComposerJSON(t, root, func(manifest map[string]any) {
+		repos, _ := manifest["repositories"].([]any)
+		manifest["repositories"] = append([]any{map[string]any{"type": "composer", "url": url}}, repos...)
+		cfg, _ := manifest["config"].(map[string]any)
+		cfg["secure-http"] = false
+		manifest["config"] = cfg
+	})
 }
 
 // secretsAbsent fails when the state holds any of the secrets.
@@ -283,21 +264,11 @@ provider "magento" {
   }
   composer_auth = var.magento_repo_auth
 }
-
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %q
-  composer     = %q
-  composer_env = %s
-}
-`, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts, root, spy, r.composerEnvHCL())
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:            config,
-			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7")), secretsAbsent{password, keyBody}},
-		}},
-	})
+`, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts) + dmtHCL("shop", "127.0.0.1", root, str("composer", spy), expr("composer_env", r.composerEnvHCL()))
+	accTest(t, []resource.TestStep{{
+		Config:            config,
+		ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7")), secretsAbsent{password, keyBody}},
+	}})
 	got, err := os.ReadFile(spyOut)
 	if err != nil || !strings.Contains(string(got), hex.EncodeToString(sum[:])) {
 		t.Fatalf("COMPOSER_AUTH did not reach composer intact: %q, %v", got, err)

@@ -64,12 +64,9 @@ resource "magento_data_migration_tool" "shop%d" {
 		}
 		return nil
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: config("2.4.8.1"), Check: check},
-			{Config: config("2.4.8"), Check: check},
-		},
+	accTest(t, []resource.TestStep{
+		{Config: config("2.4.8.1"), Check: check},
+		{Config: config("2.4.8"), Check: check},
 	})
 }
 
@@ -136,7 +133,7 @@ func TestAccDataMigrationTool_preservedPathsSurviveAndOldArchivesArePruned(t *te
 	}
 	steps := []resource.TestStep{step("2.4.6.1", 1), step("2.4.6", 2), step("2.4.6.1", 2)}
 	steps[1].PreConfig, steps[2].PreConfig = age, age
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders, Steps: steps})
+	accTest(t, steps)
 }
 
 // A fleet's first apply: eight roots share one backup directory that does not exist
@@ -144,16 +141,9 @@ func TestAccDataMigrationTool_preservedPathsSurviveAndOldArchivesArePruned(t *te
 // host's mkdir loses the race every time (another apply creates the directory just
 // before), which eight applies at once hit only now and then.
 func TestAccDataMigrationTool_sharedBackupDirectoryCreatedAtOnce(t *testing.T) {
-	realMkdir, err := exec.LookPath("mkdir")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shims := t.TempDir()
-	shim := "#!/bin/sh\nif [ \"$1\" = -m ] && [ \"$2\" = 700 ]; then " + realMkdir + " -m 700 \"$3\" 2>/dev/null; fi\nexec " + realMkdir + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(shims, "mkdir"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
-		t.Fatal(err)
-	}
-	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
+	r := rigWithShim(t, "mkdir", func(realPath string) string {
+		return "if [ \"$1\" = -m ] && [ \"$2\" = 700 ]; then " + realPath + " -m 700 \"$3\" 2>/dev/null; fi"
+	})
 	dir := filepath.Join(t.TempDir(), "fleet", "dmt-backups")
 	config := r.providerConfig()
 	for i := range 8 {
@@ -169,19 +159,16 @@ resource "magento_data_migration_tool" "shop%d" {
 }
 `, i, root, r.composerEnvHCL(), dir)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{Config: config, Check: func(*terraformState) error {
-			info, err := os.Stat(dir)
-			if err != nil || info.Mode().Perm() != 0o700 {
-				return fmt.Errorf("the backup directory is not private: %v %v", info, err)
-			}
-			if archives, _ := filepath.Glob(filepath.Join(dir, "tf-magento-dmt-*.tar.gz")); len(archives) != 8 {
-				return fmt.Errorf("want 8 archives, got %v", archives)
-			}
-			return nil
-		}}},
-	})
+	accTest(t, []resource.TestStep{{Config: config, Check: func(*terraformState) error {
+		info, err := os.Stat(dir)
+		if err != nil || info.Mode().Perm() != 0o700 {
+			return fmt.Errorf("the backup directory is not private: %v %v", info, err)
+		}
+		if archives, _ := filepath.Glob(filepath.Join(dir, "tf-magento-dmt-*.tar.gz")); len(archives) != 8 {
+			return fmt.Errorf("want 8 archives, got %v", archives)
+		}
+		return nil
+	}}})
 }
 
 // Killed (here: timed out) inside bin/magento setup:backup, which runs in maintenance
@@ -238,10 +225,7 @@ func TestAccDataMigrationTool_fullBackupDiskRefusesBeforeWriting(t *testing.T) {
 		t.Error("the lock was not released")
 	}
 	unmount() // space back
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps:                    []resource.TestStep{{Config: config, Check: requires(root, "2.4.7")}},
-	})
+	accTest(t, []resource.TestStep{{Config: config, Check: requires(root, "2.4.7")}})
 }
 
 // A backup directory others can write (archives hold config.xml's passwords) is

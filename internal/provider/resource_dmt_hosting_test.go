@@ -127,18 +127,15 @@ data "magento_installation" "shop" {
   depends_on   = [magento_data_migration_tool.shop]
 }
 `, root, settings)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{
-				expect("version", knownvalue.StringExact("2.4.7")),
-				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("php_version"), knownvalue.StringRegexp(regexp.MustCompile(`^8\.`))),
-				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("composer_version"), knownvalue.StringRegexp(regexp.MustCompile(`^2\.`))),
-			},
-			Check: requires(root, "2.4.7"),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: config,
+		ConfigStateChecks: []statecheck.StateCheck{
+			expect("version", knownvalue.StringExact("2.4.7")),
+			statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("php_version"), knownvalue.StringRegexp(regexp.MustCompile(`^8\.`))),
+			statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("composer_version"), knownvalue.StringRegexp(regexp.MustCompile(`^2\.`))),
+		},
+		Check: requires(root, "2.4.7"),
+	}})
 }
 
 // Deployer and Capistrano: magento_root is the `current` symlink to releases/N, with
@@ -172,40 +169,37 @@ func TestAccDataMigrationTool_deployerUpgradesTheReleaseCurrentPointsAt(t *testi
 	deploy(first)
 	var second string
 	var firstAfter snapshot
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				Config: r.dmtConfig(current, ""),
-				Check:  requires(first, "2.4.7"),
+	accTest(t, []resource.TestStep{
+		{
+			Config: r.dmtConfig(current, ""),
+			Check:  requires(first, "2.4.7"),
+		},
+		{
+			PreConfig: func() {
+				firstAfter = snapshotOf(t, first)
+				second = release(2, "2.4.8", "2.4.7")
+				deploy(second)
 			},
-			{
-				PreConfig: func() {
-					firstAfter = snapshotOf(t, first)
-					second = release(2, "2.4.8", "2.4.7")
-					deploy(second)
-				},
-				Config: r.dmtConfig(current, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.8.1")),
-				}},
-				Check: func(s *terraformState) error {
-					if err := requires(second, "2.4.8.1")(s); err != nil {
-						return err
-					}
-					if err := firstAfter.unchanged(s); err != nil {
-						return fmt.Errorf("the old release was changed: %w", err)
-					}
-					// One state directory for the configured root: both releases' archives.
-					state := magento.StateDir(magento.RootStateBase, current)
-					t.Cleanup(func() { _ = os.RemoveAll(state) })
-					archives, _ := filepath.Glob(filepath.Join(state, "tf-magento-dmt-*.tar.gz"))
-					if len(archives) != 2 {
-						return fmt.Errorf("want both archives in the root's private state directory, got %v", archives)
-					}
-					return nil
-				},
+			Config: r.dmtConfig(current, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.8.1")),
+			}},
+			Check: func(s *terraformState) error {
+				if err := requires(second, "2.4.8.1")(s); err != nil {
+					return err
+				}
+				if err := firstAfter.unchanged(s); err != nil {
+					return fmt.Errorf("the old release was changed: %w", err)
+				}
+				// One state directory for the configured root: both releases' archives.
+				state := magento.StateDir(magento.RootStateBase, current)
+				t.Cleanup(func() { _ = os.RemoveAll(state) })
+				archives, _ := filepath.Glob(filepath.Join(state, "tf-magento-dmt-*.tar.gz"))
+				if len(archives) != 2 {
+					return fmt.Errorf("want both archives in the root's private state directory, got %v", archives)
+				}
+				return nil
 			},
 		},
 	})
@@ -223,29 +217,21 @@ func TestAccDataMigrationTool_busyBoxHostReadsAndUpgrades(t *testing.T) {
 	}})
 	commerce := r.root(t, testenv.RootSpec{Edition: "enterprise", Magento: "2.4.8", DMT: "2.4.8.1"})
 	drifted := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	config := r.dmtConfig(drifted, "") + fmt.Sprintf(`
-data "magento_installation" "commerce" {
-  host         = "127.0.0.1"
-  magento_root = %q
-}
-`, commerce)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.magento_installation.commerce", tfjsonpath.New("magento_version"), knownvalue.StringExact("2.4.8")),
-				statecheck.ExpectKnownValue("data.magento_installation.commerce", tfjsonpath.New("magento_edition"), knownvalue.StringExact("enterprise")),
-				statecheck.ExpectKnownValue("data.magento_installation.commerce", tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1")),
-				expect("version", knownvalue.StringExact("2.4.7")),
-				expect("magento_edition", knownvalue.StringExact("community")),
-			},
-			Check: resource.ComposeTestCheckFunc(requires(drifted, "2.4.7"), func(*terraformState) error {
-				if b, err := os.ReadFile(sessions); err != nil || len(b) == 0 {
-					return fmt.Errorf("no command ran in BusyBox's sh (%v)", err)
-				}
-				return nil
-			}),
-		}},
-	})
+	config := r.dmtConfig(drifted, "") + installationHCL("commerce", "127.0.0.1", commerce)
+	accTest(t, []resource.TestStep{{
+		Config: config,
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.magento_installation.commerce", tfjsonpath.New("magento_version"), knownvalue.StringExact("2.4.8")),
+			statecheck.ExpectKnownValue("data.magento_installation.commerce", tfjsonpath.New("magento_edition"), knownvalue.StringExact("enterprise")),
+			statecheck.ExpectKnownValue("data.magento_installation.commerce", tfjsonpath.New("data_migration_tool_version"), knownvalue.StringExact("2.4.8.1")),
+			expect("version", knownvalue.StringExact("2.4.7")),
+			expect("magento_edition", knownvalue.StringExact("community")),
+		},
+		Check: resource.ComposeTestCheckFunc(requires(drifted, "2.4.7"), func(*terraformState) error {
+			if b, err := os.ReadFile(sessions); err != nil || len(b) == 0 {
+				return fmt.Errorf("no command ran in BusyBox's sh (%v)", err)
+			}
+			return nil
+		}),
+	}})
 }

@@ -61,12 +61,7 @@ import {
   to       = magento_data_migration_tool.other
   identity = { host = "127.0.0.1", magento_root = "var/www/magento", port = %d }
 }
-
-resource "magento_data_migration_tool" "other" {
-  host         = "127.0.0.1"
-  magento_root = "/var/www/magento"
-}
-`, r.sshd.Port),
+`, r.sshd.Port) + dmtHCL("other", "127.0.0.1", "/var/www/magento"),
 				ExpectError: regexp.MustCompile(`Invalid Import Identity(.|\n)*identity\.magento_root must be the absolute path`),
 			},
 		},

@@ -48,26 +48,23 @@ func TestAccDataMigrationTool_rootIsCanonicalAtValidateAndImport(t *testing.T) {
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	config := r.plainConfig(root)
 	messy := filepath.Dir(root) + "//./" + filepath.Base(root) + "/"
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				Config: r.plainConfig(root + "/"), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`Non-Canonical Path(.|\n)*` + regexp.QuoteMeta(strconv.Quote(root))),
-			},
-			{
-				Config: r.plainConfig(messy), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`Non-Canonical Path(.|\n)*` + regexp.QuoteMeta(strconv.Quote(root))),
-			},
-			{Config: config},
-			{
-				Config: config, ResourceName: shop, ImportState: true, ImportStateId: fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, messy),
-				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
-			},
-			{
-				Config: config, ResourceName: shop, ImportState: true, ImportStateId: fmt.Sprintf("ssh://root@127.0.0.1:%d%s/", r.sshd.Port, root),
-				ImportStateKind: resource.ImportBlockWithID,
-			},
+	accTest(t, []resource.TestStep{
+		{
+			Config: r.plainConfig(root + "/"), PlanOnly: true,
+			ExpectError: regexp.MustCompile(`Non-Canonical Path(.|\n)*` + regexp.QuoteMeta(strconv.Quote(root))),
+		},
+		{
+			Config: r.plainConfig(messy), PlanOnly: true,
+			ExpectError: regexp.MustCompile(`Non-Canonical Path(.|\n)*` + regexp.QuoteMeta(strconv.Quote(root))),
+		},
+		{Config: config},
+		{
+			Config: config, ResourceName: shop, ImportState: true, ImportStateId: fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, messy),
+			ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
+		},
+		{
+			Config: config, ResourceName: shop, ImportState: true, ImportStateId: fmt.Sprintf("ssh://root@127.0.0.1:%d%s/", r.sshd.Port, root),
+			ImportStateKind: resource.ImportBlockWithID,
 		},
 	})
 }
@@ -79,22 +76,19 @@ func TestAccDataMigrationTool_importByIDAdoptsTheShopAndRefusesABadID(t *testing
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	id := fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root)
 	config := r.plainConfig(root)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
-				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
-			},
-			{
-				Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
-				ImportStateKind: resource.ImportBlockWithID,
-			},
-			{
-				Config: config, ResourceName: shop, ImportState: true, ImportStateId: "shop1:/var/www/magento",
-				ExpectError: regexp.MustCompile(`Invalid Import ID(.|\n)*ssh://user@host:port/path/to/magento`),
-			},
+	accTest(t, []resource.TestStep{
+		{Config: config},
+		{
+			Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
+			ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
+		},
+		{
+			Config: config, ResourceName: shop, ImportState: true, ImportStateId: id,
+			ImportStateKind: resource.ImportBlockWithID,
+		},
+		{
+			Config: config, ResourceName: shop, ImportState: true, ImportStateId: "shop1:/var/www/magento",
+			ExpectError: regexp.MustCompile(`Invalid Import ID(.|\n)*ssh://user@host:port/path/to/magento`),
 		},
 	})
 }
@@ -105,17 +99,14 @@ func TestAccDataMigrationTool_importIDCarriesAnyRootPath(t *testing.T) {
 	r := newRig(t)
 	root := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "shop 100% #1?", "bücher"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	config := r.plainConfig(root)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: config, ConfigStateChecks: []statecheck.StateCheck{expect("magento_root", knownvalue.StringExact(root))}},
-			{
-				Config: config, ResourceName: shop, ImportState: true,
-				ImportStateIdFunc: func(s *terraformState) (string, error) {
-					return s.RootModule().Resources[shop].Primary.Attributes["id"], nil
-				},
-				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
+	accTest(t, []resource.TestStep{
+		{Config: config, ConfigStateChecks: []statecheck.StateCheck{expect("magento_root", knownvalue.StringExact(root))}},
+		{
+			Config: config, ResourceName: shop, ImportState: true,
+			ImportStateIdFunc: func(s *terraformState) (string, error) {
+				return s.RootModule().Resources[shop].Primary.Attributes["id"], nil
 			},
+			ImportStateVerify: true, ImportStateVerifyIgnore: []string{"last_backup"},
 		},
 	})
 }

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -28,23 +27,7 @@ import (
 // code, which Composer runs for require and remove (and which may do anything).
 func addComposerScript(t *testing.T, root, event, script string) {
 	t.Helper()
-	path := filepath.Join(root, "composer.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	doc["scripts"] = map[string]any{event: script}
-	out, err := json.MarshalIndent(doc, "", "    ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil { //nolint:gosec // a shop file
-		t.Fatal(err)
-	}
+	editComposerJSON(t, root, func(manifest map[string]any) { manifest["scripts"] = map[string]any{event: script} })
 }
 
 // deployUserProvider is a provider block that logs in as the rig's deploy user
@@ -132,23 +115,20 @@ func TestAccDataMigrationTool_shopIsTouchedOnlyAsItsOwner(t *testing.T) {
 	chownTree(t, root, uid, gid)
 	state := magento.StateDir(magento.RootStateBase, root)
 	config := r.providerConfig() + webShopHCL(root, env, "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:            config,
-			ConfigStateChecks: upgradedWithArchiveIn(state),
-			Check: func(*terraformState) error {
-				if err := touchedOnlyAs(record, root, uid); err != nil {
-					return err
-				}
-				info, err := os.Stat(state)
-				if err != nil || info.Mode().Perm() != 0o700 {
-					return fmt.Errorf("the private state directory %s: %v, %v", state, info, err)
-				}
-				return nil
-			},
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config:            config,
+		ConfigStateChecks: upgradedWithArchiveIn(state),
+		Check: func(*terraformState) error {
+			if err := touchedOnlyAs(record, root, uid); err != nil {
+				return err
+			}
+			info, err := os.Stat(state)
+			if err != nil || info.Mode().Perm() != 0o700 {
+				return fmt.Errorf("the private state directory %s: %v, %v", state, info, err)
+			}
+			return nil
+		},
+	}})
 }
 
 // Before anything runs: files in vendor/ that the owner cannot replace (left root-owned
@@ -194,14 +174,11 @@ func TestAccDataMigrationTool_deployUserAppliesAsRunAs(t *testing.T) {
 	state := magento.StateDir(filepath.Join(deploy.HomeDir, ".local/state/terraform-provider-magento"), root)
 	t.Cleanup(func() { _ = os.RemoveAll(state) })
 	config := deployUserProvider(r, password) + webShopHCL(root, env, fmt.Sprintf("  run_as = %q\n", testenv.WebUser))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:            config,
-			ConfigStateChecks: upgradedWithArchiveIn(state),
-			Check:             func(*terraformState) error { return touchedOnlyAs(record, root, uid) },
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config:            config,
+		ConfigStateChecks: upgradedWithArchiveIn(state),
+		Check:             func(*terraformState) error { return touchedOnlyAs(record, root, uid) },
+	}})
 }
 
 // With run_as, the resource and the data source read as that user (the root is
@@ -241,25 +218,22 @@ data "magento_installation" "shop" {
   php          = %[4]q
 }
 `, root, testenv.TestUser, home, phpSpy)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7")),
-				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("magento_version"), knownvalue.StringExact("2.4.7-p3")),
-				statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("php_version"), knownvalue.NotNull())},
-			Check: func(*terraformState) error {
-				if who, err := os.ReadFile(phpUser); err != nil || strings.TrimSpace(string(who)) != testenv.TestUser {
-					return fmt.Errorf("the data source's php -v ran as %q (%v), want run_as %s", who, err, testenv.TestUser)
-				}
-				// Every file composer, the backup and the lock wrote belongs to the run_as user.
-				if wrong, err := notOwnedBy(root, uid); err != nil || len(wrong) > 0 {
-					return fmt.Errorf("not owned by %s (%d): %v (%v)", testenv.TestUser, uid, wrong, err)
-				}
-				return nil
-			},
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: config,
+		ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7")),
+			statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("magento_version"), knownvalue.StringExact("2.4.7-p3")),
+			statecheck.ExpectKnownValue("data.magento_installation.shop", tfjsonpath.New("php_version"), knownvalue.NotNull())},
+		Check: func(*terraformState) error {
+			if who, err := os.ReadFile(phpUser); err != nil || strings.TrimSpace(string(who)) != testenv.TestUser {
+				return fmt.Errorf("the data source's php -v ran as %q (%v), want run_as %s", who, err, testenv.TestUser)
+			}
+			// Every file composer, the backup and the lock wrote belongs to the run_as user.
+			if wrong, err := notOwnedBy(root, uid); err != nil || len(wrong) > 0 {
+				return fmt.Errorf("not owned by %s (%d): %v (%v)", testenv.TestUser, uid, wrong, err)
+			}
+			return nil
+		},
+	}})
 }
 
 // chownTree gives root and everything below it to uid:gid, links included.

@@ -130,14 +130,11 @@ func TestAccDataMigrationTool_missingReleaseWarnsUntilItIsPublished(t *testing.T
 func TestAccDataMigrationTool_unpublishedPinFailsAtPlan(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.8", DMT: "2.4.8"})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      r.dmtConfig(root, `  version = "2.4.8.7"`),
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Release Not Found.*2\.4\.8\.7\s+is\s+not\s+released;\s+releases\s+for\s+Magento\s+2\.4\.8:\s+2\.4\.8\.1,\s+2\.4\.8`),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config:      r.dmtConfig(root, `  version = "2.4.8.7"`),
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`(?s)Release Not Found.*2\.4\.8\.7\s+is\s+not\s+released;\s+releases\s+for\s+Magento\s+2\.4\.8:\s+2\.4\.8\.1,\s+2\.4\.8`),
+	}})
 }
 
 // Unpinned, the tool follows Magento: the plan of a create shows the release for
@@ -145,31 +142,28 @@ func TestAccDataMigrationTool_unpublishedPinFailsAtPlan(t *testing.T) {
 func TestAccDataMigrationTool_followsMagentoToItsNewestHotfix(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				Config: r.dmtConfig(root, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+	accTest(t, []resource.TestStep{
+		{
+			Config: r.dmtConfig(root, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
+				plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+		},
+		{
+			// Magento is upgraded: the tool follows to the newest hotfix for 2.4.8.
+			PreConfig: func() { r.composer(t, root, "require", "magento/product-community-edition:2.4.8", "-W") },
+			Config:    r.dmtConfig(root, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.8.1")), // the newest hotfix
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				expect("version", knownvalue.StringExact("2.4.8.1")),
+				expect("magento_version", knownvalue.StringExact("2.4.8")),
 			},
-			{
-				// Magento is upgraded: the tool follows to the newest hotfix for 2.4.8.
-				PreConfig: func() { r.composer(t, root, "require", "magento/product-community-edition:2.4.8", "-W") },
-				Config:    r.dmtConfig(root, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.8.1")), // the newest hotfix
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					expect("version", knownvalue.StringExact("2.4.8.1")),
-					expect("magento_version", knownvalue.StringExact("2.4.8")),
-				},
-				Check: requires(root, "2.4.8.1"),
-			},
+			Check: requires(root, "2.4.8.1"),
 		},
 	})
 }
@@ -179,38 +173,35 @@ func TestAccDataMigrationTool_followsMagentoToItsNewestHotfix(t *testing.T) {
 func TestAccDataMigrationTool_pinIsExactAndMustMatchMagento(t *testing.T) {
 	r := newRig(t)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.6-p4", DMT: "2.4.6"})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				Config:            r.dmtConfig(root, `  version = "2.4.6.1"`),
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.6.1"))},
-				Check:             requires(root, "2.4.6.1"),
-			},
-			{
-				// A pin of 2.4.6 over the installed 2.4.6.1 is drift: pins are exact.
-				Config: r.dmtConfig(root, `  version = "2.4.6"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.6")),
-				}},
-				Check: requires(root, "2.4.6"),
-			},
-			{
-				Config:      r.dmtConfig(root, `  version = "2.4.7"`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`Version Does Not Match Magento(.|\n)*2\.4\.7(.|\n)*2\.4\.6-p4`),
-			},
-			{
-				Config:      r.dmtConfig(root, `  version = "2.4.6-p4"`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`Attribute version must be an exact Data Migration Tool version`),
-			},
-			{
-				// Valid again, so the post-test destroy can run; nothing changed on the host.
-				Config:   r.dmtConfig(root, `  version = "2.4.6"`),
-				PlanOnly: true,
-			},
+	accTest(t, []resource.TestStep{
+		{
+			Config:            r.dmtConfig(root, `  version = "2.4.6.1"`),
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.6.1"))},
+			Check:             requires(root, "2.4.6.1"),
+		},
+		{
+			// A pin of 2.4.6 over the installed 2.4.6.1 is drift: pins are exact.
+			Config: r.dmtConfig(root, `  version = "2.4.6"`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.6")),
+			}},
+			Check: requires(root, "2.4.6"),
+		},
+		{
+			Config:      r.dmtConfig(root, `  version = "2.4.7"`),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`Version Does Not Match Magento(.|\n)*2\.4\.7(.|\n)*2\.4\.6-p4`),
+		},
+		{
+			Config:      r.dmtConfig(root, `  version = "2.4.6-p4"`),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`Attribute version must be an exact Data Migration Tool version`),
+		},
+		{
+			// Valid again, so the post-test destroy can run; nothing changed on the host.
+			Config:   r.dmtConfig(root, `  version = "2.4.6"`),
+			PlanOnly: true,
 		},
 	})
 }
@@ -224,19 +215,9 @@ func TestAccDataMigrationTool_waitingForAReleaseConverges(t *testing.T) {
 	r.repo = testenv.NewRepo(t) // this test publishes a release: not in the shared repository
 	bare := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "bare"), testenv.RootSpec{Magento: "2.4.9"})
 	older := r.repo.NewRoot(t, filepath.Join(t.TempDir(), "older"), testenv.RootSpec{Magento: "2.4.9", DMT: "2.4.8.1"})
-	config := requireProvider + r.providerConfig() + fmt.Sprintf(`
-resource "magento_data_migration_tool" "bare" {
-  host         = "127.0.0.1"
-  magento_root = %q
-  composer_env = %s
-}
-
-resource "magento_data_migration_tool" "older" {
-  host         = "127.0.0.1"
-  magento_root = %q
-  composer_env = %s
-}
-`, bare, r.composerEnvHCL(), older, r.composerEnvHCL())
+	config := requireProvider + r.providerConfig() +
+		dmtHCL("bare", "127.0.0.1", bare, expr("composer_env", r.composerEnvHCL())) +
+		dmtHCL("older", "127.0.0.1", older, expr("composer_env", r.composerEnvHCL()))
 	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 	w.must("apply", "-auto-approve", "-no-color")
 	if out, err := w.run("plan", "-detailed-exitcode", "-no-color"); err != nil {
@@ -283,32 +264,29 @@ func TestAccDataMigrationTool_idFollowsTheConnection(t *testing.T) {
 	idAt := func(port int) string { return fmt.Sprintf("ssh://root@127.0.0.1:%d%s", port, root) }
 	watched := append([]string{"var"}, guardedPaths...) // var/ holds the backups
 	var before snapshot
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: at(r.sshd.Port), ConfigStateChecks: []statecheck.StateCheck{expect("id", knownvalue.StringExact(idAt(r.sshd.Port)))}},
-			{
-				// Upgrade and move in one apply.
-				PreConfig: func() { r.composer(t, root, "require", "magento/data-migration-tool:2.4.6") },
-				Config:    at(second),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("id"), knownvalue.StringExact(idAt(second))),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{expect("id", knownvalue.StringExact(idAt(second))), expect("version", knownvalue.StringExact("2.4.7"))},
-			},
-			{
-				// Back to the first port, nothing else: an update of the id only.
-				PreConfig: func() { before = snapshotOf(t, root, watched...) },
-				Config:    at(r.sshd.Port),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("id"), knownvalue.StringExact(idAt(r.sshd.Port))),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{expect("id", knownvalue.StringExact(idAt(r.sshd.Port)))},
-				Check:             func(s *terraformState) error { return before.unchanged(s) }, // before is taken in PreConfig
-			},
+	accTest(t, []resource.TestStep{
+		{Config: at(r.sshd.Port), ConfigStateChecks: []statecheck.StateCheck{expect("id", knownvalue.StringExact(idAt(r.sshd.Port)))}},
+		{
+			// Upgrade and move in one apply.
+			PreConfig: func() { r.composer(t, root, "require", "magento/data-migration-tool:2.4.6") },
+			Config:    at(second),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(shop, tfjsonpath.New("id"), knownvalue.StringExact(idAt(second))),
+				plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{expect("id", knownvalue.StringExact(idAt(second))), expect("version", knownvalue.StringExact("2.4.7"))},
+		},
+		{
+			// Back to the first port, nothing else: an update of the id only.
+			PreConfig: func() { before = snapshotOf(t, root, watched...) },
+			Config:    at(r.sshd.Port),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(shop, tfjsonpath.New("id"), knownvalue.StringExact(idAt(r.sshd.Port))),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{expect("id", knownvalue.StringExact(idAt(r.sshd.Port)))},
+			Check:             func(s *terraformState) error { return before.unchanged(s) }, // before is taken in PreConfig
 		},
 	})
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 
 // shopModule is a child module holding the resource, its ssh settings passed in as
 // values: a dynamic ssh block over a list and a jump host from the caller.
-const shopModule = requireProvider + `
+var shopModule = requireProvider + `
 variable "host" { type = string }
 variable "root" { type = string }
 variable "composer_env" { type = map(string) }
@@ -21,30 +22,37 @@ variable "ssh" {
 variable "jump" {
   type = object({ host = string, port = number, known_hosts_file = string })
 }
-
-resource "magento_data_migration_tool" "shop" {
-  host         = var.host
-  magento_root = var.root
-  composer_env = var.composer_env
-
-  dynamic "ssh" {
-    for_each = var.ssh
-    content {
-      port             = ssh.value.port
-      known_hosts_file = ssh.value.known_hosts_file
-      bastion {
-        host             = var.jump.host
-        port             = var.jump.port
-        known_hosts_file = var.jump.known_hosts_file
-      }
-    }
-  }
-}
-
+` + dynamicSSHShop("var.host", "var.root", "var.composer_env", "var.ssh", "var.jump") + `
 output "version" {
   value = magento_data_migration_tool.shop.version
 }
 `
+
+// dynamicSSHShop is magento_data_migration_tool.shop with a dynamic ssh block over list
+// and a bastion from jump (an object of host, port and known_hosts_file); every argument
+// is an HCL expression, so that it can be one Terraform knows only later.
+func dynamicSSHShop(host, root, env, list, jump string) string {
+	return fmt.Sprintf(`
+resource "magento_data_migration_tool" "shop" {
+  host         = %[1]s
+  magento_root = %[2]s
+  composer_env = %[3]s
+
+  dynamic "ssh" {
+    for_each = %[4]s
+    content {
+      port             = ssh.value.port
+      known_hosts_file = ssh.value.known_hosts_file
+      bastion {
+        host             = %[5]s.host
+        port             = %[5]s.port
+        known_hosts_file = %[5]s.known_hosts_file
+      }
+    }
+  }
+}
+`, host, root, env, list, jump)
+}
 
 // connModule hands the provider its connection settings as module outputs.
 const connModule = `
@@ -95,31 +103,13 @@ resource "terraform_data" "jump" {
 locals {
   ssh = [{ port = %[1]d, known_hosts_file = %[3]q }]
 }
-
-resource "magento_data_migration_tool" "shop" {
-  host         = terraform_data.host.output
-  magento_root = %[6]q
-  composer_env = %[7]s
-
-  dynamic "ssh" {
-    for_each = local.ssh
-    content {
-      port             = ssh.value.port
-      known_hosts_file = ssh.value.known_hosts_file
-      bastion {
-        host             = terraform_data.jump.output.host
-        port             = terraform_data.jump.output.port
-        known_hosts_file = terraform_data.jump.output.known_hosts_file
-      }
-    }
-  }
-}
-
+`, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts, jump.Port, jump.KnownHosts) +
+		dynamicSSHShop("terraform_data.host.output", strconv.Quote(atRoot), r.composerEnvHCL(), "local.ssh", "terraform_data.jump.output") + fmt.Sprintf(`
 module "shop" {
   source       = "./shop"
   host         = terraform_data.host.output
-  root         = %[8]q
-  composer_env = %[7]s
+  root         = %q
+  composer_env = %s
   ssh          = local.ssh
   jump         = terraform_data.jump.output
 }
@@ -127,7 +117,7 @@ module "shop" {
 output "versions" {
   value = [magento_data_migration_tool.shop.version, module.shop.version]
 }
-`, r.sshd.Port, r.sshd.ClientKey, r.sshd.KnownHosts, jump.Port, jump.KnownHosts, atRoot, r.composerEnvHCL(), inModule)
+`, inModule, r.composerEnvHCL())
 	w := newCLIWorkspace(t, map[string]string{"main.tf": rootModule, "shop/main.tf": shopModule, "conn/main.tf": connModule})
 	w.must("get", "-no-color")
 	w.must("validate", "-no-color")

@@ -62,32 +62,29 @@ func TestAccDataMigrationTool_hostDownKeepsStateAndARemovedToolIsCreatedAgain(t 
 	config := r.dmtConfig(root, `  ssh {
     connect_timeout = "2s"
   }`)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				// The host is down: the plan fails once connect_timeout is spent on retries,
-				// and the resource stays in state.
-				PreConfig:   func() { r.sshd.Stop() },
-				Config:      config,
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`SSH Connection Failed(.|\n)*connection refused(.|\n)*gave up after`),
-			},
-			{
-				PreConfig: func() { r.sshd.Start(t) },
-				Config:    config,
-				PlanOnly:  true, // an empty plan: the state survived the failed refresh
-			},
-			{
-				// The tool is removed by hand: the plan creates it again.
-				PreConfig: func() { r.composer(t, root, "remove", "magento/data-migration-tool") },
-				Config:    config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
-			},
+	accTest(t, []resource.TestStep{
+		{Config: config},
+		{
+			// The host is down: the plan fails once connect_timeout is spent on retries,
+			// and the resource stays in state.
+			PreConfig:   func() { r.sshd.Stop() },
+			Config:      config,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`SSH Connection Failed(.|\n)*connection refused(.|\n)*gave up after`),
+		},
+		{
+			PreConfig: func() { r.sshd.Start(t) },
+			Config:    config,
+			PlanOnly:  true, // an empty plan: the state survived the failed refresh
+		},
+		{
+			// The tool is removed by hand: the plan creates it again.
+			PreConfig: func() { r.composer(t, root, "remove", "magento/data-migration-tool") },
+			Config:    config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionCreate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
 		},
 	})
 }

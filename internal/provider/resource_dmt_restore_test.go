@@ -29,6 +29,17 @@ func slowComposer(t *testing.T, marker, sleep string) string {
 	return path
 }
 
+// failingComposer runs composer; its require does the work, then prints say and fails.
+func failingComposer(t *testing.T, say string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "composer-fails")
+	script := "#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\necho '" + say + "'\nexit 1\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil { //nolint:gosec // a test wrapper
+		t.Fatal(err)
+	}
+	return path
+}
+
 // gone fails when a process with this exact command line still runs.
 func gone(t *testing.T, cmdline string) {
 	t.Helper()
@@ -69,24 +80,21 @@ func TestAccDataMigrationTool_timeoutStopsAndRestores(t *testing.T) {
 	before := snapshotOf(t, root)
 	sleep := "3601.25"
 	composer := slowComposer(t, filepath.Join(t.TempDir(), "wrote"), sleep)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q\n  timeouts {\n    create = \"6s\"\n  }", composer)),
-				ExpectError: regexp.MustCompile(`Operation Timed Out(.|\n)*interrupted(.|\n)*composer require(.|\n)*deadline\s+exceeded(.|\n)*restored\s+from`),
+	accTest(t, []resource.TestStep{
+		{
+			Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q\n  timeouts {\n    create = \"6s\"\n  }", composer)),
+			ExpectError: regexp.MustCompile(`Operation Timed Out(.|\n)*interrupted(.|\n)*composer require(.|\n)*deadline\s+exceeded(.|\n)*restored\s+from`),
+		},
+		{
+			PreConfig: func() {
+				gone(t, "sleep "+sleep)
+				before.expectUnchanged()
+				if _, err := os.Stat(filepath.Join(root, "var", ".tf-magento-dmt.lock")); !os.IsNotExist(err) {
+					t.Errorf("a timed-out apply left its lock")
+				}
 			},
-			{
-				PreConfig: func() {
-					gone(t, "sleep "+sleep)
-					before.expectUnchanged()
-					if _, err := os.Stat(filepath.Join(root, "var", ".tf-magento-dmt.lock")); !os.IsNotExist(err) {
-						t.Errorf("a timed-out apply left its lock")
-					}
-				},
-				Config:            r.dmtConfig(root, ""),
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
-			},
+			Config:            r.dmtConfig(root, ""),
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
 		},
 	})
 }
@@ -103,37 +111,34 @@ func TestAccDataMigrationTool_lostConnectionRestoresOnTheHost(t *testing.T) {
 	composer := slowComposer(t, marker, sleep)
 	lock := filepath.Join(root, "var", ".tf-magento-dmt.lock")
 	killed := make(chan bool, 1)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				PreConfig: func() {
-					go func() { // once composer has rewritten the files, sshd dies under it
-						wrote := waitUntil(func() bool { _, err := os.Stat(marker); return err == nil })
-						if wrote {
-							r.sshd.Kill()
-						}
-						killed <- wrote
-					}()
-				},
-				Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q", composer)),
-				ExpectError: regexp.MustCompile(`connection to 127\.0\.0\.1:\d+\s+lost(.|\n)*restores\s+its\s+backup`),
-			},
-			{
-				PreConfig: func() {
-					if !<-killed {
-						t.Fatal("composer never wrote its files, so sshd was not killed under it")
+	accTest(t, []resource.TestStep{
+		{
+			PreConfig: func() {
+				go func() { // once composer has rewritten the files, sshd dies under it
+					wrote := waitUntil(func() bool { _, err := os.Stat(marker); return err == nil })
+					if wrote {
+						r.sshd.Kill()
 					}
-					// The host cleaned up on its own: the watchdog stopped composer and the
-					// apply script restored its backup and released the lock.
-					waitFor(t, "the lock to be released", func() bool { _, err := os.Stat(lock); return os.IsNotExist(err) })
-					gone(t, "sleep "+sleep)
-					before.expectUnchanged()
-					r.sshd.Start(t)
-				},
-				Config:            r.dmtConfig(root, ""),
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+					killed <- wrote
+				}()
 			},
+			Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q", composer)),
+			ExpectError: regexp.MustCompile(`connection to 127\.0\.0\.1:\d+\s+lost(.|\n)*restores\s+its\s+backup`),
+		},
+		{
+			PreConfig: func() {
+				if !<-killed {
+					t.Fatal("composer never wrote its files, so sshd was not killed under it")
+				}
+				// The host cleaned up on its own: the watchdog stopped composer and the
+				// apply script restored its backup and released the lock.
+				waitFor(t, "the lock to be released", func() bool { _, err := os.Stat(lock); return os.IsNotExist(err) })
+				gone(t, "sleep "+sleep)
+				before.expectUnchanged()
+				r.sshd.Start(t)
+			},
+			Config:            r.dmtConfig(root, ""),
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
 		},
 	})
 }
@@ -141,25 +146,16 @@ func TestAccDataMigrationTool_lostConnectionRestoresOnTheHost(t *testing.T) {
 // A timeout that arrives while the apply restores its backup cannot cut the restore
 // short: the files end byte for byte as before, and the error says they were restored.
 func TestAccDataMigrationTool_timeoutCannotCutARestoreShort(t *testing.T) {
-	realTar, err := exec.LookPath("tar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shims, sync := t.TempDir(), t.TempDir()
+	sync := t.TempDir()
 	hit, goOn := filepath.Join(sync, "hit"), filepath.Join(sync, "go-on")
 	// The host's tar pauses in the restore (an extraction of the whole archive) until
 	// the test lets it go, after the timeout has passed.
-	shim := "#!/bin/sh\nif [ \"$1\" = -xzof ] && [ $# -eq 4 ]; then touch " + hit + "; i=0; while [ ! -e " + goOn +
-		" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; fi\nexec " + realTar + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
-		t.Fatal(err)
-	}
-	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
+	r := rigWithShim(t, "tar", func(string) string {
+		return "if [ \"$1\" = -xzof ] && [ $# -eq 4 ]; then touch " + hit + "; i=0; while [ ! -e " + goOn +
+			" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; fi"
+	})
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	failing := filepath.Join(t.TempDir(), "composer-fails")
-	if err := os.WriteFile(failing, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\necho 'Installation failed, reverting'\nexit 1\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
-		t.Fatal(err)
-	}
+	failing := failingComposer(t, "Installation failed, reverting")
 	go func() {
 		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			if _, err := os.Stat(hit); err == nil {
@@ -182,29 +178,16 @@ func TestAccDataMigrationTool_timeoutCannotCutARestoreShort(t *testing.T) {
 // a directory inside the root first, so the root keeps every file (as the failed
 // Composer left them), and the error says the restore failed, why, and what is owed.
 func TestAccDataMigrationTool_failedRestoreLeavesTheRoot(t *testing.T) {
-	realTar, err := exec.LookPath("tar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shims := t.TempDir()
 	// The restore extracts the whole archive (4 arguments): the disk is full then.
-	shim := "#!/bin/sh\nif [ \"$1\" = -xzof ] && [ $# -eq 4 ]; then echo 'tar: composer.lock: Cannot write: No space left on device' >&2; exit 2; fi\nexec " + realTar + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(shims, "tar"), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
-		t.Fatal(err)
-	}
-	r := newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
-	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
-	failing := filepath.Join(t.TempDir(), "composer-fails")
-	if err := os.WriteFile(failing, []byte("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ncomposer \"$@\"\necho 'Installation failed'\nexit 1\n"), 0o755); err != nil { //nolint:gosec // a test wrapper
-		t.Fatal(err)
-	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q", failing)),
-			ExpectError: regexp.MustCompile(`(?s)RESTORE\s+FAILED:.*No\s+space\s+left\s+on\s+device.*as\s+the\s+failed\s+apply\s+left\s+it.*record.*stays`),
-		}},
+	r := rigWithShim(t, "tar", func(string) string {
+		return "if [ \"$1\" = -xzof ] && [ $# -eq 4 ]; then echo 'tar: composer.lock: Cannot write: No space left on device' >&2; exit 2; fi"
 	})
+	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	failing := failingComposer(t, "Installation failed")
+	accTest(t, []resource.TestStep{{
+		Config:      r.dmtConfig(root, fmt.Sprintf("  composer = %q", failing)),
+		ExpectError: regexp.MustCompile(`(?s)RESTORE\s+FAILED:.*No\s+space\s+left\s+on\s+device.*as\s+the\s+failed\s+apply\s+left\s+it.*record.*stays`),
+	}})
 	for _, path := range guardedPaths {
 		if _, err := os.Stat(filepath.Join(root, path)); err != nil {
 			t.Errorf("%s is gone after the failed restore: %v", path, err)
@@ -235,11 +218,8 @@ func TestAccDataMigrationTool_failedApplyLeavesTheRootAsItWas(t *testing.T) {
 	applyFails(t, disabledBackup, r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"db\"]\n  }"),
 		regexp.MustCompile(`backup functionality is disabled(.|\n)*functionality_enabled 1`))
 	// After the failures, a plain apply converges the restored root.
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:            r.dmtConfig(killed, ""),
-			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config:            r.dmtConfig(killed, ""),
+		ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
+	}})
 }

@@ -74,22 +74,14 @@ func TestAccDataMigrationTool_savedPlanWithOwnCredentialsAppliesWhatItShowed(t *
 	repo := testenv.NewRepo(t) // this test publishes releases: not in the shared repository
 	root := repo.NewRoot(t, filepath.Join(t.TempDir(), "shop"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	spy := newComposerLog(t)
-	config := requireProvider + r.providerConfig() + fmt.Sprintf(`
+	config := requireProvider + r.providerConfig() + `
 variable "shop_auth" {
   type      = string
   sensitive = true
   ephemeral = true
 }
-
-resource "magento_data_migration_tool" "shop" {
-  host                     = "127.0.0.1"
-  magento_root             = %q
-  composer                 = %q
-  composer_env             = %s
-  composer_auth_wo         = var.shop_auth
-  composer_auth_wo_version = 1
-}
-`, root, spy.command, repo.ComposerEnvHCL())
+` + dmtHCL("shop", "127.0.0.1", root, str("composer", spy.command), expr("composer_env", repo.ComposerEnvHCL()),
+		expr("composer_auth_wo", "var.shop_auth"), expr("composer_auth_wo_version", "1"))
 	w := newCLIWorkspace(t, map[string]string{"main.tf": config})
 	w.env = append(w.env, "XDG_CACHE_HOME="+t.TempDir(), "TF_VAR_shop_auth="+composerAuthFor("shop", "s"))
 	w.must("apply", "-auto-approve", "-no-color") // adopts: in sync

@@ -82,14 +82,11 @@ provider "magento" {
 			if tc.hint != "" {
 				want += `.*Did\s+you\s+mean\s+"` + tc.hint + `"`
 			}
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders,
-				Steps: []resource.TestStep{{
-					Config:      tc.config,
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(want),
-				}},
-			})
+			accTest(t, []resource.TestStep{{
+				Config:      tc.config,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(want),
+			}})
 		})
 	}
 }

@@ -49,63 +49,60 @@ func TestAccDataMigrationTool_adoptsAnInstallInSyncAndRepairsDrift(t *testing.T)
 	root := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	spy, calls := composerSpy(t)
 	config := r.dmtConfig(root, fmt.Sprintf("  composer = %q", spy))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				// In sync already: create adopts the install without running composer.
-				Config: config,
-				Check: resource.ComposeTestCheckFunc(noBackups(root), func(*terraformState) error {
-					if b, err := os.ReadFile(calls); err == nil {
-						return fmt.Errorf("adopting ran composer: %s", b)
-					}
-					return nil
-				}),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expect("version", knownvalue.StringExact("2.4.7")),
-					expect("magento_version", knownvalue.StringExact("2.4.7-p3")),
-					expect("magento_edition", knownvalue.StringExact("community")),
-					expect("last_backup", knownvalue.Null()),
-					expect("id", knownvalue.StringExact(fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root))),
-				},
+	accTest(t, []resource.TestStep{
+		{
+			// In sync already: create adopts the install without running composer.
+			Config: config,
+			Check: resource.ComposeTestCheckFunc(noBackups(root), func(*terraformState) error {
+				if b, err := os.ReadFile(calls); err == nil {
+					return fmt.Errorf("adopting ran composer: %s", b)
+				}
+				return nil
+			}),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expect("version", knownvalue.StringExact("2.4.7")),
+				expect("magento_version", knownvalue.StringExact("2.4.7-p3")),
+				expect("magento_edition", knownvalue.StringExact("community")),
+				expect("last_backup", knownvalue.Null()),
+				expect("id", knownvalue.StringExact(fmt.Sprintf("ssh://root@127.0.0.1:%d%s", r.sshd.Port, root))),
 			},
-			{
-				// Someone downgrades the tool by hand: the plan shows the drift, apply restores it.
-				PreConfig: func() { r.composer(t, root, "require", "magento/data-migration-tool:2.4.6") },
-				Config:    config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")), // the exact release, at plan time
-				}},
-				Check: func(*terraformState) error {
-					if b, _ := os.ReadFile(calls); !strings.Contains(string(b), "require magento/data-migration-tool:2.4.7") {
-						return fmt.Errorf("the upgrade did not go through composer require: %q", b)
-					}
-					return nil
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					expect("version", knownvalue.StringExact("2.4.7")),
-					expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(magento.StateDir(magento.RootStateBase, root))+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
-				},
+		},
+		{
+			// Someone downgrades the tool by hand: the plan shows the drift, apply restores it.
+			PreConfig: func() { r.composer(t, root, "require", "magento/data-migration-tool:2.4.6") },
+			Config:    config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")), // the exact release, at plan time
+			}},
+			Check: func(*terraformState) error {
+				if b, _ := os.ReadFile(calls); !strings.Contains(string(b), "require magento/data-migration-tool:2.4.7") {
+					return fmt.Errorf("the upgrade did not go through composer require: %q", b)
+				}
+				return nil
 			},
-			{
-				Config:           config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				expect("version", knownvalue.StringExact("2.4.7")),
+				expect("last_backup", knownvalue.StringRegexp(regexp.MustCompile("^"+regexp.QuoteMeta(magento.StateDir(magento.RootStateBase, root))+"/tf-magento-dmt-.*\\.tar\\.gz$"))),
 			},
-			{
-				// A settings-only change is an in-place update that runs nothing on the host.
-				PreConfig: func() { _ = os.Remove(calls) },
-				Config:    strings.Replace(config, "  composer =", "  backup {\n    keep = 3\n  }\n  composer =", 1),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
-				}},
-				Check: func(*terraformState) error {
-					if b, err := os.ReadFile(calls); err == nil {
-						return fmt.Errorf("a settings-only update ran composer: %s", b)
-					}
-					return nil
-				},
+		},
+		{
+			Config:           config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+		},
+		{
+			// A settings-only change is an in-place update that runs nothing on the host.
+			PreConfig: func() { _ = os.Remove(calls) },
+			Config:    strings.Replace(config, "  composer =", "  backup {\n    keep = 3\n  }\n  composer =", 1),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(shop, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(shop, tfjsonpath.New("version"), knownvalue.StringExact("2.4.7")),
+			}},
+			Check: func(*terraformState) error {
+				if b, err := os.ReadFile(calls); err == nil {
+					return fmt.Errorf("a settings-only update ran composer: %s", b)
+				}
+				return nil
 			},
 		},
 	})
@@ -166,17 +163,14 @@ func TestAccDataMigrationTool_valuesAreNeverRunByAShell(t *testing.T) {
 	config = strings.Replace(config, "  composer_env = {", "  composer_env = merge({", 1)
 	config = strings.Replace(config, "\n  }\n  composer_env = { EVIL", "\n  }, { EVIL", 1)
 	config = strings.Replace(config, fmt.Sprintf("%q }\n", evil), fmt.Sprintf("%q })\n", evil), 1)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{
-				Config:      r.dmtConfig(fmt.Sprintf("/nonexistent'; touch %s; '$(touch %s)", marker(4), marker(5)), ""),
-				ExpectError: regexp.MustCompile(`Magento Root Not Found`),
-			},
-			{
-				Config:            config,
-				ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
-			},
+	accTest(t, []resource.TestStep{
+		{
+			Config:      r.dmtConfig(fmt.Sprintf("/nonexistent'; touch %s; '$(touch %s)", marker(4), marker(5)), ""),
+			ExpectError: regexp.MustCompile(`Magento Root Not Found`),
+		},
+		{
+			Config:            config,
+			ConfigStateChecks: []statecheck.StateCheck{expect("version", knownvalue.StringExact("2.4.7"))},
 		},
 	})
 	for n := 1; n <= 5; n++ {

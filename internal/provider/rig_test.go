@@ -1,15 +1,16 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -36,6 +37,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// accTest runs steps with testAccProviders.
+func accTest(t *testing.T, steps []resource.TestStep) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders, Steps: steps})
+}
+
 // rig is one real sshd plus the shared offline Composer repository.
 type rig struct {
 	sshd *testenv.SSHD
@@ -51,6 +58,44 @@ func newRigWith(t *testing.T, opts testenv.SSHDOptions) *rig {
 		t.Skip("acceptance test: set TF_ACC=1 (make testacc)")
 	}
 	return &rig{sshd: testenv.StartSSHD(t, opts), repo: testenv.SharedRepo(t)}
+}
+
+// rigWithShim starts a rig whose host runs command through a shim first on PATH: the
+// line guard(realPath) (sh that may fail, delay or prepare the call), then the real command.
+func rigWithShim(t *testing.T, command string, guard func(realPath string) string) *rig {
+	t.Helper()
+	realPath, err := exec.LookPath(command)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shims := t.TempDir()
+	shim := "#!/bin/sh\n" + guard(realPath) + "\nexec " + realPath + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shims, command), []byte(shim), 0o755); err != nil { //nolint:gosec // a test shim
+		t.Fatal(err)
+	}
+	return newRigWith(t, testenv.SSHDOptions{ExtraConfig: []string{"SetEnv PATH=" + shims + ":/usr/local/bin:/usr/bin:/bin"}})
+}
+
+// editComposerJSON rewrites root's composer.json through edit, as an operator would.
+func editComposerJSON(t *testing.T, root string, edit func(manifest map[string]any)) {
+	t.Helper()
+	path := filepath.Join(root, "composer.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest map[string]any
+	if err := json.Unmarshal(b, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	edit(manifest)
+	out, err := json.MarshalIndent(manifest, "", "    ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil { //nolint:gosec // a shop's composer.json is world-readable
+		t.Fatal(err)
+	}
 }
 
 // root installs a Magento root for this test.
@@ -105,29 +150,5 @@ func expect(attr string, check knownvalue.Check) statecheck.StateCheck {
 
 // plainConfig is a resource with only host and magento_root, as an import leaves it.
 func (r *rig) plainConfig(root string) string {
-	return r.providerConfig() + fmt.Sprintf(`
-resource "magento_data_migration_tool" "shop" {
-  host         = "127.0.0.1"
-  magento_root = %q
-}
-`, root)
-}
-
-// requireProvider names the provider's source, which a module outside the hashicorp
-// namespace needs (dev_overrides serve it from the test's build).
-const requireProvider = `
-terraform {
-  required_providers {
-    magento = { source = "magento-ops/magento" }
-  }
-}
-`
-
-// hclList is items as an HCL list of strings.
-func hclList(items []string) string {
-	quoted := make([]string, len(items))
-	for i, s := range items {
-		quoted[i] = fmt.Sprintf("%q", s)
-	}
-	return "[" + strings.Join(quoted, ", ") + "]"
+	return r.providerConfig() + dmtHCL("shop", "127.0.0.1", root)
 }

@@ -93,10 +93,7 @@ func TestAccBadSettingsAreRefusedAtPlan(t *testing.T) {
 			`magento_setup_backup.*value must be one of`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders,
-				Steps:                    []resource.TestStep{{Config: resourceWith(tc.settings), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)` + tc.want)}},
-			})
+			accTest(t, []resource.TestStep{{Config: resourceWith(tc.settings), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)` + tc.want)}})
 		})
 	}
 }
