@@ -101,7 +101,7 @@ func TestAccInstallation_refusesWhatIsNotAMagentoRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	accTest(t, []resource.TestStep{
-		{Config: installationConfig(r, dir), ExpectError: regexp.MustCompile(`Not a Magento Installation(.|\n)*is not a Magento 2\s+installation`)},
+		{Config: installationConfig(r, dir), ExpectError: regexp.MustCompile(`Not a Magento Installation(.|\n)*is\s+not\s+a\s+Magento\s+2\s+installation`)},
 		{Config: installationConfig(r, "/nonexistent/magento"), ExpectError: regexp.MustCompile(`Magento Root Not Found`)},
 		{Config: installationConfig(r, "var/www/magento"), ExpectError: regexp.MustCompile(`Relative Path`)},
 	})

@@ -75,7 +75,7 @@ func TestAccDataMigrationTool_customFilesAreCarriedUnlessTurnedOff(t *testing.T)
 		}
 	}
 	// Counted by the warning's words: the test's own name, in every path, says Carried too.
-	if n := len(regexp.MustCompile(`Carried \d+ file\(s\)`).FindAllString(out, -1)); n != 1 {
+	if n := len(regexp.MustCompile(`Carried\s+\d+\s+file\(s\)`).FindAllString(out, -1)); n != 1 {
 		t.Errorf("only the carrying resource may warn:\n%s", out)
 	}
 }

@@ -62,7 +62,7 @@ import {
   identity = { host = "127.0.0.1", magento_root = "var/www/magento", port = %d }
 }
 `, r.sshd.Port) + dmtHCL("other", "127.0.0.1", "/var/www/magento"),
-				ExpectError: regexp.MustCompile(`Invalid Import Identity(.|\n)*identity\.magento_root must be the absolute path`),
+				ExpectError: regexp.MustCompile(`Invalid Import Identity(.|\n)*identity\.magento_root\s+must\s+be\s+the\s+absolute\s+path`),
 			},
 		},
 	})

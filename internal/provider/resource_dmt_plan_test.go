@@ -196,7 +196,7 @@ func TestAccDataMigrationTool_pinIsExactAndMustMatchMagento(t *testing.T) {
 		{
 			Config:      r.dmtConfig(root, `  version = "2.4.6-p4"`),
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`Attribute version must be an exact Data Migration Tool version`),
+			ExpectError: regexp.MustCompile(`Attribute\s+version\s+must\s+be\s+an\s+exact\s+Data\s+Migration\s+Tool\s+version`),
 		},
 		{
 			// Valid again, so the post-test destroy can run; nothing changed on the host.

@@ -70,7 +70,7 @@ func TestAccDataMigrationTool_hostDownKeepsStateAndARemovedToolIsCreatedAgain(t 
 			PreConfig:   func() { r.sshd.Stop() },
 			Config:      config,
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`SSH Connection Failed(.|\n)*connection refused(.|\n)*gave up after`),
+			ExpectError: regexp.MustCompile(`SSH Connection Failed(.|\n)*connection\s+refused(.|\n)*gave\s+up\s+after`),
 		},
 		{
 			PreConfig: func() { r.sshd.Start(t) },

@@ -212,11 +212,11 @@ func TestAccDataMigrationTool_failedApplyLeavesTheRootAsItWas(t *testing.T) {
 	}
 	disabledBackup := r.root(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	applyFails(t, noRelease, r.dmtConfig(noRelease, `  on_missing_release = "error"`),
-		regexp.MustCompile(`no magento/data-migration-tool release exists for Magento 2\.4\.9(.|\n)*2\.4\.8\.1`))
+		regexp.MustCompile(`no\s+magento/data-migration-tool\s+release\s+exists\s+for\s+Magento\s+2\.4\.9(.|\n)*2\.4\.8\.1`))
 	applyFails(t, killed, r.dmtConfig(killed, fmt.Sprintf("  composer = %q", wrapper)),
 		regexp.MustCompile(`composer require magento/data-migration-tool:2\.4\.7 failed(.|\n)*restored\s+from(.|\n)*tf-magento-dmt-(.|\n)*Killed`))
 	applyFails(t, disabledBackup, r.dmtConfig(disabledBackup, "  backup {\n    magento_setup_backup = [\"code\", \"db\"]\n  }"),
-		regexp.MustCompile(`backup functionality is disabled(.|\n)*functionality_enabled 1`))
+		regexp.MustCompile(`backup\s+functionality\s+is\s+disabled(.|\n)*functionality_enabled\s+1`))
 	// After the failures, a plain apply converges the restored root.
 	accTest(t, []resource.TestStep{{
 		Config:            r.dmtConfig(killed, ""),
