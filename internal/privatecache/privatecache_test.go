@@ -14,52 +14,55 @@ import (
 func TestCachesArePrivateOrNotUsed(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		setup func(t *testing.T, cache string)
+		setup func(t *testing.T, cache, sub string)
 		why   string
 	}{
-		{"HOME unset", func(t *testing.T, _ string) { t.Setenv("XDG_CACHE_HOME", ""); t.Setenv("HOME", "") }, "HOME"},
-		{"another user's directory", func(t *testing.T, cache string) {
+		{"HOME unset", func(t *testing.T, _, _ string) { t.Setenv("XDG_CACHE_HOME", ""); t.Setenv("HOME", "") }, "HOME"},
+		{"another user's directory", func(t *testing.T, cache, _ string) {
 			mkdir(t, filepath.Join(cache, dirName), 0o700)
 			if err := os.Chown(filepath.Join(cache, dirName), 65534, 65534); err != nil {
 				t.Skip("cannot give a directory to another user:", err)
 			}
 		}, "belongs to user 65534"},
-		{"a directory others may write", func(t *testing.T, cache string) {
+		{"a directory others may write", func(t *testing.T, cache, _ string) {
 			mkdir(t, filepath.Join(cache, dirName), 0o700)
 			if err := os.Chmod(filepath.Join(cache, dirName), 0o777); err != nil { //nolint:gosec // the case under test
 				t.Fatal(err)
 			}
 		}, "chmod 755"},
-		{"a private directory others may read", func(t *testing.T, cache string) {
+		{"a private directory others may read", func(t *testing.T, cache, sub string) {
 			mkdir(t, filepath.Join(cache, dirName), 0o755)
-			mkdir(t, filepath.Join(cache, dirName, "roots"), 0o700)
-			if err := os.Chmod(filepath.Join(cache, dirName, "roots"), 0o755); err != nil { //nolint:gosec // the case under test
+			mkdir(t, filepath.Join(cache, dirName, sub), 0o700)
+			if err := os.Chmod(filepath.Join(cache, dirName, sub), 0o755); err != nil { //nolint:gosec // the case under test
 				t.Fatal(err)
 			}
 		}, "chmod 700"},
-		{"a cache directory others may write", func(t *testing.T, cache string) {
+		{"a cache directory others may write", func(t *testing.T, cache, _ string) {
 			if err := os.Chmod(cache, 0o777); err != nil { //nolint:gosec // the case under test
 				t.Fatal(err)
 			}
 		}, "chmod 755"},
-		{"a link in place of the directory", func(t *testing.T, cache string) {
+		{"a link in place of the directory", func(t *testing.T, cache, _ string) {
 			if err := os.Symlink(t.TempDir(), filepath.Join(cache, dirName)); err != nil {
 				t.Fatal(err)
 			}
 		}, "not a directory"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cache, tmp := t.TempDir(), t.TempDir()
-			t.Setenv("XDG_CACHE_HOME", cache)
-			t.Setenv("TMPDIR", tmp)
-			tc.setup(t, cache)
-			if dir, err := Dir("roots"); err == nil || !strings.Contains(err.Error(), tc.why) {
-				t.Fatalf("want no cache directory because %q, got %q, %v", tc.why, dir, err)
-			}
-			if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
-				t.Fatalf("the temporary directory got %v", entries)
-			}
-		})
+		// The roots memory and the release cache alike.
+		for _, sub := range []string{"roots", "releases"} {
+			t.Run(tc.name+", "+sub, func(t *testing.T) {
+				cache, tmp := t.TempDir(), t.TempDir()
+				t.Setenv("XDG_CACHE_HOME", cache)
+				t.Setenv("TMPDIR", tmp)
+				tc.setup(t, cache, sub)
+				if dir, err := Dir(sub); err == nil || !strings.Contains(err.Error(), tc.why) {
+					t.Fatalf("want no cache directory because %q, got %q, %v", tc.why, dir, err)
+				}
+				if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+					t.Fatalf("the temporary directory got %v", entries)
+				}
+			})
+		}
 	}
 
 	t.Run("private", func(t *testing.T) {
