@@ -53,8 +53,9 @@ func (d *providerData) hostSlots() int {
 
 // wait takes this process's slot for the machine, then returns the context Composer
 // runs in: it ends with the operation, or once the timeout left has run out, not
-// counting the time the host's slots were all held (news). done ends the turn. When the operation ends during the
-// wait it returns its error, and nothing was started on the host.
+// counting the time the host's slots were all held (news). done ends the turn. When
+// the operation ends during the wait it returns its error, and nothing was started on
+// the host.
 func (t *composerTurn) wait() (ctx context.Context, done func(), err error) {
 	t.mu.Lock()
 	t.asked, t.left = time.Now(), t.timeout-time.Since(t.began)

@@ -184,7 +184,7 @@ func TestComposerTurnTimesOutExceptWhileTheHostsSlotsAreHeld(t *testing.T) {
 		t.Fatal("timeout 100ms, no word of a slot from the host: the run still goes on after 5s")
 	}
 
-	waits := d.composerTurn(context.Background(), remote.Config{Host: "web1"}, "composer require", 300*time.Millisecond, time.Now())
+	waits := d.composerTurn(context.Background(), remote.Config{Host: "web1"}, "composer require", time.Second, time.Now())
 	ctx, done, err = waits.wait()
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +194,7 @@ func TestComposerTurnTimesOutExceptWhileTheHostsSlotsAreHeld(t *testing.T) {
 	select {
 	case <-ctx.Done():
 		t.Fatal("the timeout ran while every slot of the host was held")
-	case <-time.After(time.Second):
+	case <-time.After(2 * time.Second):
 	}
 	waits.news(magento.SlotNews{Held: true})
 	select {
