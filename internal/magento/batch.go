@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// ReadBatcher answers reads of several roots on one host with one remote command.
+// Batcher answers reads of several roots on one host with one remote command.
 // Terraform refreshes resources concurrently (10 at a time by default); on a host
 // whose login shell runs rc files, every SSH command costs a round trip plus those
 // (100 ms is common). So for each host and user at most one read command is in flight;
@@ -22,7 +22,7 @@ import (
 // out of time (a remembered root on a stuck NFS mount), only its answers are dropped,
 // and the reads that were waiting for them are read on their own. An answer read
 // ahead is used once, within aheadTTL, and dropped by Forget when the root changes.
-type ReadBatcher struct {
+type Batcher[T any] struct {
 	Window time.Duration // how long a batch waits for more reads before it goes
 	// MaxRoots: a batch this big goes without waiting out Window, once nothing is in
 	// flight. It is not a cap: reads that arrive meanwhile still join it (Terraform's
@@ -31,23 +31,34 @@ type ReadBatcher struct {
 	// AheadBudget bounds the read ahead: reads waiting for its answers wait no longer.
 	AheadBudget time.Duration
 
+	many func(ctx context.Context, r Runner, roots []string) ([]answer[T], error) // reads roots in one command
+
 	mu     sync.Mutex
-	queues map[string]*readQueue
+	queues map[string]*readQueue[T]
+}
+
+// ReadBatcher batches the reads of Magento roots (ReadMany).
+type ReadBatcher = Batcher[Installation]
+
+// answer is one root's outcome of a batch.
+type answer[T any] struct {
+	val T
+	err error
 }
 
 // readQueue is one host and user: the command in flight, the batch that waits, the
 // roots to read ahead, the read ahead in flight, and the answers read ahead.
-type readQueue struct {
-	inFlight *readBatch
-	next     *readBatch
+type readQueue[T any] struct {
+	inFlight *readBatch[T]
+	next     *readBatch[T]
 	ahead    []string
-	aheadRun *readBatch // the read ahead in flight
-	answered map[string]aheadAnswer
+	aheadRun *readBatch[T] // the read ahead in flight
+	answered map[string]aheadAnswer[T]
 	asked    bool // a read came: the read ahead goes now or never
 }
 
-type aheadAnswer struct {
-	result RootResult
+type aheadAnswer[T any] struct {
+	result answer[T]
 	at     time.Time
 }
 
@@ -58,12 +69,12 @@ const aheadTTL = time.Minute
 // MaxReadAhead bounds the roots read ahead on one host.
 const MaxReadAhead = 200
 
-type readBatch struct {
+type readBatch[T any] struct {
 	ctx     context.Context
 	runner  Runner // for a read ahead, the runner its waiters fall back to
 	roots   []string
-	waiters map[string][]chan RootResult // by root; roots read ahead have none
-	ready   bool                         // its window has passed
+	waiters map[string][]chan answer[T] // by root; roots read ahead have none
+	ready   bool                        // its window has passed
 	timer   *time.Timer
 	// A read ahead's: roots forgotten while it ran (their answers are stale), and
 	// closed when it is over.
@@ -71,7 +82,7 @@ type readBatch struct {
 	over      chan struct{}
 }
 
-func (q *readQueue) answer(root string) (RootResult, bool) {
+func (q *readQueue[T]) answer(root string) (answer[T], bool) {
 	a, ok := q.answered[root]
 	if ok {
 		delete(q.answered, root) // once: a later read asks the host again
@@ -88,18 +99,29 @@ const readTimeout = 2 * time.Minute
 // read ahead's budget covers a session's start-up (a login shell's rc files) and
 // reading hundreds of roots across a slow network.
 func NewReadBatcher() *ReadBatcher {
-	return &ReadBatcher{Window: 2 * time.Millisecond, MaxRoots: 50, AheadBudget: 5 * time.Second}
+	return newBatcher(func(ctx context.Context, r Runner, roots []string) ([]answer[Installation], error) {
+		results, err := ReadMany(ctx, r, roots, nil)
+		answers := make([]answer[Installation], len(results))
+		for i, res := range results {
+			answers[i] = answer[Installation]{res.Installation, res.Err}
+		}
+		return answers, err
+	})
+}
+
+func newBatcher[T any](many func(ctx context.Context, r Runner, roots []string) ([]answer[T], error)) *Batcher[T] {
+	return &Batcher[T]{Window: 2 * time.Millisecond, MaxRoots: 50, AheadBudget: 5 * time.Second, many: many}
 }
 
 // Read reads root through r, sharing the command with other reads for key (a host
 // and run_as user).
-func (b *ReadBatcher) Read(ctx context.Context, key string, r Runner, root string) (Installation, error) {
-	done := make(chan RootResult, 1)
+func (b *Batcher[T]) Read(ctx context.Context, key string, r Runner, root string) (T, error) {
+	done := make(chan answer[T], 1)
 	b.mu.Lock()
 	q := b.queue(key)
 	if res, ok := q.answer(root); ok {
 		b.mu.Unlock()
-		return res.Installation, res.Err
+		return res.val, res.err
 	}
 	switch {
 	case q.inFlight != nil && slices.Contains(q.inFlight.roots, root):
@@ -120,10 +142,10 @@ func (b *ReadBatcher) Read(ctx context.Context, key string, r Runner, root strin
 }
 
 // enqueue adds root, answered on done, to the batch that waits; the caller holds mu.
-func (b *ReadBatcher) enqueue(ctx context.Context, key string, q *readQueue, r Runner, root string, done chan RootResult) {
+func (b *Batcher[T]) enqueue(ctx context.Context, key string, q *readQueue[T], r Runner, root string, done chan answer[T]) {
 	if q.next == nil {
 		// The command outlives any one caller's cancellation: others wait on it too.
-		q.next = &readBatch{ctx: context.WithoutCancel(ctx), runner: r, waiters: map[string][]chan RootResult{}}
+		q.next = &readBatch[T]{ctx: context.WithoutCancel(ctx), runner: r, waiters: map[string][]chan answer[T]{}}
 		b.arm(key, q.next)
 	}
 	batch := q.next
@@ -137,23 +159,24 @@ func (b *ReadBatcher) enqueue(ctx context.Context, key string, q *readQueue, r R
 	}
 }
 
-func wait(ctx context.Context, done chan RootResult) (Installation, error) {
+func wait[T any](ctx context.Context, done chan answer[T]) (T, error) {
 	select {
 	case res := <-done:
-		return res.Installation, res.Err
+		return res.val, res.err
 	case <-ctx.Done():
-		return Installation{}, ctx.Err()
+		var none T
+		return none, ctx.Err()
 	}
 }
 
 // queue returns key's queue; the caller holds mu.
-func (b *ReadBatcher) queue(key string) *readQueue {
+func (b *Batcher[T]) queue(key string) *readQueue[T] {
 	if b.queues == nil {
-		b.queues = map[string]*readQueue{}
+		b.queues = map[string]*readQueue[T]{}
 	}
 	q := b.queues[key]
 	if q == nil {
-		q = &readQueue{answered: map[string]aheadAnswer{}}
+		q = &readQueue[T]{answered: map[string]aheadAnswer[T]{}}
 		b.queues[key] = q
 	}
 	return q
@@ -161,7 +184,7 @@ func (b *ReadBatcher) queue(key string) *readQueue {
 
 // ReadAhead gives the roots (at most MaxReadAhead) to read ahead when the first read
 // for key comes; once one came, it does nothing.
-func (b *ReadBatcher) ReadAhead(key string, roots []string) {
+func (b *Batcher[T]) ReadAhead(key string, roots []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if q := b.queue(key); !q.asked {
@@ -171,20 +194,20 @@ func (b *ReadBatcher) ReadAhead(key string, roots []string) {
 
 // launchAhead starts the read ahead of q's remembered roots that no read asked for yet,
 // in a command of its own within AheadBudget; the caller holds mu.
-func (b *ReadBatcher) launchAhead(ctx context.Context, key string, q *readQueue, r Runner) {
+func (b *Batcher[T]) launchAhead(ctx context.Context, key string, q *readQueue[T], r Runner) {
 	roots := slices.DeleteFunc(q.ahead, func(root string) bool { return q.next != nil && slices.Contains(q.next.roots, root) })
 	q.ahead = nil
 	if len(roots) == 0 {
 		return
 	}
-	batch := &readBatch{ctx: context.WithoutCancel(ctx), runner: r, roots: roots, waiters: map[string][]chan RootResult{},
+	batch := &readBatch[T]{ctx: context.WithoutCancel(ctx), runner: r, roots: roots, waiters: map[string][]chan answer[T]{},
 		forgotten: map[string]bool{}, over: make(chan struct{})}
 	q.aheadRun = batch
 	go func() {
 		defer close(batch.over)
 		ctx, cancel := context.WithTimeout(batch.ctx, b.AheadBudget)
 		defer cancel()
-		results, err := ReadMany(ctx, ownSession{batch.runner}, batch.roots, nil)
+		results, err := b.many(ctx, ownSession{batch.runner}, batch.roots)
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		q.aheadRun = nil
@@ -201,8 +224,8 @@ func (b *ReadBatcher) launchAhead(ctx context.Context, key string, q *readQueue,
 				for _, w := range waiters {
 					w <- results[i]
 				}
-			case results[i].Err == nil && !batch.forgotten[root]: // an error is no answer: a read that asks reads again
-				q.answered[root] = aheadAnswer{results[i], time.Now()}
+			case results[i].err == nil && !batch.forgotten[root]: // an error is no answer: a read that asks reads again
+				q.answered[root] = aheadAnswer[T]{results[i], time.Now()}
 			}
 		}
 	}()
@@ -213,7 +236,7 @@ func (b *ReadBatcher) launchAhead(ctx context.Context, key string, q *readQueue,
 type ownSession struct{ Runner }
 
 // Forget drops what was read ahead of root, on every key: it is about to change.
-func (b *ReadBatcher) Forget(root string) {
+func (b *Batcher[T]) Forget(root string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, q := range b.queues {
@@ -225,7 +248,7 @@ func (b *ReadBatcher) Forget(root string) {
 }
 
 // arm (re)starts the batch's window; the caller holds mu.
-func (b *ReadBatcher) arm(key string, batch *readBatch) {
+func (b *Batcher[T]) arm(key string, batch *readBatch[T]) {
 	if batch.timer != nil {
 		batch.timer.Stop()
 	}
@@ -242,7 +265,7 @@ func (b *ReadBatcher) arm(key string, batch *readBatch) {
 
 // launchIfIdle sends the waiting batch when it is ready and nothing is in flight; the
 // caller holds mu.
-func (b *ReadBatcher) launchIfIdle(key string, q *readQueue) {
+func (b *Batcher[T]) launchIfIdle(key string, q *readQueue[T]) {
 	batch := q.next
 	if q.inFlight != nil || batch == nil || !batch.ready {
 		return
@@ -254,11 +277,11 @@ func (b *ReadBatcher) launchIfIdle(key string, q *readQueue) {
 		// must not hang every later read.
 		ctx, cancel := context.WithTimeout(batch.ctx, readTimeout)
 		defer cancel()
-		results, err := ReadMany(ctx, batch.runner, batch.roots, nil)
+		results, err := b.many(ctx, batch.runner, batch.roots)
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		for i, root := range batch.roots {
-			res := RootResult{Err: err}
+			res := answer[T]{err: err}
 			if err == nil {
 				res = results[i]
 			}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/magento-ops/terraform-provider-magento/internal/shell"
 )
 
 // Package is the Composer name of the Data Migration Tool.
@@ -58,32 +60,146 @@ func (e Exec) listingExec() Exec {
 	return e
 }
 
+// sourceFiles is what the host printed of one root's release source (repositories.sh).
+type sourceFiles struct {
+	who, manifest, auth string
+}
+
+// SourceBatcher batches the reads of release sources: the drifted roots of one host
+// read theirs in one command (the day after a release, every root on it).
+type SourceBatcher = Batcher[sourceFiles]
+
+// NewSourceBatcher returns a batcher of release-source reads; a batch's roots are the
+// manifests (composer.json paths) to read.
+func NewSourceBatcher() *SourceBatcher {
+	return newBatcher(readSourceFiles)
+}
+
+const sourceMark = "\x01source\x01"
+
+// readSourceFiles reads the release sources of manifests in one command: files only.
+func readSourceFiles(ctx context.Context, r Runner, manifests []string) ([]answer[sourceFiles], error) {
+	var b strings.Builder
+	b.WriteString(assign("mark", sourceMark, "sep", sourceSep, "count", strconv.Itoa(len(manifests))))
+	b.WriteString("manifest_of() { case $1 in\n")
+	for i, m := range manifests {
+		fmt.Fprintf(&b, "%d) m=%s ;;\n", i, shell.Quote(m))
+	}
+	b.WriteString("esac; }\n" + repositoriesBody)
+	res, err := runRead(ctx, r, "read the Composer repositories", b.String())
+	if err != nil {
+		return nil, fmt.Errorf("reading the Composer repositories of %s: %w%s", strings.Join(manifests, ", "), err, causeHint(err))
+	}
+	answers := make([]answer[sourceFiles], len(manifests))
+	seen := make([]bool, len(manifests))
+	var uid string
+	owners := map[string][2]string{} // manifest -> owner's name and uid
+	for _, part := range strings.Split("\n"+string(res.Stdout), "\n"+sourceMark+" ")[1:] {
+		head, body, _ := strings.Cut(part, "\n")
+		f := strings.Fields(head)
+		switch {
+		case len(f) == 2 && f[0] == "uid":
+			uid = f[1]
+			continue
+		case len(f) == 1 && (f[0] == "owners" || f[0] == "uids"):
+			field := 0 // ls -ld: the name
+			if f[0] == "uids" {
+				field = 1 // ls -ldn: the uid
+			}
+			for line := range strings.Lines(body) {
+				line = strings.TrimSuffix(line, "\n")
+				for _, m := range manifests {
+					if lf := strings.Fields(line); len(lf) > 2 && strings.HasSuffix(line, " "+m) {
+						o := owners[m]
+						o[field] = lf[2]
+						owners[m] = o
+					}
+				}
+			}
+			continue
+		}
+		i, err := strconv.Atoi(f[0])
+		if err != nil || i < 0 || i >= len(manifests) {
+			continue
+		}
+		seen[i] = true
+		if len(f) > 2 && f[1] == "unreadable" {
+			answers[i].err = fmt.Errorf("%s is missing or not readable by the user who lists releases", strings.TrimPrefix(head, f[0]+" unreadable "))
+			continue
+		}
+		doc, auth, _ := strings.Cut("\n"+body, "\n"+sourceSep+"\n") // the sep is a line of its own
+		answers[i].val = sourceFiles{manifest: unindent(doc[1:]), auth: strings.TrimSuffix(unindent(auth), "\n")}
+	}
+	for i, m := range manifests {
+		if !seen[i] {
+			answers[i].err = fmt.Errorf("the host printed nothing for %s", m)
+		}
+		answers[i].val.who = strings.TrimSpace(uid + " " + owners[m][0] + " " + owners[m][1])
+	}
+	return answers, nil
+}
+
+// unindent drops the space repositories.sh prints before each line of a file.
+func unindent(lines string) string {
+	var b strings.Builder
+	for line := range strings.Lines(lines) {
+		b.WriteString(strings.TrimPrefix(line, " "))
+	}
+	return b.String()
+}
+
+// manifestOf is the path of root's Composer manifest: composer.json, or the file
+// composer_env's COMPOSER names.
+func manifestOf(e Exec, root string) string {
+	if v := e.Env["COMPOSER"]; v != "" {
+		if path.IsAbs(v) {
+			return v
+		}
+		return path.Join(root, v)
+	}
+	return path.Join(root, "composer.json")
+}
+
 // ReleaseSourceOf reads root's release source: files only, no PHP or Composer.
 func ReleaseSourceOf(ctx context.Context, r Runner, e Exec, root string) (ReleaseSource, error) {
-	manifest := path.Join(root, "composer.json")
-	if v := e.Env["COMPOSER"]; v != "" {
-		manifest = v
-		if !path.IsAbs(v) {
-			manifest = path.Join(root, v)
-		}
-	}
-	src := ReleaseSource{AuthFile: path.Join(path.Dir(manifest), "auth.json")}
-	res, err := runRead(ctx, RunAs(r, e.RunAs), "read the Composer repositories of "+root,
-		assign("manifest", manifest, "auth_file", src.AuthFile, "sep", sourceSep)+repositoriesBody)
+	manifest := manifestOf(e, root)
+	files, err := readSourceFiles(ctx, RunAs(r, e.RunAs), []string{manifest})
 	if err != nil {
-		return src, fmt.Errorf("reading the Composer repositories of %s: %w%s", root, err, causeHint(err))
+		return ReleaseSource{}, err
+	}
+	return releaseSource(e, root, manifest, files[0].val, files[0].err)
+}
+
+// ReleaseSourceThrough is ReleaseSourceOf with the read shared, through b, with the
+// other roots read on this host as this user (key); the first read of a key also reads
+// the sources of ahead (roots of the host), which the next plans ask for.
+func ReleaseSourceThrough(ctx context.Context, b *SourceBatcher, key string, r Runner, e Exec, root string, ahead []string) (ReleaseSource, error) {
+	manifest := manifestOf(e, root)
+	manifests := make([]string, 0, len(ahead))
+	for _, a := range ahead {
+		manifests = append(manifests, manifestOf(e, a))
+	}
+	b.ReadAhead(key, manifests)
+	files, err := b.Read(ctx, key, RunAs(r, e.RunAs), manifest)
+	return releaseSource(e, root, manifest, files, err)
+}
+
+// releaseSource is root's release source from the files the host printed.
+func releaseSource(e Exec, root, manifest string, files sourceFiles, err error) (ReleaseSource, error) {
+	src := ReleaseSource{AuthFile: path.Join(path.Dir(manifest), "auth.json")}
+	if err != nil {
+		return src, fmt.Errorf("reading the Composer repositories of %s: %w", root, err)
 	}
 	// The first line: the SSH user's uid, then composer.json's owner (name and uid).
-	who, out, _ := strings.Cut(string(res.Stdout), "\n")
-	if f := strings.Fields(who); e.RunAs == "" && len(f) == 3 && f[0] == "0" && f[2] != "0" {
+	if f := strings.Fields(files.who); e.RunAs == "" && len(f) == 3 && f[0] == "0" && f[2] != "0" {
 		src.ListAs = f[1]
 		if UserPattern.FindString(src.ListAs) != src.ListAs {
 			src.ListAs = "#" + f[2] // a uid without a name
 		}
 	}
-	doc, auth, ok := strings.Cut(out, "\n"+sourceSep+"\n")
+	doc, auth := files.manifest, files.auth
 	var top map[string]json.RawMessage
-	if !ok || json.Unmarshal([]byte(doc), &top) != nil {
+	if json.Unmarshal([]byte(doc), &top) != nil {
 		return src, fmt.Errorf("reading the Composer repositories of %s: %s is not a JSON object", root, manifest)
 	}
 	kept := map[string]json.RawMessage{}

@@ -195,3 +195,98 @@ func TestReleaseListingReadsRelativePathRepositoriesAgainstTheRoot(t *testing.T)
 		t.Fatalf("listed %v, %v; want the releases of the root's packages/ repository", releases, err)
 	}
 }
+
+// The release sources of a host's drifted roots are read in one command, the roots it
+// served last time read ahead (an error is read again when asked): each root gets its own repositories and auth.json, and
+// a root whose composer.json cannot be read fails alone, naming the file.
+func TestReleaseSourcesOfAHostAreReadTogether(t *testing.T) {
+	a, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	b, _ := newRoot(t, testenv.RootSpec{Edition: "enterprise", Magento: "2.4.8", DMT: "2.4.8"})
+	if err := os.WriteFile(filepath.Join(b, "auth.json"), []byte(`{"bearer":{"repo.example.com":"t"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gone := filepath.Join(t.TempDir(), "gone")
+	runner, sources := &countingRunner{}, NewSourceBatcher()
+	ahead := []string{a, b, gone}
+	got := map[string]ReleaseSource{}
+	for _, root := range ahead[:2] {
+		src, err := ReleaseSourceThrough(context.Background(), sources, "host", runner, e, root, ahead)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[root] = src
+	}
+	if runner.calls > 2 {
+		t.Errorf("two roots' release sources took %d commands, want the first read and the read ahead", runner.calls)
+	}
+	_, err := ReleaseSourceThrough(context.Background(), sources, "host", runner, e, gone, ahead)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(gone, "composer.json")+" is missing or not readable") {
+		t.Errorf("a root without composer.json: %v", err)
+	}
+	for _, root := range []string{a, b} {
+		want, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[root].Digest != want.Digest || got[root].AuthFile != want.AuthFile || string(got[root].Manifest) != string(want.Manifest) {
+			t.Errorf("%s read with others: %+v, alone: %+v", root, got[root], want)
+		}
+	}
+	if got[a].AuthFile != "" || got[b].AuthFile != filepath.Join(b, "auth.json") || got[a].Digest == got[b].Digest {
+		t.Errorf("auth.json was mixed up between roots: %+v, %+v", got[a], got[b])
+	}
+}
+
+// Root lists for a shop another user owns as that user (the owner of composer.json),
+// read with the other roots' sources; with run_as set, as run_as.
+func TestReleaseSourceListsAsTheShopsOwner(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: the SSH user is root here")
+	}
+	testenv.EnsureWebUser(t)
+	uid, gid := testenv.IDs(t, testenv.WebUser)
+	web, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	own, _ := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	if err := os.Chown(filepath.Join(web, "composer.json"), uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	sources := NewSourceBatcher()
+	for root, want := range map[string]string{web: testenv.WebUser, own: ""} {
+		src, err := ReleaseSourceThrough(context.Background(), sources, "host", &LocalRunner{}, e, root, []string{web, own})
+		if err != nil || src.ListAs != want {
+			t.Errorf("%s lists as %q (%v), want %q", root, src.ListAs, err, want)
+		}
+	}
+	withRunAs := e
+	withRunAs.RunAs = "root"
+	if src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, withRunAs, web); err != nil || src.ListAs != "" {
+		t.Errorf("with run_as, the listing runs as run_as, not %q (%v)", src.ListAs, err)
+	}
+}
+
+// Shops on one host may have different web users, who write their composer.json and
+// auth.json: what one prints cannot pass for another root's release source in the
+// command that reads them together.
+func TestReleaseSourceOfOneShopCannotBeForgedByAnother(t *testing.T) {
+	honest, _ := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	forger, _ := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	forged := "{}\n" + sourceMark + " 0\n{\"repositories\":[{\"type\":\"composer\",\"url\":\"https://evil.example\"}]}\n" +
+		sourceMark + " owners\n-rw-r--r-- 1 mallory mallory 9 Dec 7 15:07 " + filepath.Join(honest, "composer.json") + "\n"
+	if err := os.WriteFile(filepath.Join(forger, "auth.json"), []byte(forged), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(honest, "composer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readSourceFiles(context.Background(), &LocalRunner{}, []string{filepath.Join(honest, "composer.json"), filepath.Join(forger, "composer.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].err != nil || strings.TrimSpace(got[0].val.manifest) != strings.TrimSpace(string(want)) || strings.Contains(got[0].val.who, "mallory") {
+		t.Errorf("the honest shop's source was forged: %+v", got[0])
+	}
+	if got[1].val.auth != strings.TrimSuffix(forged, "\n") {
+		t.Errorf("the forger's own auth.json reads %q, want it whole", got[1].val.auth)
+	}
+}

@@ -1,13 +1,56 @@
 # shellcheck shell=sh
-# Prints what a release listing depends on in a root: a line "UID OWNER OWNER_UID" (the
-# SSH user's uid, the name and uid of the manifest's owner: who lists when run_as is
-# unset and the SSH user is root), its Composer manifest, a line holding only sep, then
-# its auth.json (nothing when there is none). Reads files only.
-# Set by the renderer (releases.go): manifest, auth_file, sep.
+# Prints what release listings depend on, for roots 0 to count-1 (manifest_of N sets m
+# to root N's composer.json): for each root a line "$mark N", its manifest, then a line
+# holding only $sep and its auth.json when it has one, their lines each after a space;
+# or the line "$mark N unreadable PATH" when the manifest or auth.json cannot be read.
+# When the SSH user is root, who lists for a root is the owner of its manifest: then a
+# line "$mark owners", the `ls -ld` lines of the manifests, a line "$mark uids" and
+# their `ls -ldn` lines. Reads files only, and forks a fixed number of processes, none
+# per root: on release day a host reads this for every shop it serves.
+# Set by the renderer (releases.go): mark, sep, count, manifest_of.
 # shellcheck disable=SC2154
-# shellcheck disable=SC2012
-printf '%s %s %s\n' "$(id -u)" "$(ls -ld "$manifest" 2>/dev/null | awk '{ print $3 }')" "$(ls -ldn "$manifest" 2>/dev/null | awk '{ print $3 }')"
-cat -- "$manifest" || exit 4
-printf '\n%s\n' "$sep"
-if [ -f "$auth_file" ]; then cat -- "$auth_file" || exit 4; fi
+uid=$(id -u)
+printf '%s uid %s\n' "$mark" "$uid"
+set --
+n=0
+while [ "$n" -lt "$count" ]; do
+	manifest_of "$n"
+	a=${m%/*}/auth.json
+	if [ ! -f "$m" ] || [ ! -r "$m" ]; then
+		printf '%s %s unreadable %s\n' "$mark" "$n" "$m"
+	elif [ -e "$a" ] && { [ ! -f "$a" ] || [ ! -r "$a" ]; }; then
+		printf '%s %s unreadable %s\n' "$mark" "$n" "$a"
+	elif [ ! -s "$m" ]; then
+		printf '%s %s\n' "$mark" "$n" # awk would read no line of it
+	elif [ -s "$a" ]; then
+		set -- "$@" "i=$n" part=m "$m" part=a "$a"
+	else
+		set -- "$@" "i=$n" part=m "$m"
+	fi
+	n=$((n + 1))
+done
+[ "$#" -gt 0 ] || exit 0
+# An empty auth.json is no auth.json, as for Composer's listing. Each line of a file is
+# printed after a space: a shop's files (its web user writes them) cannot print a mark
+# that would pass for another root's part.
+awk -v mark="$mark" -v sep="$sep" '
+FNR == 1 && part == "a" { print sep }
+FNR == 1 && part == "m" { print mark " " i }
+{ print " " $0 }
+' "$@" || exit 4
+if [ "$uid" = 0 ]; then
+	printf '%s owners\n' "$mark"
+	n=0
+	set --
+	while [ "$n" -lt "$count" ]; do
+		manifest_of "$n"
+		[ -f "$m" ] && set -- "$@" "$m"
+		n=$((n + 1))
+	done
+	# shellcheck disable=SC2012
+	ls -ld -- "$@" 2>/dev/null
+	printf '%s uids\n' "$mark"
+	# shellcheck disable=SC2012
+	ls -ldn -- "$@" 2>/dev/null
+fi
 exit 0

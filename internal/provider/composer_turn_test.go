@@ -47,7 +47,7 @@ func (c *countingConnector) Run(_ context.Context, label, _ string, _ []byte) (s
 // connection.
 func TestDeleteWaitingForComposerSlotIsCancelledCleanly(t *testing.T) {
 	hosts := &countingConnector{}
-	data := &providerData{base: defaultSSHConfig(), connector: hosts, reads: magento.NewReadBatcher(), composerRuns: composerslots.New(1)}
+	data := &providerData{base: defaultSSHConfig(), connector: hosts, reads: magento.NewReadBatcher(), sources: magento.NewSourceBatcher(), composerRuns: composerslots.New(1)}
 	r := &dataMigrationToolResource{data: data}
 	var sch resource.SchemaResponse
 	r.Schema(t.Context(), resource.SchemaRequest{}, &sch)

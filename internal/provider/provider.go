@@ -125,7 +125,7 @@ func (p *magentoProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if v := cfg.PerHostParallelism; !v.IsNull() && !v.IsUnknown() {
 		perHost = v.ValueInt64() // at least 1: checked by its validator
 	}
-	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher(), composerRuns: composerslots.New(int(perHost)), roots: p.roots}
+	data := &providerData{base: defaultSSHConfig(), connector: p.connector, reads: magento.NewReadBatcher(), sources: magento.NewSourceBatcher(), composerRuns: composerslots.New(int(perHost)), roots: p.roots}
 	if data.roots == nil {
 		data.roots = rootmemory.New()
 	}

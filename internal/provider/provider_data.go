@@ -22,12 +22,13 @@ type providerData struct {
 	base         remote.Config // provider defaults, secrets included
 	composerAuth string
 	connector    Connector
-	reads        *magento.ReadBatcher // resource reads of one host share commands
-	composerRuns *composerslots.Slots // per_host_parallelism: Composer runs at once per machine, in this process
-	sshUnknown   bool                 // the provider's ssh settings are not known until apply
-	refreshed    sync.Map             // roots read by Read in this process: their plan lists releases afresh
-	listings     sync.Map             // release listings of this process: "%p|digest" -> *releaseListing
-	roots        *rootmemory.Memory   // roots read per host in the last run: read ahead
+	reads        *magento.ReadBatcher   // resource reads of one host share commands
+	sources      *magento.SourceBatcher // so do the release-source reads of drifted roots
+	composerRuns *composerslots.Slots   // per_host_parallelism: Composer runs at once per machine, in this process
+	sshUnknown   bool                   // the provider's ssh settings are not known until apply
+	refreshed    sync.Map               // roots read by Read in this process: their plan lists releases afresh
+	listings     sync.Map               // release listings of this process: "%p|digest" -> *releaseListing
+	roots        *rootmemory.Memory     // roots read per host in the last run: read ahead
 	sshBlocksMu  sync.Mutex
 	sshBlocks    map[string]*sshOverrideModel // a known ssh block's String() -> the block decoded (see overridesOf)
 

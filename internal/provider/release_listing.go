@@ -33,7 +33,10 @@ func (d *providerData) releases(ctx context.Context, c remote.Config, run magent
 	if list, ok := kept.Load(scope); ok {
 		return list, nil
 	}
-	src, err := magento.ReleaseSourceOf(ctx, run, e, root)
+	// The roots this host served in the last run drift together on release day: the
+	// first plan reads their release sources too, in the same command.
+	ahead := d.roots.Recall(d.roots.File(ctx, c, e.RunAs))
+	src, err := magento.ReleaseSourceThrough(ctx, d.sources, fmt.Sprintf("%p|%s", run, e.RunAs), run, e, root, ahead)
 	if err != nil {
 		return nil, err
 	}

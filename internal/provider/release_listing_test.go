@@ -110,6 +110,17 @@ func driftedFleet(t *testing.T, r *rig, n int) (map[string]string, *composerLog,
 	return roots, spy, w
 }
 
+// commandsLabelled counts the remote commands whose label starts with label in a
+// provider's debug log.
+func commandsLabelled(t *testing.T, logFile, label string) int {
+	t.Helper()
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(regexp.MustCompile(`ssh command finished:.*label="`+regexp.QuoteMeta(label)).FindAll(b, -1))
+}
+
 // fleetTarget is the release driftedFleet's shop name needs.
 func fleetTarget(name string) string {
 	if i, _ := strconv.Atoi(strings.TrimPrefix(name, "shop")); i%2 == 1 {
@@ -124,7 +135,15 @@ func fleetTarget(name string) string {
 func TestAccReleaseListing_oncePerHostForADriftedFleet(t *testing.T) {
 	r := newRig(t)
 	roots, spy, w := driftedFleet(t, r, 4)
+	logFile := filepath.Join(t.TempDir(), "plan.log")
+	w.env = append(w.env, "TF_LOG_PROVIDER=DEBUG", "TF_LOG_PATH="+logFile)
 	out := w.must("plan", "-no-color", "-out=tfplan")
+	w.env = w.env[:len(w.env)-2]
+	// The shops' release sources (their repositories) are read together: the first
+	// plan's own read, and the read ahead of the shops the host served last run.
+	if n := commandsLabelled(t, logFile, "read the Composer repositories"); n == 0 || n > 2 {
+		t.Errorf("the plan read the shops' release sources in %d commands, want at most 2 for the host", n)
+	}
 	calls := spy.calls()
 	if n := count(calls, "show"); n != 1 || len(calls) != 1 {
 		t.Fatalf("the fleet's plan ran %d listings (%d composer runs), want one:\n%v", n, len(calls), calls)

@@ -65,7 +65,7 @@ func BenchmarkRead(b *testing.B) {
 	b.Setenv("XDG_CACHE_HOME", b.TempDir()) // the roots memory
 	root := testenv.SharedRepo(b).NewRoot(b, filepath.Join(b.TempDir(), "shop"), testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.7"})
 	ctx := context.Background()
-	data := &providerData{base: defaultSSHConfig(), connector: replayConnector{&replayRunner{}}, reads: magento.NewReadBatcher(), roots: rootmemory.New()}
+	data := &providerData{base: defaultSSHConfig(), connector: replayConnector{&replayRunner{}}, reads: magento.NewReadBatcher(), sources: magento.NewSourceBatcher(), roots: rootmemory.New()}
 	data.reads.MaxRoots = 1 // each read goes at once: no batching window in the timing
 	r := &dataMigrationToolResource{data: data}
 	var sch resource.SchemaResponse
