@@ -182,14 +182,20 @@ private_dir() {
   private=$physical
 }
 
-# state_dir: the root's private state directory, by default under
-# /var/lib/terraform-provider-magento (root) or the XDG state home (everyone else).
-state_dir() {
+# state_base_dir: sets base, the base of the SSH user's private state directories (the
+# roots' and the host's Composer slots).
+state_base_dir() {
   base=$state_base
   if [ -z "$base" ]; then
     if [ "$me_uid" = 0 ]; then base=/var/lib/terraform-provider-magento
     else base=${XDG_STATE_HOME:-$HOME/.local/state}/terraform-provider-magento; fi
   fi
+}
+
+# state_dir: the root's private state directory, by default under
+# /var/lib/terraform-provider-magento (root) or the XDG state home (everyone else).
+state_dir() {
+  state_base_dir
   state=${base%/}/$root_id
   private_dir "$state" state
   state=$private

@@ -234,3 +234,48 @@ func TestHostSlotHeldWhereItCannotBeJudgedStopsTheApply(t *testing.T) {
 		t.Fatalf("the slot it could not judge was removed: %v", err)
 	}
 }
+
+// A release listing takes one of the host's Composer slots, as an apply does: while
+// another Terraform process's apply holds them all it waits, saying who holds them; then
+// it lists, and frees its slot.
+func TestReleaseListingWaitsForTheHostsComposerSlot(t *testing.T) {
+	root, e, p, slots := slotRoot(t, 1)
+	held := holdSlot(t, slots, 1, holderHere(t, liveProcess(t)), "")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx := context.Background()
+	src, err := ReleaseSourceOf(ctx, &LocalRunner{}, e, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	news := make(chan SlotNews, 16)
+	done := make(chan error, 1)
+	go func() {
+		list, err := ListReleases(ctx, &streamingRunner{}, e, src, ListingSlots{N: 1, StateBase: p.StateBase, OnSlot: func(n SlotNews) { news <- n }})
+		if err == nil && len(list) == 0 {
+			err = fmt.Errorf("an empty list")
+		}
+		done <- err
+	}()
+	select {
+	case n := <-news:
+		if n.Held || len(n.Holders) != 1 {
+			t.Fatalf("want the wait for the held slot first, got %+v", n)
+		}
+	case err := <-done:
+		t.Fatalf("the listing did not wait for the host's slot: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("no word of the wait")
+	}
+	if err := os.RemoveAll(held); err != nil { // the other apply ends
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the listing failed once the slot was free: %v", err)
+	}
+	if n := <-news; !n.Held {
+		t.Fatalf("want the slot held at last: %+v", n)
+	}
+	if _, err := os.Stat(filepath.Join(slots, "1")); !os.IsNotExist(err) {
+		t.Fatalf("the listing's slot is still taken: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"path"
@@ -78,9 +79,32 @@ func NewSourceBatcher() *SourceBatcher {
 const sourceMark = "\x01source\x01"
 
 // readSourceFiles reads the release sources of manifests in one command: files only.
+// A symlinked manifest is read again in a command of its own (see repositories.sh).
 func readSourceFiles(ctx context.Context, r Runner, manifests []string) ([]answer[sourceFiles], error) {
+	answers, links, err := readSourceFilesOnce(ctx, r, manifests, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range links {
+		alone, _, err := readSourceFilesOnce(ctx, r, manifests[i:i+1], true)
+		if err != nil {
+			answers[i].err = err
+			continue
+		}
+		answers[i] = alone[0]
+	}
+	return answers, nil
+}
+
+// readSourceFilesOnce runs repositories.sh once; links are the manifests it left to be
+// read alone (symlinks, unless links is set).
+func readSourceFilesOnce(ctx context.Context, r Runner, manifests []string, links bool) ([]answer[sourceFiles], []int, error) {
 	var b strings.Builder
-	b.WriteString(assign("mark", sourceMark, "sep", sourceSep, "count", strconv.Itoa(len(manifests))))
+	allowLinks := "0"
+	if links {
+		allowLinks = "1"
+	}
+	b.WriteString(assign("mark", sourceMark, "sep", sourceSep, "count", strconv.Itoa(len(manifests)), "links", allowLinks))
 	b.WriteString("manifest_of() { case $1 in\n")
 	for i, m := range manifests {
 		fmt.Fprintf(&b, "%d) m=%s ;;\n", i, shell.Quote(m))
@@ -88,10 +112,19 @@ func readSourceFiles(ctx context.Context, r Runner, manifests []string) ([]answe
 	b.WriteString("esac; }\n" + repositoriesBody)
 	res, err := runRead(ctx, r, "read the Composer repositories", b.String())
 	if err != nil {
-		return nil, fmt.Errorf("reading the Composer repositories of %s: %w%s", strings.Join(manifests, ", "), err, causeHint(err))
+		// Not err's text: it may end with the lines of a shop's files that were read.
+		status := "it failed"
+		var exit *shell.ExitError
+		if errors.As(err, &exit) {
+			status = fmt.Sprintf("exit status %d", exit.ExitStatus)
+		} else if ctx.Err() != nil {
+			status = ctx.Err().Error()
+		}
+		return nil, nil, fmt.Errorf("reading the Composer repositories of %s on the host: %s%s", strings.Join(manifests, ", "), status, causeHint(err))
 	}
 	answers := make([]answer[sourceFiles], len(manifests))
 	seen := make([]bool, len(manifests))
+	var linked []int
 	var uid string
 	owners := map[string][2]string{} // manifest -> owner's name and uid
 	for _, part := range strings.Split("\n"+string(res.Stdout), "\n"+sourceMark+" ")[1:] {
@@ -109,7 +142,10 @@ func readSourceFiles(ctx context.Context, r Runner, manifests []string) ([]answe
 			for line := range strings.Lines(body) {
 				line = strings.TrimSuffix(line, "\n")
 				for _, m := range manifests {
-					if lf := strings.Fields(line); len(lf) > 2 && strings.HasSuffix(line, " "+m) {
+					if o, ok := owners[m]; ok && o[field] != "" {
+						continue // the first line for m is ls's own: a symlink's target may hold more
+					}
+					if lf := strings.Fields(line); len(lf) > 2 && lsLineOf(line, m) {
 						o := owners[m]
 						o[field] = lf[2]
 						owners[m] = o
@@ -123,12 +159,16 @@ func readSourceFiles(ctx context.Context, r Runner, manifests []string) ([]answe
 			continue
 		}
 		seen[i] = true
-		if len(f) > 2 && f[1] == "unreadable" {
+		switch {
+		case len(f) == 2 && f[1] == "link":
+			linked = append(linked, i)
+			continue
+		case len(f) > 2 && f[1] == "unreadable":
 			answers[i].err = fmt.Errorf("%s is missing or not readable by the user who lists releases", strings.TrimPrefix(head, f[0]+" unreadable "))
 			continue
 		}
 		doc, auth, _ := strings.Cut("\n"+body, "\n"+sourceSep+"\n") // the sep is a line of its own
-		answers[i].val = sourceFiles{manifest: unindent(doc[1:]), auth: strings.TrimSuffix(unindent(auth), "\n")}
+		answers[i] = answer[sourceFiles]{val: sourceFiles{manifest: unindent(doc[1:]), auth: strings.TrimSuffix(unindent(auth), "\n")}}
 	}
 	for i, m := range manifests {
 		if !seen[i] {
@@ -136,7 +176,19 @@ func readSourceFiles(ctx context.Context, r Runner, manifests []string) ([]answe
 		}
 		answers[i].val.who = strings.TrimSpace(uid + " " + owners[m][0] + " " + owners[m][1])
 	}
-	return answers, nil
+	return answers, linked, nil
+}
+
+// lsLineOf says whether line is `ls -ld`'s line of the file m: a regular file's, or a
+// symlink's (read alone, see repositories.sh).
+func lsLineOf(line, m string) bool {
+	switch {
+	case strings.HasPrefix(line, "-"):
+		return strings.HasSuffix(line, " "+m)
+	case strings.HasPrefix(line, "l"):
+		return strings.Contains(line, " "+m+" -> ")
+	}
+	return false
 }
 
 // unindent drops the space repositories.sh prints before each line of a file.
@@ -271,11 +323,21 @@ func absoluteRepositories(raw json.RawMessage, dir string) (json.RawMessage, err
 	return json.Marshal(repos)
 }
 
+// ListingSlots is how a listing takes one of the host's Composer slots, as the applies
+// do (apply_slots.sh): per_host_parallelism then holds for plans too, across every
+// Terraform process on the machine.
+type ListingSlots struct {
+	N         int            // per_host_parallelism; 0: no slot is taken
+	OnSlot    func(SlotNews) // the wait for a slot, as it happens
+	StateBase string         // replaces the default base of the private state directories (tests)
+}
+
 // ListReleases lists the tool's versions that src's repositories offer (repo.magento.com
 // in production), newest first as Composer prints them, in a private temporary
 // directory on the host: no shop's lock, installed.json or plugins are loaded. The list
-// is also kept on the host, for KeptReleases.
-func ListReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource) ([]string, error) {
+// is also kept on the host, for KeptReleases. With slots.N set it first takes one of
+// the host's Composer slots, as the SSH user.
+func ListReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource, slots ListingSlots) ([]string, error) {
 	script := "IFS= read -r auth\n" + assign("package", Package, "auth_file", src.AuthFile, "kept_name", src.Digest+".json") +
 		e.listingExec().composerFunctionIn(`"$listing_dir"`) + releasesBody
 	stdin, err := e.stdin()
@@ -283,7 +345,21 @@ func ListReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource) ([]s
 		return nil, err
 	}
 	stdin = append(append(stdin, src.Manifest...), '\n')
-	res, err := listingRunner(r, e, src).Run(ctx, "composer show --all "+Package, script, stdin)
+	label := "composer show --all " + Package
+	var res shell.Result
+	if slots.N > 0 {
+		listAs := e.RunAs
+		if listAs == "" {
+			listAs = src.ListAs
+		}
+		script = assign("state_base", slots.StateBase, "slots", strconv.Itoa(slots.N), "list_as", listAs, "listing", script) + releasesSlotParts
+		res, err = runChange(ctx, r, label, script, stdin, slots.OnSlot)
+		if _, refused := parseChange(res.Stdout, ChangeParams{}); refused != nil {
+			return nil, fmt.Errorf("listing %s releases: %w", Package, refused)
+		}
+	} else {
+		res, err = listingRunner(r, e, src).Run(ctx, label, script, stdin)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("listing %s releases: %w%s", Package, err, causeHint(err))
 	}

@@ -34,7 +34,7 @@ func listReleasesOf(t *testing.T, e Exec, root string) ([]string, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ListReleases(context.Background(), &LocalRunner{}, e, src)
+	return ListReleases(context.Background(), &LocalRunner{}, e, src, ListingSlots{})
 }
 
 // The listing reads only the root's repository settings: it runs in a private
@@ -149,7 +149,7 @@ func TestKeptReleasesAreTheLastListing(t *testing.T) {
 	if list, ok := KeptReleases(ctx, run, e, src, time.Hour); ok {
 		t.Fatalf("a list is kept before any listing: %v", list)
 	}
-	listed, err := ListReleases(ctx, run, e, src)
+	listed, err := ListReleases(ctx, run, e, src, ListingSlots{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestKeptReleasesAreTheLastListing(t *testing.T) {
 	}
 	e.Composer = ""
 	repo.AddRelease(t, "2.4.7.1")
-	if _, err := ListReleases(ctx, run, e, src); err != nil {
+	if _, err := ListReleases(ctx, run, e, src, ListingSlots{}); err != nil {
 		t.Fatal(err)
 	}
 	if list, ok := KeptReleases(ctx, run, e, src, time.Hour); !ok || !slices.Contains(list, "2.4.7.1") {
@@ -250,9 +250,9 @@ func TestReleaseSourceListsAsTheShopsOwner(t *testing.T) {
 	if err := os.Chown(filepath.Join(web, "composer.json"), uid, gid); err != nil {
 		t.Fatal(err)
 	}
-	sources := NewSourceBatcher()
+	sources, run := NewSourceBatcher(), &countingRunner{} // safe for the read ahead's concurrent use
 	for root, want := range map[string]string{web: testenv.WebUser, own: ""} {
-		src, err := ReleaseSourceThrough(context.Background(), sources, "host", &LocalRunner{}, e, root, []string{web, own})
+		src, err := ReleaseSourceThrough(context.Background(), sources, "host", run, e, root, []string{web, own})
 		if err != nil || src.ListAs != want {
 			t.Errorf("%s lists as %q (%v), want %q", root, src.ListAs, err, want)
 		}
@@ -288,5 +288,81 @@ func TestReleaseSourceOfOneShopCannotBeForgedByAnother(t *testing.T) {
 	}
 	if got[1].val.auth != strings.TrimSuffix(forged, "\n") {
 		t.Errorf("the forger's own auth.json reads %q, want it whole", got[1].val.auth)
+	}
+}
+
+// A shop's web user may make its composer.json a symlink to another shop's: when the SSH
+// user is root, each shop still lists as the owner of its own composer.json (a
+// symlink's owner is who made it), never as the other shop's owner.
+func TestReleaseSourceOwnerCannotBeTakenThroughASymlink(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: the SSH user is root here")
+	}
+	testenv.EnsureWebUser(t) // and TestUser
+	webUID, webGID := testenv.IDs(t, testenv.WebUser)
+	otherUID, otherGID := testenv.IDs(t, testenv.TestUser)
+	parent := t.TempDir()
+	honest, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	if err := os.Rename(honest, filepath.Join(parent, "a-shop")); err != nil {
+		t.Fatal(err)
+	}
+	honest = filepath.Join(parent, "a-shop")
+	if err := os.Chown(filepath.Join(honest, "composer.json"), webUID, webGID); err != nil {
+		t.Fatal(err)
+	}
+	linker := filepath.Join(parent, "z-shop") // sorts after the honest shop, as ls prints them
+	if err := os.MkdirAll(linker, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(linker, "composer.json")
+	if err := os.Symlink(filepath.Join(honest, "composer.json"), link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(link, otherUID, otherGID); err != nil {
+		t.Fatal(err)
+	}
+	sources, run := NewSourceBatcher(), &countingRunner{} // safe for the read ahead's concurrent use
+	for root, want := range map[string]string{honest: testenv.WebUser, linker: testenv.TestUser} {
+		src, err := ReleaseSourceThrough(context.Background(), sources, "host", run, e, root, []string{honest, linker})
+		if err != nil || src.ListAs != want {
+			t.Errorf("%s lists as %q (%v), want %q", root, src.ListAs, err, want)
+		}
+	}
+}
+
+// A file that passes the script's tests but cannot be opened (a write-only file, a file
+// swapped as it was read) fails its own root only, and no line of another shop's files
+// reaches any error.
+func TestReleaseSourceThatCannotBeOpenedFailsItsRootOnly(t *testing.T) {
+	const writeOnly = "/sys/class/zram-control/hot_remove" // root passes test -r on it; open fails
+	if os.Getuid() != 0 {
+		t.Skip("needs root")
+	}
+	if _, err := os.Stat(writeOnly); err != nil {
+		t.Skip("no write-only sysfs file here")
+	}
+	honest, _ := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	if err := os.WriteFile(filepath.Join(honest, "auth.json"), []byte(`{"bearer":{"repo.example.com":"SECRET-TOKEN"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(t.TempDir(), "shop")
+	if err := os.MkdirAll(broken, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(writeOnly, filepath.Join(broken, "auth.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(broken, "composer.json"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readSourceFiles(context.Background(), &LocalRunner{}, []string{filepath.Join(honest, "composer.json"), filepath.Join(broken, "composer.json")})
+	if err != nil {
+		t.Fatalf("the whole read failed: %v", err)
+	}
+	if got[0].err != nil || !strings.Contains(got[0].val.auth, "SECRET-TOKEN") {
+		t.Errorf("the honest shop: %v", got[0].err)
+	}
+	if got[1].err == nil || strings.Contains(got[1].err.Error(), "SECRET") || !strings.Contains(got[1].err.Error(), "not readable") {
+		t.Errorf("the broken shop: %v", got[1].err)
 	}
 }

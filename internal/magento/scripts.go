@@ -36,6 +36,8 @@ var (
 	releasesSH string
 	//go:embed releases_kept.sh
 	releasesKeptSH string
+	//go:embed releases_slot.sh
+	releasesSlotSH string
 	//go:embed repositories.sh
 	repositoriesSH string
 	//go:embed moved_on.php
@@ -73,9 +75,11 @@ var (
 	discoverBody     = compact(discoverSH)
 	releasesBody     = compact(releasesSH)
 	releasesKeptBody = compact(releasesKeptSH)
-	repositoriesBody = compact(repositoriesSH)
-	runAsBody        = compact(runAsSH)
-	composerExec     = compact(composerExecSH)
+	// releasesSlotParts take one of the host's Composer slots, then list (releases_slot.sh).
+	releasesSlotParts = compact(applyOwnerSH) + compact(applyLockSH) + compact(applySlotsSH) + compact(releasesSlotSH)
+	repositoriesBody  = compact(repositoriesSH)
+	runAsBody         = compact(runAsSH)
+	composerExec      = compact(composerExecSH)
 	// applyParts is the apply script after its values: who and where, the locks, the
 	// host's Composer slots, the archives, the restores, then the sequence (change.sh).
 	applyParts = compact(applyOwnerSH) + compact(applyLockSH) + compact(applySlotsSH) + compact(applyArchiveSH) + compact(applyRestoreSH) + compact(changeSH)

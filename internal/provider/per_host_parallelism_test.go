@@ -119,8 +119,9 @@ resource "magento_data_migration_tool" "shop" {
 
 // Two pipelines apply to one web node at once (two working directories, two Terraform
 // processes, per_host_parallelism = 1 in both): the limit holds on the host, so never
-// more than one composer require runs there, the waiting apply logs who holds the slot,
-// and all four shops are upgraded.
+// more than one Composer runs there (a plan's release listing counts, as an apply's
+// require does), the waiting apply logs who holds the slot, and all four shops are
+// upgraded.
 func TestAccDataMigrationTool_perHostParallelismHoldsAcrossTerraformRuns(t *testing.T) {
 	r := newRig(t)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
@@ -130,9 +131,11 @@ func TestAccDataMigrationTool_perHostParallelismHoldsAcrossTerraformRuns(t *test
 	if err := os.Mkdir(running, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// Each require counts the requires going on as it starts, and takes a while.
-	counter := filepath.Join(dir, "composer-requires")
-	script := fmt.Sprintf("#!/bin/sh\n[ \"$1\" = require ] || exec composer \"$@\"\ntouch %[1]s/$$\nls %[1]s | wc -l >> %[2]s\nsleep 2\ncomposer \"$@\"\nrc=$?\nrm -f %[1]s/$$\nexit $rc\n", running, starts)
+	// Each require and each listing (show) counts the Composer runs going on as it starts,
+	// and takes a while.
+	counter := filepath.Join(dir, "composer-runs")
+	script := fmt.Sprintf("#!/bin/sh\ncase \"$1\" in require|show) ;; *) exec composer \"$@\" ;; esac\n"+
+		"touch %[1]s/$$\nls %[1]s | wc -l >> %[2]s.$1\nsleep 1\ncomposer \"$@\"\nrc=$?\nrm -f %[1]s/$$\nexit $rc\n", running, starts)
 	if err := os.WriteFile(counter, []byte(script), 0o755); err != nil { //nolint:gosec // a test wrapper
 		t.Fatal(err)
 	}
@@ -165,14 +168,19 @@ func TestAccDataMigrationTool_perHostParallelismHoldsAcrossTerraformRuns(t *test
 			t.Fatalf("apply %d failed: %v\n%s", i, errs[i], outs[i])
 		}
 	}
-	b, _ := os.ReadFile(starts)
+	b, _ := os.ReadFile(starts + ".require")
 	counts := strings.Fields(string(b))
 	if len(counts) != 4 {
 		t.Errorf("want 4 composer require runs, one per shop, got %d: %v", len(counts), counts)
 	}
-	for _, n := range counts {
+	b, _ = os.ReadFile(starts + ".show")
+	shows := strings.Fields(string(b))
+	if len(shows) != 2 {
+		t.Errorf("want 2 release listings, one per run, got %d: %v", len(shows), shows)
+	}
+	for _, n := range append(counts, shows...) {
 		if n != "1" {
-			t.Errorf("composer require ran beside another on the host (per_host_parallelism = 1 in both runs); running at each start: %v", counts)
+			t.Errorf("Composer ran beside another on the host (per_host_parallelism = 1 in both runs); running at each require's start: %v, at each listing's: %v", counts, shows)
 			break
 		}
 	}

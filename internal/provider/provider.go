@@ -98,12 +98,12 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: fmt.Sprintf("How many Composer runs may go on at once on one machine. Defaults to `%d`. "+
 					"Composer on a Magento root takes a core and 1-2 GB for tens of seconds, and `terraform apply -parallelism` knows "+
 					"nothing of hosts: a fleet of drifted shops on one web node would otherwise start up to 10 at once.\n\n"+
-					"The limit holds across Terraform runs: an upgrade or a removal takes one of this many slots on the host, in the "+
+					"The limit holds across Terraform runs: an upgrade, a removal or a plan's release listing takes one of this many slots on the host, in the "+
 					"SSH user's private state directory (`slots/` beside the roots' directories), so two pipelines applying to one web "+
-					"node together never run more upgrades at once (each run uses its own value: the largest wins). A slot of an apply "+
+					"node together never run more Composers at once (each run uses its own value: the largest wins). A slot of an apply "+
 					"that is gone (killed with its Terraform run, or the host rebooted) is freed by the lock's liveness rule; a "+
-					"Composer it left running keeps the slot until it ends. Within one run, a plan's release listing and the "+
-					"`magento_installation` data source's `composer --version` wait their turn too.\n\n"+
+					"Composer it left running keeps the slot until it ends. Within one run, the "+
+					"`magento_installation` data source's `composer --version` waits its turn too.\n\n"+
 					"A machine is the address dialled (the HostName a `config_file` gives, and port) and the way there (jump hosts, "+
 					"`ProxyCommand`): two aliases of one host share its slots, one private address behind two bastions is two machines. "+
 					"Waiting is logged at INFO, naming who holds the slots on the host (`waiting for a Composer slot on web1: "+

@@ -3,7 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/magento-ops/terraform-provider-magento/internal/magento"
 	"github.com/magento-ops/terraform-provider-magento/internal/releasecache"
@@ -15,7 +18,8 @@ import (
 // The day after a Magento release every shop drifts at once, so a listing is shared:
 // the roots of one provider process on one machine whose listings would be the same
 // (one release source digest: repositories, auth.json, credentials, Composer, PHP,
-// run_as, composer_env) get one listing, made outside any shop (magento.ListReleases).
+// run_as, composer_env) get one listing, made outside any shop (magento.ListReleases),
+// which takes one of the host's Composer slots as an apply does (per_host_parallelism).
 // Its result, a failure too, stands for the rest of the run. The list a plan resolved
 // is kept for the apply walk's plan (releasecache), which lists nothing.
 
@@ -54,7 +58,12 @@ func (d *providerData) releases(ctx context.Context, c remote.Config, run magent
 			return
 		}
 		defer release()
-		l.releases, l.err = magento.ListReleases(ctx, run, e, src)
+		l.releases, l.err = magento.ListReleases(ctx, run, e, src, magento.ListingSlots{N: d.hostSlots(), OnSlot: func(n magento.SlotNews) {
+			if !n.Held {
+				tflog.Info(ctx, fmt.Sprintf("waiting for a Composer slot on %s to list releases: per_host_parallelism = %d, held by %s",
+					c.Host, d.hostSlots(), strings.Join(n.Holders, ", ")))
+			}
+		}})
 	})
 	if l.err != nil {
 		return nil, l.err
