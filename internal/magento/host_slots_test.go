@@ -279,3 +279,26 @@ func TestReleaseListingWaitsForTheHostsComposerSlot(t *testing.T) {
 		t.Fatalf("the listing's slot is still taken: %v", err)
 	}
 }
+
+// A listing that meets a slot it cannot judge stops, saying that the listing needs the
+// slot and how to free it, without the apply's words about restores.
+func TestReleaseListingStopsAtASlotItCannotJudge(t *testing.T) {
+	root, e, p, slots := slotRoot(t, 1)
+	f := strings.Fields(holderHere(t, liveProcess(t)))
+	f[5] = "0123456789abcdef0123456789abcdef" // another machine's id
+	other := holdSlot(t, slots, 1, strings.Join(f, " "), "")
+	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, e, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ListReleases(context.Background(), &streamingRunner{}, e, src, ListingSlots{N: 1, StateBase: p.StateBase})
+	var ce *ChangeError
+	if !errors.As(err, &ce) || ce.Step != "slot-unknown" {
+		t.Fatalf("want the listing stopped at the slot it cannot judge: %v", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "releases takes one of the host's Composer slots first") || !strings.Contains(msg, "rm -rf "+shell.Quote(other)) ||
+		strings.Contains(msg, "Nothing was changed") {
+		t.Errorf("the listing's error:\n%s", msg)
+	}
+}

@@ -139,7 +139,7 @@ func readSourceFilesOnce(ctx context.Context, r Runner, manifests []string, link
 			if f[0] == "uids" {
 				field = 1 // ls -ldn: the uid
 			}
-			for line := range strings.Lines(body) {
+			for line := range strings.Lines(unindent(body)) {
 				line = strings.TrimSuffix(line, "\n")
 				for _, m := range manifests {
 					if o, ok := owners[m]; ok && o[field] != "" {
@@ -242,8 +242,13 @@ func releaseSource(e Exec, root, manifest string, files sourceFiles, err error) 
 	if err != nil {
 		return src, fmt.Errorf("reading the Composer repositories of %s: %w", root, err)
 	}
-	// The first line: the SSH user's uid, then composer.json's owner (name and uid).
-	if f := strings.Fields(files.who); e.RunAs == "" && len(f) == 3 && f[0] == "0" && f[2] != "0" {
+	// The SSH user's uid, then composer.json's owner (name and uid).
+	f := strings.Fields(files.who)
+	if e.RunAs == "" && len(f) > 0 && f[0] == "0" && len(f) != 3 {
+		// Root would list for a shop whose owner it cannot tell: never as root.
+		return src, fmt.Errorf("reading the Composer repositories of %s: the owner of %s cannot be told, and run_as is unset: set run_as to the user the shop runs as", root, manifest)
+	}
+	if e.RunAs == "" && len(f) == 3 && f[0] == "0" && f[2] != "0" {
 		src.ListAs = f[1]
 		if UserPattern.FindString(src.ListAs) != src.ListAs {
 			src.ListAs = "#" + f[2] // a uid without a name
@@ -352,10 +357,16 @@ func ListReleases(ctx context.Context, r Runner, e Exec, src ReleaseSource, slot
 		if listAs == "" {
 			listAs = src.ListAs
 		}
-		script = assign("state_base", slots.StateBase, "slots", strconv.Itoa(slots.N), "list_as", listAs, "listing", script) + releasesSlotParts
+		run := "sh -c \"$listing\"\n"
+		if listAs != "" {
+			run = assign("run_as", listAs, "cmd", script, "tree_awk", compact(processTreeAWK)) + runAsBody
+		}
+		script = assign("state_base", slots.StateBase, "slots", strconv.Itoa(slots.N), "listing", script) + releasesSlotParts + run
 		res, err = runChange(ctx, r, label, script, stdin, slots.OnSlot)
 		if _, refused := parseChange(res.Stdout, ChangeParams{}); refused != nil {
-			return nil, fmt.Errorf("listing %s releases: %w", Package, refused)
+			refused.Unchanged = false // a listing changes nothing anyway
+			return nil, fmt.Errorf("listing %s releases takes one of the host's Composer slots first (per_host_parallelism), "+
+				"in the SSH user's private state directory, as applies do: %w", Package, refused)
 		}
 	} else {
 		res, err = listingRunner(r, e, src).Run(ctx, label, script, stdin)

@@ -366,3 +366,33 @@ func TestReleaseSourceThatCannotBeOpenedFailsItsRootOnly(t *testing.T) {
 		t.Errorf("the broken shop: %v", got[1].err)
 	}
 }
+
+// A symlinked composer.json is read alone, and its target, which the shop's web user
+// chooses, cannot forge the owner line that says who lists: the shop never lists as
+// root through it.
+func TestReleaseSourceSymlinkTargetCannotForgeTheOwner(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: the SSH user is root here")
+	}
+	testenv.EnsureWebUser(t)
+	uid, gid := testenv.IDs(t, testenv.WebUser)
+	shop := t.TempDir()
+	manifest := filepath.Join(shop, "composer.json")
+	target := "x\n" + sourceMark + " uids\nl 1 0 0 " + manifest + " -> y"
+	if err := os.MkdirAll(filepath.Join(shop, filepath.Dir(target)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(shop, target), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, manifest); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(manifest, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	src, err := ReleaseSourceOf(context.Background(), &LocalRunner{}, Exec{}, shop)
+	if err == nil && src.ListAs != testenv.WebUser {
+		t.Fatalf("the shop lists as %q, want %q (the owner of its composer.json link)", src.ListAs, testenv.WebUser)
+	}
+}

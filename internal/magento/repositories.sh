@@ -60,10 +60,12 @@ if [ "$uid" = 0 ]; then
 		n=$((n + 1))
 	done
 	[ "$#" -gt 0 ] || exit 0
+	# Each line after a space, as the files' lines: a symlink's target (read alone) may
+	# hold newlines, but never a mark.
 	# shellcheck disable=SC2012
-	ls -ld -- "$@" 2>/dev/null
+	ls -ld -- "$@" 2>/dev/null | sed 's/^/ /'
 	printf '%s uids\n' "$mark"
 	# shellcheck disable=SC2012
-	ls -ldn -- "$@" 2>/dev/null
+	ls -ldn -- "$@" 2>/dev/null | sed 's/^/ /'
 fi
 exit 0
