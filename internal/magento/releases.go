@@ -67,7 +67,7 @@ type sourceFiles struct {
 }
 
 // SourceBatcher batches the reads of release sources: the drifted roots of one host
-// read theirs in one command (the day after a release, every root on it).
+// share commands, as reads do (the day after a release, every root on it drifts).
 type SourceBatcher = Batcher[sourceFiles]
 
 // NewSourceBatcher returns a batcher of release-source reads; a batch's roots are the

@@ -38,7 +38,7 @@ func (d *providerData) releases(ctx context.Context, c remote.Config, run magent
 		return list, nil
 	}
 	// The roots this host served in the last run drift together on release day: the
-	// first plan reads their release sources too, in the same command.
+	// first plan also reads their release sources ahead, in one command of its own.
 	ahead := d.roots.Recall(d.roots.File(ctx, c, e.RunAs))
 	src, err := magento.ReleaseSourceThrough(ctx, d.sources, fmt.Sprintf("%p|%s", run, e.RunAs), run, e, root, ahead)
 	if err != nil {
