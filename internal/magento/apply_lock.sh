@@ -13,9 +13,11 @@
 
 host=$(hostname 2>/dev/null || uname -n)
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || boot=""
+# One line each, read without a process.
+boot=""; { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null
 [ -n "$boot" ] || boot=-
-machine=$(cat /etc/machine-id 2>/dev/null || cat /var/lib/dbus/machine-id 2>/dev/null) || machine=""
+machine=""; { IFS= read -r machine < /etc/machine-id; } 2>/dev/null
+[ -n "$machine" ] || { IFS= read -r machine < /var/lib/dbus/machine-id; } 2>/dev/null
 [ -n "$machine" ] || machine=-
 pidns=$(readlink /proc/self/ns/pid 2>/dev/null | tr -dc '0-9') || pidns=""
 [ -n "$pidns" ] || pidns=-

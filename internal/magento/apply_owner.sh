@@ -88,32 +88,48 @@ stop_child() {
 same_owner() {
   for part in "$1" "$1/composer.lock" "$1/vendor" "$1/bin/magento"; do
     { [ -e "$part" ] || [ -L "$part" ]; } || continue
-    # shellcheck disable=SC2012
-    [ "$(ls -ldn "$part" 2>/dev/null | awk '{ print $3 }')" = "$file_uid" ] || return 1
+    uid_of "$part"
+    [ "$ls_uid" = "$file_uid" ] || return 1
   done
+}
+
+# uid_of PATH: sets ls_uid to PATH's owner as ls -ldn shows it (empty when ls cannot
+# tell) and ls_mode to its mode; user_of PATH sets ls_user to the owner's name as ls -ld
+# shows it. One process each, no pipe: uid_of runs for every part of the root and every
+# directory of the state's path.
+uid_of() {
+  # Fields of ls -ldn: mode, links, uid; the path follows, split on purpose and unused.
+  # shellcheck disable=SC2012,SC2046
+  set -- $(ls -ldn "$1" 2>/dev/null)
+  ls_mode=${1-}; ls_uid=${3-}
+}
+user_of() {
+  # shellcheck disable=SC2012,SC2046
+  set -- $(ls -ld "$1" 2>/dev/null)
+  ls_user=${3-}
 }
 
 # resolve_owner ROOT: sets owner and as_me, or fails before anything runs.
 resolve_owner() {
-  # shellcheck disable=SC2012
-  file_uid=$(ls -ldn "$1/composer.json" 2>/dev/null | awk '{ print $3 }')
-  # shellcheck disable=SC2012
-  file_user=$(ls -ld "$1/composer.json" 2>/dev/null | awk '{ print $3 }')
+  uid_of "$1/composer.json"; file_uid=$ls_uid
   if [ -n "$run_as" ]; then
     owner=$run_as
   elif [ -z "$file_uid" ]; then
     refuse "no-composer-json $1/composer.json"
   elif ! same_owner "$1"; then
-    refuse "owner-unclear $file_user $part"
+    user_of "$1/composer.json"
+    refuse "owner-unclear $ls_user $part"
   elif [ "$file_uid" = "$me_uid" ]; then
     owner=$me
   elif [ "$me_uid" = 0 ]; then
-    owner=$file_user
+    user_of "$1/composer.json"
+    owner=$ls_user
     # A uid without a name: sudo takes #UID.
     case "$owner" in *[!0-9]*) ;; *) owner="#$owner" ;; esac
     say "@owner $owner"
   else
-    refuse "not-owner $file_user $me $1/composer.json"
+    user_of "$1/composer.json"
+    refuse "not-owner $ls_user $me $1/composer.json"
   fi
   as_me=0
   if [ "$owner" = "$me" ] || [ "$owner" = "#$me_uid" ]; then as_me=1; return 0; fi
@@ -122,37 +138,49 @@ resolve_owner() {
   fi
 }
 
-# component_problem PATH LAST: prints "UID USER MODE" when PATH may not hold the apply's
-# state, nothing when it may. A link is judged by its own owner and its target.
+# component_problem PATH LAST: sets problem to "UID USER MODE" when PATH may not hold the
+# apply's state, to nothing when it may. A link is judged by its own owner and its target.
 component_problem() {
-  path=$1; last=$2
-  # Fields of ls -ldn: mode, links, uid; one process per component (this runs for
-  # every directory from / down). The path follows, split on purpose and unused.
-  # shellcheck disable=SC2012,SC2046
-  set -- $(ls -ldn "$path" 2>/dev/null)
-  [ -n "$3" ] || { printf '%s\n' "- - missing"; return; }
-  mode=$1; uid=$3
-  case "$uid" in 0|"$me_uid") ;; *) problem_of "$path" "$uid" "$mode"; return ;; esac
-  if [ -L "$path" ]; then
+  problem=""; cp_path=$1; cp_last=$2
+  uid_of "$cp_path"
+  [ -n "$ls_uid" ] || { problem="- - missing"; return; }
+  case "$ls_uid" in 0|"$me_uid") ;; *) problem_of "$cp_path" "$ls_uid" "$ls_mode"; return ;; esac
+  if [ -L "$cp_path" ]; then
     # shellcheck disable=SC2012,SC2046
-    set -- $(ls -ldnL "$path" 2>/dev/null)
-    [ -n "$3" ] || { printf '%s\n' "- - dangling-link"; return; }
-    mode=$1; uid=$3
-    case "$uid" in 0|"$me_uid") ;; *) problem_of "$path" "$uid" "$mode"; return ;; esac
+    set -- $(ls -ldnL "$cp_path" 2>/dev/null)
+    [ -n "${3-}" ] || { problem="- - dangling-link"; return; }
+    ls_mode=$1; ls_uid=$3
+    case "$ls_uid" in 0|"$me_uid") ;; *) problem_of "$cp_path" "$ls_uid" "$ls_mode"; return ;; esac
   fi
-  case "$mode" in
-    d????????[tT]*) [ "$last" = 0 ] && [ "$uid" = 0 ] && return ;;
+  case "$ls_mode" in
+    d????????[tT]*) [ "$cp_last" = 0 ] && [ "$ls_uid" = 0 ] && return ;;
   esac
-  case "$mode" in
-    d????w*|d???????w*|[!d]*) problem_of "$path" "$uid" "$mode" ;;
+  case "$ls_mode" in
+    d????w*|d???????w*|[!d]*) problem_of "$cp_path" "$ls_uid" "$ls_mode" ;;
   esac
 }
 
-# problem_of PATH UID MODE: "UID USER MODE", the user's name as ls shows it.
+# problem_of PATH UID MODE: sets problem to "UID USER MODE", the user's name as ls shows it.
 problem_of() {
   # shellcheck disable=SC2012
-  name=$(ls -ldL "$1" 2>/dev/null | awk '{ print $3 }')
-  printf '%s %s %s\n' "$2" "${name:-$2}" "${3%%[.+@]*}"
+  # shellcheck disable=SC2012,SC2046
+  ls_name=$(set -- $(ls -ldL "$1" 2>/dev/null); printf '%s' "${3-}")
+  problem="$2 ${ls_name:-$2} ${3%%[.+@]*}"
+}
+
+# private_ok: "LAST PATH" lines of the directories found private (component_problem)
+# in this run, checked once: the state, the slots and the backup directory share their
+# parents. Only root or this user can change a directory that passed.
+nl='
+'
+private_ok=$nl
+
+# private_checked PATH LAST: component_problem, once per PATH and LAST in this run.
+private_checked() {
+  case "$1" in *"$nl"*) component_problem "$1" "$2"; return ;; esac
+  case "$private_ok" in *"$nl$2 $1$nl"*) problem=""; return ;; esac
+  component_problem "$1" "$2"
+  [ -n "$problem" ] || private_ok="$private_ok$2 $1$nl"
 }
 
 # private_dir DIR WHAT: makes DIR (and missing parents, 0700) and checks every
@@ -160,7 +188,7 @@ problem_of() {
 # which directory it is (state, backup).
 private_dir() {
   want=$1; what=$2; path=""
-  problem=$(component_problem / 0)
+  private_checked / 0
   [ -z "$problem" ] || { refuse "private $what / $problem $want"; }
   rest=${want#/}
   while [ -n "$rest" ]; do
@@ -172,7 +200,7 @@ private_dir() {
       mkdir -m 700 "$path" 2>/dev/null || [ -d "$path" ] || { refuse "private $what $path - - cannot-create $want"; }
     fi
     last=0; [ -n "$rest" ] || last=1
-    problem=$(component_problem "$path" "$last")
+    private_checked "$path" "$last"
     [ -z "$problem" ] || { refuse "private $what $path $problem $want"; }
   done
   { [ -d "$want" ] && [ -O "$want" ]; } || { refuse "private $what $want - - not-ours $want"; }

@@ -10,15 +10,20 @@
 # (another machine or PID namespace) stops the apply, naming the slot to remove: waiting
 # for it could be forever.
 #
+# A waiter leaves its PID in $slots_dir/wait.PID; an apply that frees a slot wakes every
+# waiter with SIGURG (ignored by default, so a PID reused since is not disturbed): a
+# freed slot is taken at once, not at the next poll.
+#
 # Set by the renderer: slots (0: none taken). Uses say, refuse, private_dir, base,
 # line, host, dead, unsure, elsewhere, running, job_alive, claim, reap.
-# shellcheck disable=SC2154
-slot=""
+# shellcheck disable=SC2154,SC2034
+slot=""; slot_waited=0; slot_wait_file=""; slot_woken=0
 
-# take_slot: waits for a free slot of the host and takes it; says "@slot N" when held,
-# and "@slot-wait HOLDER..." (PID HOST START, ";"-separated) each time the holders change.
+# take_slot: waits for a free slot of the host and takes it (once: a slot held is kept);
+# says "@slot N" when held, and "@slot-wait HOLDER..." (PID HOST START, ";"-separated)
+# each time the holders change. Sets slot_waited when it had to wait.
 take_slot() {
-  [ "${slots:-0}" -gt 0 ] || return 0
+  [ "${slots:-0}" -gt 0 ] && [ -z "$slot" ] || return 0
   private_dir "${base%/}/slots" slots
   slots_dir=$private; seen=""
   while :; do
@@ -26,7 +31,7 @@ take_slot() {
     while [ "$i" -le "$slots" ]; do
       claim "$slots_dir/$i"; rc=$?
       [ "$rc" = 2 ] && refuse "slot cannot create a directory in $slots_dir"
-      if [ "$rc" = 0 ]; then slot=$slots_dir/$i; say "@slot $i"; return 0; fi
+      if [ "$rc" = 0 ]; then slot=$slots_dir/$i; slot_unwait; say "@slot $i"; return 0; fi
       holder=$(head -n 1 "$slots_dir/$i/owner" 2>/dev/null)
       # $holder: the holder line, split on purpose.
       # shellcheck disable=SC2086
@@ -46,10 +51,40 @@ take_slot() {
       holders="$holders;$1 $2 $3"
       i=$((i + 1))
     done
+    slot_waited=1
+    if [ -z "$slot_wait_file" ]; then
+      # Registered before the next look: a slot freed from now on wakes this shell.
+      trap 'slot_woken=1' URG
+      slot_wait_file=$slots_dir/wait.$$
+      : > "$slot_wait_file"
+      continue
+    fi
     [ "$holders" = "$seen" ] || { say "@slot-wait ${holders#;}"; seen=$holders; }
-    sleep 1
+    if [ "$slot_woken" = 0 ]; then
+      sleep 1 >/dev/null 2>&1 4>&- &
+      slot_sleep=$!
+      wait "$slot_sleep" # a trapped signal ends the wait at once
+      kill "$slot_sleep" 2>/dev/null
+    fi
+    slot_woken=0
   done
 }
 
-# drop_slot: frees the slot this apply holds.
-drop_slot() { [ -z "$slot" ] || { rm -rf "$slot"; slot=""; }; }
+# slot_unwait: this shell no longer waits for a slot.
+slot_unwait() {
+  [ -n "$slot_wait_file" ] || return 0
+  rm -f "$slot_wait_file"; slot_wait_file=""
+  trap - URG
+}
+
+# drop_slot: frees the slot this apply holds and wakes the applies waiting for one (a
+# waiter's file whose PID is gone is removed).
+drop_slot() {
+  slot_unwait
+  [ -n "$slot" ] || return 0
+  rm -rf "$slot"; slot=""
+  for waiter in "$slots_dir"/wait.*; do
+    [ -f "$waiter" ] || continue
+    kill -s URG "${waiter##*/wait.}" 2>/dev/null || rm -f "$waiter"
+  done
+}

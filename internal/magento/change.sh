@@ -1,9 +1,10 @@
 # shellcheck shell=sh
 # The apply sequence, run as the SSH user (the applier) in ONE shell process, so that
 # the locks, the backup and the rollback share one lifetime: resolve the root and its
-# owner, lock, finish an owed restore, back up (verified, private, synced), optional
-# setup:backup, composer require/remove as the owner, verify, carry custom files,
-# restore preserve_paths, prune. Any failure after Composer started, and any
+# owner, lock, check the plan, finish an owed restore, back up (verified, private,
+# synced), take one of the host's Composer slots (checking again that the shop did not
+# change during the wait), optional setup:backup, composer require/remove as the owner,
+# verify, carry custom files, restore preserve_paths, prune. Any failure after Composer started, and any
 # INT/TERM/HUP (Ctrl-C in Terraform closes the channel; the watchdog sends TERM),
 # stops the owner's processes and restores everything the archive holds.
 #
@@ -81,20 +82,25 @@ resolve_owner "$root"
 state_dir
 private_lock
 shared_lock
-take_slot
-# Inside the lock, after the host's Composer slot: nothing seen here is stale any more.
-if [ -n "$expect_magento" ]; then
-  seen=$(owner_do magento_version "$root" | head -n 1)
-  [ "$seen" = "$expect_magento" ] || refuse "stale magento ${seen:--}"
-fi
-if [ "$check_installed" = true ]; then
-  seen=$(owner_do installed_version "$root" | head -n 1)
-  [ "$seen" = "$expect_installed" ] || refuse "stale tool ${seen:--}"
-fi
+
+# seen_versions: seen_magento and seen_tool, as the owner reads them. The owner's
+# answers are data: a line each, never more protocol lines.
+seen_versions() {
+  seen=$(owner_do versions "$root")
+  seen_magento=${seen%%"$nl"*}
+  case "$seen" in *"$nl"*) seen_tool=${seen#*"$nl"}; seen_tool=${seen_tool%%"$nl"*} ;; *) seen_tool="" ;; esac
+}
+
+# Inside the lock: the plan must still hold. After the wait for the host's Composer
+# slot it is checked again (below), so nothing seen before Composer runs is stale.
+seen_versions
+if [ -n "$expect_magento" ] && [ "$seen_magento" != "$expect_magento" ]; then refuse "stale magento ${seen_magento:--}"; fi
+if [ "$check_installed" = true ] && [ "$seen_tool" != "$expect_installed" ]; then refuse "stale tool ${seen_tool:--}"; fi
 owed_restore
 
-# The owner's answers are data: one line, never more protocol lines.
-current=$(owner_do installed_version "$root" | head -n 1)
+# An owed restore put other files back: the version is read again.
+current=$seen_tool
+if [ "$phase" != before ]; then current=$(owner_do installed_version "$root"); current=${current%%"$nl"*}; fi
 say "@current $current"
 if [ "$mode" = require ] && [ "$current" = "$target" ]; then moved; say "@installed $current"; exit 0; fi
 if [ "$mode" = remove ] && ! owner_do test -d "$root/$tool_dir"; then moved; say "@installed "; exit 0; fi
@@ -120,6 +126,8 @@ case "$sections" in
   require-dev*) dev=--dev ;;
 esac
 
+# What the backup holds, to tell after the wait for a slot whether it still holds the shop.
+fingerprint=$(owner_do fingerprint "$root")
 if [ -z "$archive" ]; then backup_dir_ready; backup; fi
 say "@backup $archive"
 # Composer unpacks the new release next to the old one before removing it.
@@ -127,7 +135,10 @@ if [ "$mode" = require ] && owner_do test -d "$root/$tool_dir"; then
   room "$root/vendor" "$(owner_do sizes "$root" "$tool_dir")" composer
 fi
 
+# The checks and the backup above ran beside other roots' Composers; what loads the host
+# from here (setup:backup, Composer) runs in one of its per_host_parallelism slots.
 if [ -n "$setup_backup" ]; then
+  take_slot
   owner_do test -e "$root/var/.maintenance.flag" || maintenance_before=0
   [ "$phase" = owed_restored ] || phase=setup-backup
   in_setup_backup=1
@@ -150,6 +161,16 @@ if [ "$carry" = 1 ] && [ "$mode" = require ] && owner_do test -d "$root/$tool_di
   old_files="$state/files.$$"
   owner_do list_files "$root/$tool_dir" > "$old_files" || fail backup "cannot list the tool's files"
 fi
+take_slot
+# Waiting for the slot let others act on the shop: Magento upgraded (the plan is stale),
+# or composer.json, composer.lock or installed.json changed (a rollback to the backup
+# would lose that change). Either way Composer does not run.
+if [ "$slot_waited" = 1 ] && [ "$(owner_do fingerprint "$root")" != "$fingerprint" ]; then
+  seen_versions
+  if [ -n "$expect_magento" ] && [ "$seen_magento" != "$expect_magento" ]; then fail "stale magento ${seen_magento:--}"; fi
+  if [ "$check_installed" = true ] && [ "$phase" = before ] && [ "$seen_tool" != "$expect_installed" ]; then fail "stale tool ${seen_tool:--}"; fi
+  fail waited-changed
+fi
 owe
 phase=changing
 if [ "$mode" = require ]; then
@@ -165,9 +186,10 @@ $auth
 EOF
 fi
 rc=$?
+drop_slot # Composer is done: the next apply's may start
 if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail composer "exit $rc"; fi
 
-now=$(owner_do installed_version "$root" | head -n 1)
+now=$(owner_do installed_version "$root"); now=${now%%"$nl"*}
 if [ "$mode" = require ] && [ "$now" != "$target" ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail verify "$now"; fi
 if [ "$mode" = remove ] && owner_do test -d "$root/$tool_dir"; then fail verify "the tool's directory is still there"; fi
 

@@ -47,8 +47,10 @@ type ChangeParams struct {
 	CarryCustomFiles bool
 	// What the plan was made against; the apply refuses before touching anything when
 	// the host differs (a saved plan applied after Magento or the tool changed). Checked
-	// before the Composer slot is waited for, and again inside the apply's lock, after
-	// it. Empty ExpectMagento, or CheckInstalled false, skips that comparison.
+	// by the read before the script, inside the apply's lock before the backup, and
+	// again after the wait for the host's Composer slot when the shop's Composer files
+	// changed during it. Empty ExpectMagento, or CheckInstalled false, skips that
+	// comparison.
 	ExpectMagento   string
 	ExpectInstalled string
 	CheckInstalled  bool

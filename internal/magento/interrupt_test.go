@@ -20,6 +20,13 @@ import (
 // Terraform does on Ctrl-C, once file exists (or after 30 s).
 func dialAndCancelOnFile(t *testing.T, s *testenv.SSHD, file string) (*remote.Client, context.Context) {
 	t.Helper()
+	return dialAndCancelWhen(t, s, func() bool { _, err := os.Stat(file); return err == nil })
+}
+
+// dialAndCancelWhen connects to s as root and returns a context that is cancelled once
+// ready says so (or after a minute).
+func dialAndCancelWhen(t *testing.T, s *testenv.SSHD, ready func() bool) (*remote.Client, context.Context) {
+	t.Helper()
 	cl, err := remote.Dial(context.Background(), remote.Config{Host: "127.0.0.1", Port: s.Port, User: "root",
 		PrivateKeyFile: s.ClientKey, KnownHostsFile: s.KnownHosts})
 	if err != nil {
@@ -29,10 +36,8 @@ func dialAndCancelOnFile(t *testing.T, s *testenv.SSHD, file string) (*remote.Cl
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go func() {
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if _, err := os.Stat(file); err == nil {
-				break
-			}
+		for deadline := time.Now().Add(time.Minute); !ready() && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
 		}
 		cancel()
 	}()

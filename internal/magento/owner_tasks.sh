@@ -10,9 +10,9 @@
 # run_composer (exec.go), which runs Composer in $root.
 # shellcheck disable=SC2154,SC2034
 
-# installed_version ROOT: the tool's installed version, empty when absent.
+# installed_version ROOT: the tool's installed version, an empty line when absent.
 installed_version() {
-  [ -d "$1/$tool_dir" ] || return 0
+  [ -d "$1/$tool_dir" ] || { echo; return 0; }
   version=$(extract_packages "$1/vendor/composer/installed.json" installed | awk -v package="$package" '$3 == package { print $4; exit }')
   [ -n "$version" ] || version=$(extract_packages "$1/$tool_dir/composer.json" dmt | awk '{ print $4; exit }')
   printf '%s\n' "$version"
@@ -29,6 +29,15 @@ magento_version() {
   [ -n "$version" ] || version=$(extract_packages "$1/composer.json" root | awk '$3 ~ /^magento\/magento2(ce|ee|-base|ce-base)$/ { print $4; exit }')
   printf '%s\n' "$version"
 }
+
+# versions ROOT: Magento's version, then the tool's, a line each (one owner process for
+# the stale-plan check and the version the apply starts from).
+versions() { magento_version "$1"; installed_version "$1"; }
+
+# fingerprint ROOT: the checksums of what says which packages the shop has
+# (composer.json, composer.lock, installed.json): unchanged while the apply waited for
+# a Composer slot, or its backup no longer holds the shop's files.
+fingerprint() { cd "$1" && cksum composer.json composer.lock vendor/composer/installed.json 2>&1; }
 
 # not_owned ROOT OWNER: up to 20 paths Composer writes (composer.json, composer.lock,
 # vendor/) that OWNER does not own: root-owned files an earlier Composer run as root

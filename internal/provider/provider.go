@@ -102,7 +102,9 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"SSH user's private state directory (`slots/` beside the roots' directories), so two pipelines applying to one web "+
 					"node together never run more Composers at once (each run uses its own value: the largest wins). A slot of an apply "+
 					"that is gone (killed with its Terraform run, or the host rebooted) is freed by the lock's liveness rule; a "+
-					"Composer it left running keeps the slot until it ends. Within one run, the "+
+					"Composer it left running keeps the slot until it ends. An upgrade or removal checks its shop and backs it up before it waits, beside "+
+					"other roots' Composers, and holds the slot for `setup:backup` and Composer only; a shop that changed during the wait "+
+					"(Magento upgraded, `composer.json`, `composer.lock` or `installed.json` edited) is left as it is, and the apply stops. Within one run, the "+
 					"`magento_installation` data source's `composer --version` waits its turn too.\n\n"+
 					"A machine is the address dialled (the HostName a `config_file` gives, and port) and the way there (jump hosts, "+
 					"`ProxyCommand`): two aliases of one host share its slots, one private address behind two bastions is two machines. "+
