@@ -15,7 +15,8 @@
 
 say() { printf '%s\n' "$*" >&4; }
 # refuse WHY: fail before anything in the shop or the state was changed.
-refuse() { say "@unchanged"; say "@fail $*"; exit 1; }
+# After an owed restore (phase, change.sh) the shop was changed: fail says so.
+refuse() { [ "${phase:-before}" = before ] || fail "$*"; say "@unchanged"; say "@fail $*"; exit 1; }
 me_uid=$(id -u)
 me=$(id -un 2>/dev/null) || me=$me_uid
 child=""; state=""; as_me=1
@@ -84,11 +85,12 @@ stop_child() {
 
 # same_owner ROOT: composer.json's owner speaks for the shop only when the root and what
 # runs (bin/magento, vendor/, composer.lock) are that user's too: the web user can rename
-# a root-owned file to composer.json in a root it owns. Sets part to the first that is not.
+# a root-owned file to composer.json in a root it owns. Sets owner_part to the first
+# that is not (never part: the cleanup removes the archive's part file by that name).
 same_owner() {
-  for part in "$1" "$1/composer.lock" "$1/vendor" "$1/bin/magento"; do
-    { [ -e "$part" ] || [ -L "$part" ]; } || continue
-    uid_of "$part"
+  for owner_part in "$1" "$1/composer.lock" "$1/vendor" "$1/bin/magento"; do
+    { [ -e "$owner_part" ] || [ -L "$owner_part" ]; } || continue
+    uid_of "$owner_part"
     [ "$ls_uid" = "$file_uid" ] || return 1
   done
 }
@@ -98,14 +100,19 @@ same_owner() {
 # shows it. One process each, no pipe: uid_of runs for every part of the root and every
 # directory of the state's path.
 uid_of() {
-  # Fields of ls -ldn: mode, links, uid; the path follows, split on purpose and unused.
+  # Fields of ls -ldn: mode, links, uid; the path follows, split on purpose and unused,
+  # never globbed: a link's target, which the shop's user chooses, is printed too.
+  set -f
   # shellcheck disable=SC2012,SC2046
   set -- $(ls -ldn "$1" 2>/dev/null)
+  set +f
   ls_mode=${1-}; ls_uid=${3-}
 }
 user_of() {
+  set -f
   # shellcheck disable=SC2012,SC2046
   set -- $(ls -ld "$1" 2>/dev/null)
+  set +f
   ls_user=${3-}
 }
 
@@ -118,7 +125,7 @@ resolve_owner() {
     refuse "no-composer-json $1/composer.json"
   elif ! same_owner "$1"; then
     user_of "$1/composer.json"
-    refuse "owner-unclear $ls_user $part"
+    refuse "owner-unclear $ls_user $owner_part"
   elif [ "$file_uid" = "$me_uid" ]; then
     owner=$me
   elif [ "$me_uid" = 0 ]; then
@@ -146,8 +153,10 @@ component_problem() {
   [ -n "$ls_uid" ] || { problem="- - missing"; return; }
   case "$ls_uid" in 0|"$me_uid") ;; *) problem_of "$cp_path" "$ls_uid" "$ls_mode"; return ;; esac
   if [ -L "$cp_path" ]; then
+    set -f
     # shellcheck disable=SC2012,SC2046
     set -- $(ls -ldnL "$cp_path" 2>/dev/null)
+    set +f
     [ -n "${3-}" ] || { problem="- - dangling-link"; return; }
     ls_mode=$1; ls_uid=$3
     case "$ls_uid" in 0|"$me_uid") ;; *) problem_of "$cp_path" "$ls_uid" "$ls_mode"; return ;; esac
@@ -164,7 +173,7 @@ component_problem() {
 problem_of() {
   # shellcheck disable=SC2012
   # shellcheck disable=SC2012,SC2046
-  ls_name=$(set -- $(ls -ldL "$1" 2>/dev/null); printf '%s' "${3-}")
+  ls_name=$(set -f; set -- $(ls -ldL "$1" 2>/dev/null); printf '%s' "${3-}")
   problem="$2 ${ls_name:-$2} ${3%%[.+@]*}"
 }
 
@@ -192,10 +201,10 @@ private_dir() {
   [ -z "$problem" ] || { refuse "private $what / $problem $want"; }
   rest=${want#/}
   while [ -n "$rest" ]; do
-    part=${rest%%/*}
+    pd_part=${rest%%/*}
     case "$rest" in */*) rest=${rest#*/} ;; *) rest="" ;; esac
-    [ -n "$part" ] || continue
-    path=$path/$part
+    [ -n "$pd_part" ] || continue
+    path=$path/$pd_part
     if [ ! -e "$path" ] && [ ! -L "$path" ]; then
       mkdir -m 700 "$path" 2>/dev/null || [ -d "$path" ] || { refuse "private $what $path - - cannot-create $want"; }
     fi

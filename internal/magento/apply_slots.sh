@@ -10,9 +10,10 @@
 # (another machine or PID namespace) stops the apply, naming the slot to remove: waiting
 # for it could be forever.
 #
-# A waiter leaves its PID in $slots_dir/wait.PID; an apply that frees a slot wakes every
-# waiter with SIGURG (ignored by default, so a PID reused since is not disturbed): a
-# freed slot is taken at once, not at the next poll.
+# A waiter leaves its PID and start time in $slots_dir/wait.PID; an apply that frees a
+# slot wakes every waiter that still runs with SIGURG: a freed slot is taken at once,
+# not at the next poll. A file whose process is gone (or was replaced: another start
+# time) is removed, never signalled.
 #
 # Set by the renderer: slots (0: none taken). Uses say, refuse, private_dir, base,
 # line, host, dead, unsure, elsewhere, running, job_alive, claim, reap.
@@ -56,7 +57,7 @@ take_slot() {
       # Registered before the next look: a slot freed from now on wakes this shell.
       trap 'slot_woken=1' URG
       slot_wait_file=$slots_dir/wait.$$
-      : > "$slot_wait_file"
+      printf '%s\n' "$$ $mystart" > "$slot_wait_file"
       continue
     fi
     [ "$holders" = "$seen" ] || { say "@slot-wait ${holders#;}"; seen=$holders; }
@@ -77,14 +78,30 @@ slot_unwait() {
   trap - URG
 }
 
-# drop_slot: frees the slot this apply holds and wakes the applies waiting for one (a
-# waiter's file whose PID is gone is removed).
+# drop_slot: frees the slot this apply holds and wakes the applies waiting for one.
 drop_slot() {
   slot_unwait
   [ -n "$slot" ] || return 0
   rm -rf "$slot"; slot=""
   for waiter in "$slots_dir"/wait.*; do
     [ -f "$waiter" ] || continue
-    kill -s URG "${waiter##*/wait.}" 2>/dev/null || rm -f "$waiter"
+    waiter_pid=""; waiter_start=""
+    { read -r waiter_pid waiter_start < "$waiter"; } 2>/dev/null
+    start_now "$waiter_pid"
+    if [ -n "$pstart" ] && [ "$pstart" = "$waiter_start" ]; then kill -s URG "$waiter_pid" 2>/dev/null; else rm -f "$waiter"; fi
   done
+}
+
+# start_now PID: sets pstart to PID's start (start_of) without a process, empty when
+# it cannot be told.
+start_now() {
+  pstart=""
+  case "$1" in ''|*[!0-9]*) return 0 ;; esac
+  pstat=""; { IFS= read -r pstat < "/proc/$1/stat"; } 2>/dev/null
+  pstat=${pstat##*) }
+  set -f
+  # shellcheck disable=SC2086
+  set -- $pstat
+  set +f
+  [ $# -lt 20 ] || pstart=${20}
 }

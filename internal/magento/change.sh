@@ -135,10 +135,25 @@ if [ "$mode" = require ] && owner_do test -d "$root/$tool_dir"; then
   room "$root/vendor" "$(owner_do sizes "$root" "$tool_dir")" composer
 fi
 
-# The checks and the backup above ran beside other roots' Composers; what loads the host
-# from here (setup:backup, Composer) runs in one of its per_host_parallelism slots.
-if [ -n "$setup_backup" ]; then
+# slot_checked: takes one of the host's per_host_parallelism slots (apply_slots.sh).
+# Waiting for it let others act on the shop: Magento upgraded (the plan is stale), or
+# what the backup holds changed (a rollback to it, or preserve_paths and carried files
+# copied from it, would lose that change). Either way nothing more runs.
+slot_checked() {
   take_slot
+  [ "$slot_waited" = 1 ] || return 0
+  slot_waited=0
+  [ "$(owner_do fingerprint "$root")" != "$fingerprint" ] || return 0
+  seen_versions
+  if [ -n "$expect_magento" ] && [ "$seen_magento" != "$expect_magento" ]; then fail "stale magento ${seen_magento:--}"; fi
+  if [ "$check_installed" = true ] && [ "$phase" = before ] && [ "$seen_tool" != "$expect_installed" ]; then fail "stale tool ${seen_tool:--}"; fi
+  fail waited-changed
+}
+
+# The checks and the backup above ran beside other roots' Composers; what loads the host
+# from here (setup:backup, Composer) runs in one of its slots.
+if [ -n "$setup_backup" ]; then
+  slot_checked
   owner_do test -e "$root/var/.maintenance.flag" || maintenance_before=0
   [ "$phase" = owed_restored ] || phase=setup-backup
   in_setup_backup=1
@@ -161,16 +176,7 @@ if [ "$carry" = 1 ] && [ "$mode" = require ] && owner_do test -d "$root/$tool_di
   old_files="$state/files.$$"
   owner_do list_files "$root/$tool_dir" > "$old_files" || fail backup "cannot list the tool's files"
 fi
-take_slot
-# Waiting for the slot let others act on the shop: Magento upgraded (the plan is stale),
-# or composer.json, composer.lock or installed.json changed (a rollback to the backup
-# would lose that change). Either way Composer does not run.
-if [ "$slot_waited" = 1 ] && [ "$(owner_do fingerprint "$root")" != "$fingerprint" ]; then
-  seen_versions
-  if [ -n "$expect_magento" ] && [ "$seen_magento" != "$expect_magento" ]; then fail "stale magento ${seen_magento:--}"; fi
-  if [ "$check_installed" = true ] && [ "$phase" = before ] && [ "$seen_tool" != "$expect_installed" ]; then fail "stale tool ${seen_tool:--}"; fi
-  fail waited-changed
-fi
+slot_checked
 owe
 phase=changing
 if [ "$mode" = require ]; then

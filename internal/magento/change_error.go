@@ -111,7 +111,7 @@ func (e *ChangeError) Error() string {
 		fmt.Fprintf(&b, "a restore is owed from an interrupted apply, but checking whether the Magento root has moved on since could not run: %s. "+
 			"The record of the owed restore stays; fix the cause, then apply again", e.Detail)
 	case "waited-changed":
-		b.WriteString("composer.json, composer.lock or vendor/composer/installed.json changed while this apply waited for a Composer slot on the host " +
+		b.WriteString("composer.json, composer.lock, vendor/composer/installed.json or the tool's files changed while this apply waited for a Composer slot on the host " +
 			"(per_host_parallelism): Composer did not run, so that change is kept, and the backup taken before the wait is not used for it. Run terraform plan and apply again")
 	case "section":
 		fmt.Fprintf(&b, "%s. Set php to the shop's PHP (its path on the host)", e.Detail)

@@ -11,14 +11,17 @@ import (
 )
 
 // LocalRunner runs commands with the local sh, as the remote shell would. Domain tests
-// use it to run the real scripts against real files without SSH. Calls counts runs.
+// use it to run the real scripts against real files without SSH. Calls counts runs;
+// Dir, when set, is where commands start (an SSH session starts in the user's home).
 type LocalRunner struct {
 	Calls int
+	Dir   string
 }
 
 func (l *LocalRunner) Run(ctx context.Context, label, cmd string, stdin []byte) (shell.Result, error) {
 	l.Calls++
 	c := exec.CommandContext(ctx, "sh", "-c", cmd)
+	c.Dir = l.Dir
 	// A cancel stops the whole process tree, as the remote watchdog does: a grep blocked
 	// on a FIFO would otherwise hold the output open.
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -34,10 +34,14 @@ magento_version() {
 # the stale-plan check and the version the apply starts from).
 versions() { magento_version "$1"; installed_version "$1"; }
 
-# fingerprint ROOT: the checksums of what says which packages the shop has
-# (composer.json, composer.lock, installed.json): unchanged while the apply waited for
-# a Composer slot, or its backup no longer holds the shop's files.
-fingerprint() { cd "$1" && cksum composer.json composer.lock vendor/composer/installed.json 2>&1; }
+# fingerprint ROOT: the checksums of what the backup holds and the apply puts back
+# (composer.json, composer.lock, installed.json, the tool's files and links): unchanged
+# while the apply waited for a Composer slot, or the backup no longer holds the shop.
+fingerprint() {
+  cd "$1" || return 0
+  cksum composer.json composer.lock vendor/composer/installed.json 2>&1
+  [ ! -d "$tool_dir" ] || find "$tool_dir" \( -type f -exec cksum {} + \) -o -type l -print 2>&1
+}
 
 # not_owned ROOT OWNER: up to 20 paths Composer writes (composer.json, composer.lock,
 # vendor/) that OWNER does not own: root-owned files an earlier Composer run as root

@@ -104,7 +104,7 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"that is gone (killed with its Terraform run, or the host rebooted) is freed by the lock's liveness rule; a "+
 					"Composer it left running keeps the slot until it ends. An upgrade or removal checks its shop and backs it up before it waits, beside "+
 					"other roots' Composers, and holds the slot for `setup:backup` and Composer only; a shop that changed during the wait "+
-					"(Magento upgraded, `composer.json`, `composer.lock` or `installed.json` edited) is left as it is, and the apply stops. Within one run, the "+
+					"(Magento upgraded, or anything the backup holds edited) is left as it is, and the apply stops. Within one run, the "+
 					"`magento_installation` data source's `composer --version` waits its turn too.\n\n"+
 					"A machine is the address dialled (the HostName a `config_file` gives, and port) and the way there (jump hosts, "+
 					"`ProxyCommand`): two aliases of one host share its slots, one private address behind two bastions is two machines. "+

@@ -36,7 +36,10 @@ const applyTarget = "2.4.7"
 
 // The contenders of the apply row at each limit: by hand, and Terraform's plan and the
 // apply of that saved plan.
-func byHandAt(limit int) string   { return fmt.Sprintf("by hand, %d at a time", limit) }
+func byHandAt(limit int) string { return fmt.Sprintf("by hand, %d at a time", limit) }
+func documentedAt(limit int) string {
+	return fmt.Sprintf("as documented, %d at a time", limit)
+}
 func planAt(limit int) string     { return fmt.Sprintf("plan, per_host_parallelism %d", limit) }
 func applyAt(limit int) string    { return fmt.Sprintf("apply, per_host_parallelism %d", limit) }
 func savedPlan(dir string) string { return filepath.Join(dir, "upgrade.tfplan") }
@@ -113,7 +116,8 @@ func (a *applyRow) measure(r int, terraform string, env []string) error {
 	var steps []func() error
 	for _, limit := range a.limits {
 		steps = append(steps,
-			func() error { return a.measureByHand(limit) },
+			func() error { return a.measureByHand(limit, false) },
+			func() error { return a.measureByHand(limit, true) },
 			func() error { return a.measureTerraform(limit, terraform, env) })
 	}
 	for i := range steps {
@@ -127,13 +131,18 @@ func (a *applyRow) measure(r int, terraform string, env []string) error {
 	return nil
 }
 
-// measureByHand times the upgrades by hand, limit at a time.
-func (a *applyRow) measureByHand(limit int) error {
-	t, err := a.counted(byHandAt(limit), func() error { return a.byHand(limit) })
+// measureByHand times the upgrades by hand, limit at a time: Composer alone, or as the
+// upstream procedure documents it (documented).
+func (a *applyRow) measureByHand(limit int, documented bool) error {
+	name := byHandAt(limit)
+	if documented {
+		name = documentedAt(limit)
+	}
+	t, err := a.counted(name, func() error { return a.byHand(limit, documented) })
 	if err != nil {
 		return err
 	}
-	return a.upgradedOnce(byHandAt(limit), t)
+	return a.upgradedOnce(name, t)
 }
 
 // measureTerraform times a plan saved to a file, then its apply, each with its own count
@@ -216,12 +225,20 @@ func (a *applyRow) lag() error {
 }
 
 // byHand is the floor: one OpenSSH connection, the upgrades limit at a time (the roots
-// dealt round to limit lanes, each one after another).
-func (a *applyRow) byHand(limit int) error {
+// dealt round to limit lanes, each one after another). documented adds what the upstream
+// procedure (../shared/reference) asks before Composer: Magento's version
+// (bin/magento --version, a stub here: a real Magento boots) and a copy of the tool's
+// directory.
+func (a *applyRow) byHand(limit int, documented bool) error {
 	lanes := make([]strings.Builder, limit)
 	for i, root := range a.roots {
-		fmt.Fprintf(&lanes[i%limit], "cd %s\n%s require %s --no-interaction --no-progress --quiet\n",
-			shell.Quote(root), shell.Quote(a.composer.path), shell.Quote("magento/data-migration-tool:"+applyTarget))
+		fmt.Fprintf(&lanes[i%limit], "cd %s\n", shell.Quote(root))
+		if documented {
+			fmt.Fprintf(&lanes[i%limit], "php bin/magento --version >/dev/null\nrm -rf %[1]s && cp -a vendor/magento/data-migration-tool %[1]s\n",
+				shell.Quote(root+".dmt-backup"))
+		}
+		fmt.Fprintf(&lanes[i%limit], "%s require %s --no-interaction --no-progress --quiet\n",
+			shell.Quote(a.composer.path), shell.Quote("magento/data-migration-tool:"+applyTarget))
 	}
 	var script strings.Builder
 	for i := range lanes {
@@ -233,7 +250,7 @@ func (a *applyRow) byHand(limit int) error {
 	}
 	script.WriteString("exit $rc\n")
 	if out, err := exec.Command("ssh", append(sshArgs(a.host), script.String())...).CombinedOutput(); err != nil { //nolint:gosec // the bench's own hosts
-		return fmt.Errorf("apply row, %s: %v\n%s", byHandAt(limit), err, out)
+		return fmt.Errorf("apply row, by hand (%d at a time): %v\n%s", limit, err, out)
 	}
 	return nil
 }
