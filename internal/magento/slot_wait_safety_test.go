@@ -13,25 +13,6 @@ import (
 	"time"
 )
 
-// waitingApply starts an apply of p while slots hold a live apply's slot 1 and returns
-// once it waits for the slot (registered to be woken); done gets its error, and free
-// frees the slot.
-func waitingApply(t *testing.T, e Exec, p ChangeParams, slots string) (done chan error, free func()) {
-	t.Helper()
-	held := holdSlot(t, slots, 1, holderHere(t, liveProcess(t)), "")
-	done = make(chan error, 1)
-	go func() { _, err := Change(context.Background(), &streamingRunner{}, e, p); done <- err }()
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		if w, _ := filepath.Glob(filepath.Join(slots, "wait.*")); len(w) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the apply did not wait for the slot")
-		}
-	}
-	return done, func() { _ = os.RemoveAll(held) }
-}
-
 // A link's target is printed by ls, and the shop's user chooses it: the applier never
 // expands it as a pattern (a target of /*/../*/../*/.. would take the applier's shell
 // minutes and gigabytes, and no TERM stops an expansion). The shell's trace shows the
@@ -106,13 +87,12 @@ func TestToolFileEditedDuringTheHostSlotWaitIsKept(t *testing.T) {
 	if err := os.WriteFile(custom, []byte("before the wait\n"), 0o644); err != nil { //nolint:gosec // a shop's file
 		t.Fatal(err)
 	}
-	done, free := waitingApply(t, e, p, slots)
+	w := waitingApply(t, root, e, p, slots)
 	if err := os.WriteFile(custom, []byte("edited during the wait\n"), 0o644); err != nil { //nolint:gosec // a shop's file
 		t.Fatal(err)
 	}
-	free()
 	var ce *ChangeError
-	if err := <-done; !errors.As(err, &ce) || ce.Step != "waited-changed" {
+	if err := w.free(t).err; !errors.As(err, &ce) || ce.Step != "waited-changed" {
 		t.Fatalf("want the apply stopped because the tool changed during the wait, got %v", err)
 	}
 	if got, _ := os.ReadFile(custom); string(got) != "edited during the wait\n" {
@@ -131,16 +111,15 @@ func TestSetupBackupDoesNotRunOnAShopChangedDuringTheWait(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "var/backup-enabled.flag"), nil, 0o644); err != nil { //nolint:gosec // the stub's switch
 		t.Fatal(err)
 	}
-	done, free := waitingApply(t, e, p, slots)
+	w := waitingApply(t, root, e, p, slots)
 	f, err := os.OpenFile(filepath.Join(root, "composer.json"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, _ = f.WriteString("\n")
 	_ = f.Close()
-	free()
 	var ce *ChangeError
-	if err := <-done; !errors.As(err, &ce) || ce.Step != "waited-changed" {
+	if err := w.free(t).err; !errors.As(err, &ce) || ce.Step != "waited-changed" {
 		t.Fatalf("want the apply stopped because the shop changed during the wait, got %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "var/setup-backup.args")); err == nil {
@@ -204,17 +183,19 @@ func TestSlotRefusalAfterAnOwedRestoreSaysItRestored(t *testing.T) {
 // apply is not blocked by its lock, its registration or its archive.
 func TestApplyKilledWhileWaitingForTheSlotBlocksNothing(t *testing.T) {
 	root, e, p, slots := slotRoot(t, 1)
-	done, free := waitingApply(t, e, p, slots)
+	w := waitingApply(t, root, e, p, slots)
 	waiters, _ := filepath.Glob(filepath.Join(slots, "wait.*"))
 	var pid int
 	if _, err := fmt.Sscanf(filepath.Base(waiters[0]), "wait.%d", &pid); err != nil {
 		t.Fatal(err)
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
-	if err := <-done; err == nil {
+	if r := <-w.done; r.err == nil {
 		t.Fatal("the killed apply reported success")
 	}
-	free()
+	if err := os.RemoveAll(w.held); err != nil {
+		t.Fatal(err)
+	}
 	res, err := Change(context.Background(), &streamingRunner{}, e, p)
 	if err != nil || res.Installed != "2.4.7" {
 		t.Fatalf("the next apply did not upgrade: %+v %v", res, err)

@@ -33,6 +33,13 @@ func startSlotWait(t *testing.T) *slotWait {
 	t.Helper()
 	root, e, p, slots := slotRoot(t, 1)
 	p.ExpectMagento, p.ExpectInstalled, p.CheckInstalled = "2.4.7-p3", "2.4.6", true
+	return waitingApply(t, root, e, p, slots)
+}
+
+// waitingApply starts the apply p of root while a live apply holds slot 1 of slots, and
+// returns once the apply says it waits for it.
+func waitingApply(t *testing.T, root string, e Exec, p ChangeParams, slots string) *slotWait {
+	t.Helper()
 	w := &slotWait{root: root, slots: slots, p: p, waiting: make(chan struct{}), done: make(chan slotWaitResult, 1)}
 	w.held = holdSlot(t, slots, 1, holderHere(t, liveProcess(t)), "")
 	var once bool
