@@ -11,7 +11,9 @@
 # Set by the renderer: lock_name. Uses say, owner_do, state, root.
 # shellcheck disable=SC2154
 
-host=$(hostname 2>/dev/null || uname -n)
+# The host name as hostname prints it (the UTS name), read without a process where it can be.
+host=""; { IFS= read -r host < /proc/sys/kernel/hostname; } 2>/dev/null
+[ -n "$host" ] || host=$(hostname 2>/dev/null || uname -n)
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # One line each, read without a process.
 boot=""; { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null
@@ -23,10 +25,21 @@ pidns=$(readlink /proc/self/ns/pid 2>/dev/null | tr -dc '0-9') || pidns=""
 [ -n "$pidns" ] || pidns=-
 plock_owned=0; slock_owned=0
 
-# start_of PID: the process's start time in clock ticks since boot (field 22 of
-# /proc/PID/stat; the command name before it may hold spaces and parentheses).
-start_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; }
-mystart=$(start_of $$); [ -n "$mystart" ] || mystart=-
+# start_now PID: sets pstart to PID's start time in clock ticks since boot (field 22 of
+# /proc/PID/stat; the command name before it may hold spaces and parentheses), without
+# a process; empty when it cannot be told.
+start_now() {
+  pstart=""
+  case "$1" in ''|*[!0-9]*) return 0 ;; esac
+  pstat=""; { IFS= read -r pstat < "/proc/$1/stat"; } 2>/dev/null
+  pstat=${pstat##*) }
+  set -f
+  # shellcheck disable=SC2086
+  set -- $pstat
+  set +f
+  [ $# -lt 20 ] || pstart=${20}
+}
+start_now $$; mystart=${pstart:--}
 line="$$ $host $started $boot $mystart $machine $pidns"
 
 # running PID: kill -0 finds the process (a process of another user answers "not
@@ -48,7 +61,8 @@ dead() {
   [ "$pidns" != - ] && [ "$7" = "$pidns" ] || return 1
   case "$1" in ''|*[!0-9]*) return 1 ;; esac
   running "$1" || return 0
-  [ -n "$5" ] && [ "$5" != - ] && [ -d "/proc/$1" ] && [ "$(start_of "$1")" != "$5" ]
+  [ -n "$5" ] && [ "$5" != - ] && [ -d "/proc/$1" ] || return 1
+  start_now "$1"; [ "$pstart" != "$5" ]
 }
 
 # unsure HOLDER...: liveness of this holder cannot be told here (no machine id or boot
@@ -96,7 +110,7 @@ job_alive() {
   read -r job_pid job_start < "$1/job" || return 1
   case "$job_pid" in ''|*[!0-9]*) return 1 ;; esac
   running "$job_pid" || return 1
-  [ -z "$job_start" ] || [ "$job_start" = - ] || [ ! -d "/proc/$job_pid" ] || [ "$(start_of "$job_pid")" = "$job_start" ]
+  [ -z "$job_start" ] || [ "$job_start" = - ] || [ ! -d "/proc/$job_pid" ] || { start_now "$job_pid"; [ "$pstart" = "$job_start" ]; }
 }
 
 # reap DIR HOLDER: removes DIR, judged to be the dead HOLDER's (its first owner line),
@@ -118,13 +132,24 @@ reap() {
 }
 
 # claim DIR: DIR appears with its owner file inside (made aside, renamed): 0 when this
-# apply made it, 1 when it exists, 2 when no directory can be made beside it.
+# apply made it, 1 when it exists, 2 when no directory can be made beside it. mv moves
+# into a DIR that exists, and its holder may be removing it at that moment, taking the
+# moved entry with it: DIR is this apply's only when its owner line is this apply's.
 claim() {
   new=$(mktemp -d "$1.XXXXXX") || return 2
   printf '%s\n' "$line" > "$new/owner"
-  if mv "$new" "$1" 2>/dev/null && [ ! -e "$1/${new##*/}" ]; then return 0; fi
+  if mv "$new" "$1" 2>/dev/null; then
+    claimed=""; { IFS= read -r claimed < "$1/owner"; } 2>/dev/null
+    [ "$claimed" != "$line" ] || return 0
+  fi
   rm -rf "$new" "${1:?}/${new##*/}"
   return 1
+}
+
+# unclaim DIR: frees DIR at once (renamed aside, then removed): a claim that moves into
+# DIR meanwhile goes with it, and never leaves DIR behind emptied, without an owner.
+unclaim() {
+  if mv "$1" "$1.gone.$$" 2>/dev/null; then rm -rf "$1.gone.$$"; else rm -rf "$1"; fi
 }
 
 # claim_private: claim the private lock, or refuse when its directory cannot be made.
@@ -169,5 +194,5 @@ shared_lock() {
 # release_locks: the shared lock (when it is still ours) and the private one.
 release_locks() {
   [ "$slock_owned" = 1 ] && { owner_do lock_drop "$slock" "$line"; slock_owned=0; }
-  [ "$plock_owned" = 1 ] && { rm -rf "$plock"; plock_owned=0; }
+  [ "$plock_owned" = 1 ] && { unclaim "$plock"; plock_owned=0; }
 }

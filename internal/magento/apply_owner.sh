@@ -17,8 +17,14 @@ say() { printf '%s\n' "$*" >&4; }
 # refuse WHY: fail before anything in the shop or the state was changed.
 # After an owed restore (phase, change.sh) the shop was changed: fail says so.
 refuse() { [ "${phase:-before}" = before ] || fail "$*"; say "@unchanged"; say "@fail $*"; exit 1; }
-me_uid=$(id -u)
-me=$(id -un 2>/dev/null) || me=$me_uid
+# Who we are, from one id ("uid=N(NAME) gid=..."); its two calls where it prints else.
+me_ids=$(LC_ALL=C id 2>/dev/null); me_uid=${me_ids#uid=}; me_uid=${me_uid%%[!0-9]*}
+case "$me_ids" in
+  "uid=$me_uid("*) me=${me_ids#"uid=$me_uid("}; me=${me%%")"*} ;;
+  "uid=$me_uid "*) me=$me_uid ;;
+  *) me_uid=$(id -u); me=$(id -un 2>/dev/null) || me=$me_uid ;;
+esac
+[ -n "$me_uid" ] || me_uid=$(id -u)
 child=""; state=""; as_me=1
 
 # owner_do FUNCTION ARGS...: runs FUNCTION (owner_tasks.sh) as the shop's owner.
@@ -54,7 +60,7 @@ owner_wait() {
   child=$!
   # The job outlives this shell if it is killed outright: the private lock and the
   # host's slot name it, so no later apply runs beside it and the slot stays taken.
-  job="$child $(start_of "$child")"
+  start_now "$child"; job="$child $pstart"
   [ "$plock_owned" != 1 ] || printf '%s\n' "$job" > "$plock/job"
   [ -z "$slot" ] || printf '%s\n' "$job" > "$slot/job"
   exec 7<&-
@@ -192,11 +198,47 @@ private_checked() {
   [ -n "$problem" ] || private_ok="$private_ok$2 $1$nl"
 }
 
+# private_prewarm DIR: checks the components of DIR that exist with one ls, as
+# component_problem would, and caches those that pass (private_checked); private_dir
+# then checks the rest one by one (links, missing ones, any doubt). ls sorts its
+# operands: each component is a prefix of the next, so in C order they are the walk's.
+private_prewarm() {
+  case "$1" in *"$nl"*) return 0 ;; esac
+  pw_want=$1; pw_path=""; pw_rest=${1#/}; pw_list="/$nl"
+  set -- /
+  while [ -n "$pw_rest" ]; do
+    pw_part=${pw_rest%%/*}
+    case "$pw_rest" in */*) pw_rest=${pw_rest#*/} ;; *) pw_rest="" ;; esac
+    [ -n "$pw_part" ] || continue
+    pw_path=$pw_path/$pw_part
+    [ -e "$pw_path" ] || break
+    set -- "$@" "$pw_path"; pw_list="$pw_list$pw_path$nl"
+  done
+  [ "$#" -gt 1 ] || return 0
+  pw_out=$(LC_ALL=C ls -ldn -- "$@" 2>/dev/null) || return 0
+  while IFS= read -r pw_line; do
+    pw_c=${pw_list%%"$nl"*}; pw_list=${pw_list#*"$nl"}
+    case "$pw_line" in *" $pw_c") ;; *) return 0 ;; esac
+    pw_last=0; [ "$pw_c" != "$pw_want" ] || pw_last=1
+    set -f
+    # shellcheck disable=SC2086
+    set -- $pw_line
+    set +f
+    case "$3" in 0|"$me_uid") ;; *) continue ;; esac
+    case "$1" in d????????[tT]*) if [ "$pw_last" = 0 ] && [ "$3" = 0 ]; then private_ok="$private_ok$pw_last $pw_c$nl"; continue; fi ;; esac
+    case "$1" in l*|d????w*|d???????w*|[!d]*) continue ;; esac
+    private_ok="$private_ok$pw_last $pw_c$nl"
+  done <<EOF
+$pw_out
+EOF
+}
+
 # private_dir DIR WHAT: makes DIR (and missing parents, 0700) and checks every
 # component from / down; fails naming the first one that is not private. WHAT says
 # which directory it is (state, backup).
 private_dir() {
   want=$1; what=$2; path=""
+  private_prewarm "$want"
   private_checked / 0
   [ -z "$problem" ] || { refuse "private $what / $problem $want"; }
   rest=${want#/}

@@ -16,7 +16,8 @@
 # time) is removed, never signalled.
 #
 # Set by the renderer: slots (0: none taken). Uses say, refuse, private_dir, base,
-# line, host, dead, unsure, elsewhere, running, job_alive, claim, reap.
+# line, host, dead, unsure, elsewhere, running, job_alive, claim, unclaim, reap,
+# start_now.
 # shellcheck disable=SC2154,SC2034
 slot=""; slot_waited=0; slot_wait_file=""; slot_woken=0
 
@@ -30,16 +31,24 @@ take_slot() {
   while :; do
     i=1; holders=""
     while [ "$i" -le "$slots" ]; do
-      claim "$slots_dir/$i"; rc=$?
-      [ "$rc" = 2 ] && refuse "slot cannot create a directory in $slots_dir"
-      if [ "$rc" = 0 ]; then slot=$slots_dir/$i; slot_unwait; say "@slot $i"; return 0; fi
-      holder=$(head -n 1 "$slots_dir/$i/owner" 2>/dev/null)
-      # $holder: the holder line, split on purpose.
+      # A held slot is read, not claimed: waiters woken together start no process for it.
+      if [ ! -e "$slots_dir/$i" ]; then
+        claim "$slots_dir/$i"; rc=$?
+        [ "$rc" = 2 ] && refuse "slot cannot create a directory in $slots_dir"
+        if [ "$rc" = 0 ]; then slot=$slots_dir/$i; slot_unwait; say "@slot $i"; return 0; fi
+      fi
+      holder=""; { IFS= read -r holder < "$slots_dir/$i/owner"; } 2>/dev/null
+      # $holder: the holder line, split on purpose, never globbed.
+      set -f
       # shellcheck disable=SC2086
       set -- $holder
+      set +f
       if [ -z "$1" ]; then
         [ -e "$slots_dir/$i" ] || continue # freed as we looked: claim it
-        set -- - - -                       # being made or removed: held this round
+        # Being made or removed: held this round. One that stays without an owner (left
+        # by an older release's race) is removed once it is a minute old.
+        if [ -n "$(find "$slots_dir/$i" -maxdepth 0 -mmin +1 2>/dev/null)" ] && rmdir "$slots_dir/$i" 2>/dev/null; then continue; fi
+        set -- - - -
       elif elsewhere "$@"; then
         refuse "slot-unknown $1 $2 $3 $slots_dir/$i"
       elif dead "$@" || { unsure "$@" && [ "$2" = "$host" ] && ! running "$1"; }; then
@@ -82,7 +91,7 @@ slot_unwait() {
 drop_slot() {
   slot_unwait
   [ -n "$slot" ] || return 0
-  rm -rf "$slot"; slot=""
+  unclaim "$slot"; slot=""
   for waiter in "$slots_dir"/wait.*; do
     [ -f "$waiter" ] || continue
     waiter_pid=""; waiter_start=""
@@ -90,18 +99,4 @@ drop_slot() {
     start_now "$waiter_pid"
     if [ -n "$pstart" ] && [ "$pstart" = "$waiter_start" ]; then kill -s URG "$waiter_pid" 2>/dev/null; else rm -f "$waiter"; fi
   done
-}
-
-# start_now PID: sets pstart to PID's start (start_of) without a process, empty when
-# it cannot be told.
-start_now() {
-  pstart=""
-  case "$1" in ''|*[!0-9]*) return 0 ;; esac
-  pstat=""; { IFS= read -r pstat < "/proc/$1/stat"; } 2>/dev/null
-  pstat=${pstat##*) }
-  set -f
-  # shellcheck disable=SC2086
-  set -- $pstat
-  set +f
-  [ $# -lt 20 ] || pstart=${20}
 }

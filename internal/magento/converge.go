@@ -18,10 +18,9 @@ type ConvergeParams struct {
 	// report it as a warning instead of failing (on_missing_release = "warn").
 	WaitForRelease bool
 	// BeforeComposer, when set, is called once the root is known to be out of sync,
-	// before the apply script. It may wait for this process's turn on the machine
-	// (per_host_parallelism); it returns the context the script runs in (the provider's
-	// timeout, which stops while the host's slots are all held) and a release called
-	// when it is over. An error ends the apply before anything starts.
+	// before the apply script. It returns the context the script runs in (the
+	// provider's timeout, which stops while the host's slots are all held) and a
+	// release called when it is over. An error ends the apply before anything starts.
 	BeforeComposer func(ctx context.Context) (context.Context, func(), error)
 }
 

@@ -23,10 +23,14 @@ type Exec struct {
 }
 
 // DefaultComposerEnv is applied unless composer_env overrides a key: Composer's memory
-// limit is the usual cause of failed installs, and nothing may ever prompt.
+// limit is the usual cause of failed installs, and nothing may ever prompt. COLUMNS and
+// LINES are the size Composer assumes where stdin is no terminal (as here): set, they
+// spare it asking `stty -a` twice per run.
 var DefaultComposerEnv = map[string]string{
 	"COMPOSER_MEMORY_LIMIT":   "-1",
 	"COMPOSER_NO_INTERACTION": "1",
+	"COLUMNS":                 "80",
+	"LINES":                   "50",
 }
 
 // EnvKeyPattern is what an environment variable name may look like.

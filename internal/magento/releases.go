@@ -281,6 +281,9 @@ func releaseSource(e Exec, root, manifest string, files sourceFiles, err error) 
 			kept["config"] = b
 		}
 	}
+	// The listing's directory is no checkout: a version spares Composer guessing one from
+	// git, hg, svn and fossil (a process each). It names no package, so lists nothing.
+	kept["version"] = json.RawMessage(`"1.0.0"`)
 	if src.Manifest, err = json.Marshal(kept); err != nil {
 		return src, fmt.Errorf("reading the Composer repositories of %s: %w", root, err)
 	}

@@ -87,8 +87,8 @@ func TestReleaseListingLoadsNoShop(t *testing.T) {
 	if m, err := os.ReadFile(manifests); err != nil || json.Unmarshal(m, &manifest) != nil {
 		t.Fatalf("the listing's composer.json is no JSON object: %v\n%s", err, m)
 	}
-	if _, ok := manifest["repositories"]; !ok || len(manifest) != 1 {
-		t.Errorf("the listing's composer.json holds %v, want the repositories only", manifest)
+	if _, ok := manifest["repositories"]; !ok || string(manifest["version"]) != `"1.0.0"` || len(manifest) != 2 {
+		t.Errorf("the listing's composer.json holds %v, want the repositories and a version only", manifest)
 	}
 }
 

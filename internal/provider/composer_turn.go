@@ -14,9 +14,9 @@ import (
 )
 
 // composerTurn is one operation's turn to run Composer on a machine, and its timeout,
-// which runs only while the operation may run: the waits for a Composer slot, in this
-// process (composerslots) and on the host (the apply script's news), do not count. The
-// wait ends only with the operation (Ctrl-C).
+// which runs only while the operation may run: the wait for a Composer slot on the host
+// (the apply script's news) does not count. The wait ends only with the operation
+// (Ctrl-C).
 type composerTurn struct {
 	d       *providerData
 	conn    remote.Config
@@ -51,19 +51,16 @@ func (d *providerData) hostSlots() int {
 	return d.composerRuns.Limit()
 }
 
-// wait takes this process's slot for the machine, then returns the context Composer
-// runs in: it ends with the operation, or once the timeout left has run out, not
-// counting the time the host's slots were all held (news). done ends the turn. When
-// the operation ends during the wait it returns its error, and nothing was started on
-// the host.
+// wait returns the context the apply script runs in: it ends with the operation, or
+// once the timeout left has run out, not counting the time the host's slots were all
+// held (news). done ends the turn. The script takes the host's slot itself, for
+// setup:backup and Composer only (apply_slots.sh), so its checks and backup run beside
+// other roots' Composers: a turn taken here, around the whole script, would serialise
+// them. The error is always nil (Converge's BeforeComposer).
 func (t *composerTurn) wait() (ctx context.Context, done func(), err error) {
 	t.mu.Lock()
 	t.asked, t.left = time.Now(), t.timeout-time.Since(t.began)
 	t.mu.Unlock()
-	release, err := t.d.composerSlot(t.logged, t.conn, t.what)
-	if err != nil {
-		return nil, nil, err
-	}
 	ctx, cancel := context.WithCancelCause(t.logged)
 	t.mu.Lock()
 	t.cancel = cancel
@@ -76,7 +73,6 @@ func (t *composerTurn) wait() (ctx context.Context, done func(), err error) {
 		}
 		t.mu.Unlock()
 		cancel(nil)
-		release()
 	}, nil
 }
 

@@ -102,8 +102,8 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"SSH user's private state directory (`slots/` beside the roots' directories), so two pipelines applying to one web "+
 					"node together never run more Composers at once (each run uses its own value: the largest wins). A slot of an apply "+
 					"that is gone (killed with its Terraform run, or the host rebooted) is freed by the lock's liveness rule; a "+
-					"Composer it left running keeps the slot until it ends. On the host, an upgrade or removal checks its shop and backs it up before it "+
-					"takes a slot, and holds the slot for `setup:backup` and Composer only; a shop that changed during the wait "+
+					"Composer it left running keeps the slot until it ends. An upgrade or removal checks its shop and backs it up before it waits, beside "+
+					"other roots' Composers, and holds the slot for `setup:backup` and Composer only; a shop that changed during the wait "+
 					"(Magento upgraded, or anything the backup holds edited) is left as it is, and the apply stops. Within one run, the "+
 					"`magento_installation` data source's `composer --version` waits its turn too.\n\n"+
 					"A machine is the address dialled (the HostName a `config_file` gives, and port) and the way there (jump hosts, "+

@@ -140,8 +140,8 @@ func dataMigrationToolSchema(ctx context.Context) schema.Schema {
 					"`composer.phar`. The tool stays in the `composer.json` section it is in (`--dev` for `require-dev`). Defaults to `composer`."},
 			"composer_env": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(magento.EnvKeyPattern, "must be an environment variable name"), notACredential)},
-				MarkdownDescription: "Extra environment for composer. `COMPOSER_MEMORY_LIMIT=-1` and `COMPOSER_NO_INTERACTION=1` apply " +
-					"unless set here. Not secret (it is stored in state): put repository credentials in the provider's `composer_auth` or in `composer_auth_wo`."},
+				MarkdownDescription: "Extra environment for composer. `COMPOSER_MEMORY_LIMIT=-1`, `COMPOSER_NO_INTERACTION=1`, and `COLUMNS=80` " +
+					"and `LINES=50` (the size Composer assumes without a terminal) apply unless set here. Not secret (it is stored in state): put repository credentials in the provider's `composer_auth` or in `composer_auth_wo`."},
 			"preserve_paths": schema.ListAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.List{listvalidator.ValueStringsAre(relativePath)},
 				MarkdownDescription: "Paths relative to the tool's directory (such as `etc/opensource-to-opensource/1.9.4.5/map.xml`) " +
