@@ -137,7 +137,8 @@ reap() {
 # moved entry with it: DIR is this apply's only when its owner line is this apply's.
 claim() {
   new=$(mktemp -d "$1.XXXXXX") || return 2
-  printf '%s\n' "$line" > "$new/owner"
+  # An owner file that cannot be written (a full disk) would leave DIR naming no one.
+  if ! printf '%s\n' "$line" > "$new/owner" || [ ! -s "$new/owner" ]; then rm -rf "$new"; return 2; fi
   if mv "$new" "$1" 2>/dev/null; then
     claimed=""; { IFS= read -r claimed < "$1/owner"; } 2>/dev/null
     [ "$claimed" != "$line" ] || return 0
@@ -146,9 +147,12 @@ claim() {
   return 1
 }
 
-# unclaim DIR: frees DIR at once (renamed aside, then removed): a claim that moves into
-# DIR meanwhile goes with it, and never leaves DIR behind emptied, without an owner.
+# unclaim DIR: frees DIR, when it is still this apply's, at once (renamed aside, then
+# removed): a claim that moves into DIR meanwhile goes with it, and never leaves DIR
+# behind emptied, without an owner.
 unclaim() {
+  ours=""; { IFS= read -r ours < "$1/owner"; } 2>/dev/null
+  [ "$ours" = "$line" ] || return 0
   if mv "$1" "$1.gone.$$" 2>/dev/null; then rm -rf "$1.gone.$$"; else rm -rf "$1"; fi
 }
 

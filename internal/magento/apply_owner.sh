@@ -17,14 +17,8 @@ say() { printf '%s\n' "$*" >&4; }
 # refuse WHY: fail before anything in the shop or the state was changed.
 # After an owed restore (phase, change.sh) the shop was changed: fail says so.
 refuse() { [ "${phase:-before}" = before ] || fail "$*"; say "@unchanged"; say "@fail $*"; exit 1; }
-# Who we are, from one id ("uid=N(NAME) gid=..."); its two calls where it prints else.
-me_ids=$(LC_ALL=C id 2>/dev/null); me_uid=${me_ids#uid=}; me_uid=${me_uid%%[!0-9]*}
-case "$me_ids" in
-  "uid=$me_uid("*) me=${me_ids#"uid=$me_uid("}; me=${me%%")"*} ;;
-  "uid=$me_uid "*) me=$me_uid ;;
-  *) me_uid=$(id -u); me=$(id -un 2>/dev/null) || me=$me_uid ;;
-esac
-[ -n "$me_uid" ] || me_uid=$(id -u)
+me_uid=$(id -u)
+me=$(id -un 2>/dev/null) || me=$me_uid
 child=""; state=""; as_me=1
 
 # owner_do FUNCTION ARGS...: runs FUNCTION (owner_tasks.sh) as the shop's owner.

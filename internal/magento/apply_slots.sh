@@ -45,9 +45,12 @@ take_slot() {
       set +f
       if [ -z "$1" ]; then
         [ -e "$slots_dir/$i" ] || continue # freed as we looked: claim it
-        # Being made or removed: held this round. One that stays without an owner (left
-        # by an older release's race) is removed once it is a minute old.
-        if [ -n "$(find "$slots_dir/$i" -maxdepth 0 -mmin +1 2>/dev/null)" ] && rmdir "$slots_dir/$i" 2>/dev/null; then continue; fi
+        # Being removed: held this round. One a minute old names no one (an older
+        # release's race left it): removed when empty, else the operator is told.
+        if [ -n "$(find "$slots_dir/$i" -maxdepth 0 -mmin +1 2>/dev/null)" ]; then
+          rmdir "$slots_dir/$i" 2>/dev/null && continue
+          refuse "slot-ownerless $slots_dir/$i"
+        fi
         set -- - - -
       elif elsewhere "$@"; then
         refuse "slot-unknown $1 $2 $3 $slots_dir/$i"

@@ -58,6 +58,10 @@ func (e *ChangeError) Error() string {
 		fmt.Fprintf(&b, "a Composer slot of this host (per_host_parallelism) is held by %s (PID, host, start time), and whether that apply still runs "+
 			"cannot be told here: it ran on another machine or in another container. Waiting for it could be forever. "+
 			"Once you have checked that no apply is running there, free the slot with: %s", holder, clearLock)
+	case "slot-ownerless":
+		fmt.Fprintf(&b, "the Composer slot %s of this host (per_host_parallelism) names no holder (its owner file is missing or empty), and has for over a minute: "+
+			"an apply that ran out of disk, or an older release of this provider, left it. Once you have checked that no apply is running on this host, "+
+			"remove it with: rm -rf %s", e.Detail, shell.Quote(e.Detail))
 	case "lock-unknown":
 		fmt.Fprintf(&b, "the lock %s exists but names no holder (its owner file is missing or unreadable). "+
 			"Once you have checked that no apply is running on any host that shares this root, remove it with: rm -rf %s", e.Detail, shell.Quote(e.Detail))

@@ -2,6 +2,7 @@ package magento
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -87,5 +88,45 @@ func TestAnOwnerlessSlotLeftBehindIsFreedAfterAMinute(t *testing.T) {
 	defer cancel()
 	if res, err := Change(ctx, &LocalRunner{}, e, p); err != nil || res.Installed != "2.4.7" {
 		t.Fatalf("want the upgrade in the freed slot: %+v %v", res, err)
+	}
+}
+
+// A slot directory that names no holder (an empty owner file: an apply that ran out of
+// disk, or an older release) for over a minute is not waited for forever: the apply
+// refuses, naming the directory to remove, and changes nothing.
+func TestAnOwnerlessSlotThatCannotBeRemovedIsNamed(t *testing.T) {
+	_, e, p, slots := slotRoot(t, 1)
+	stuck := filepath.Join(slots, "1")
+	if err := os.Mkdir(stuck, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stuck, "owner"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-2 * time.Minute)
+	if err := os.Chtimes(stuck, old, old); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := Change(ctx, &LocalRunner{}, e, p)
+	var ce *ChangeError
+	if !errors.As(err, &ce) || ce.Step != "slot-ownerless" || !ce.Unchanged || !strings.Contains(err.Error(), "remove it with: rm -rf") || !strings.Contains(err.Error(), stuck) {
+		t.Fatalf("want a refusal naming %s: %v", stuck, err)
+	}
+}
+
+// An apply frees its slot only while the slot is still its own: one taken over meanwhile
+// (its holder judged gone, and claimed afresh) is the new holder's, and stays.
+func TestAnApplyFreesOnlyItsOwnSlot(t *testing.T) {
+	_, e, p, slots := slotRoot(t, 1)
+	other := holderHere(t, liveProcess(t))
+	e.Composer = fakeComposer(t, fmt.Sprintf(`[ "$1" = require ] && printf '%%s\n' %q > %q
+exec composer "$@"`, other, filepath.Join(slots, "1", "owner")))
+	if res, err := Change(context.Background(), &LocalRunner{}, e, p); err != nil || res.Installed != "2.4.7" {
+		t.Fatalf("want the upgrade: %+v %v", res, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(slots, "1", "owner")); err != nil || strings.TrimSpace(string(b)) != other {
+		t.Errorf("the other apply's slot was removed or changed: %q %v", b, err)
 	}
 }

@@ -105,7 +105,7 @@ func (p *magentoProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"Composer it left running keeps the slot until it ends. An upgrade or removal checks its shop and backs it up before it waits, beside "+
 					"other roots' Composers, and holds the slot for `setup:backup` and Composer only; a shop that changed during the wait "+
 					"(Magento upgraded, or anything the backup holds edited) is left as it is, and the apply stops. Within one run, the "+
-					"`magento_installation` data source's `composer --version` waits its turn too.\n\n"+
+					"`magento_installation` data source's `composer --version` takes turns with the plan's release listings.\n\n"+
 					"A machine is the address dialled (the HostName a `config_file` gives, and port) and the way there (jump hosts, "+
 					"`ProxyCommand`): two aliases of one host share its slots, one private address behind two bastions is two machines. "+
 					"Waiting is logged at INFO, naming who holds the slots on the host (`waiting for a Composer slot on web1: "+
