@@ -148,8 +148,9 @@ claim() {
 }
 
 # unclaim DIR: frees DIR, when it is still this apply's, at once (renamed aside, then
-# removed): a claim that moves into DIR meanwhile goes with it, and never leaves DIR
-# behind emptied, without an owner.
+# removed): a claim that moves into DIR meanwhile goes with it, and does not leave DIR
+# behind emptied, without an owner. Only where the rename fails (a full disk) is DIR
+# removed in place.
 unclaim() {
   ours=""; { IFS= read -r ours < "$1/owner"; } 2>/dev/null
   [ "$ours" = "$line" ] || return 0

@@ -161,12 +161,17 @@ component_problem() {
     ls_mode=$1; ls_uid=$3
     case "$ls_uid" in 0|"$me_uid") ;; *) problem_of "$cp_path" "$ls_uid" "$ls_mode"; return ;; esac
   fi
-  case "$ls_mode" in
-    d????????[tT]*) [ "$cp_last" = 0 ] && [ "$ls_uid" = 0 ] && return ;;
-  esac
-  case "$ls_mode" in
-    d????w*|d???????w*|[!d]*) problem_of "$cp_path" "$ls_uid" "$ls_mode" ;;
-  esac
+  mode_private "$ls_mode" "$ls_uid" "$cp_last" || problem_of "$cp_path" "$ls_uid" "$ls_mode"
+}
+
+# mode_private MODE UID LAST: true when a component with this ls mode and owner is
+# private: owned by root or the applying user, and a directory no one else may write,
+# but for a root-owned sticky one (such as /tmp) on the way (LAST 0). A link's own mode
+# (l...) never is: its target is what counts.
+mode_private() {
+  case "$2" in 0|"$me_uid") ;; *) return 1 ;; esac
+  case "$1" in d????????[tT]*) [ "$3" = 0 ] && [ "$2" = 0 ] && return 0 ;; esac
+  case "$1" in d????w*|d???????w*|[!d]*) return 1 ;; esac
 }
 
 # problem_of PATH UID MODE: sets problem to "UID USER MODE", the user's name as ls shows it.
@@ -192,9 +197,9 @@ private_checked() {
   [ -n "$problem" ] || private_ok="$private_ok$2 $1$nl"
 }
 
-# private_prewarm DIR: checks the components of DIR that exist with one ls, as
-# component_problem would, and caches those that pass (private_checked); private_dir
-# then checks the rest one by one (links, missing ones, any doubt). ls sorts its
+# private_prewarm DIR: checks the components of DIR that exist with one ls, by
+# component_problem's rule (mode_private), and caches those that pass (private_checked);
+# private_dir then checks the rest one by one (links, missing ones, any doubt). ls sorts its
 # operands: each component is a prefix of the next, so in C order they are the walk's.
 private_prewarm() {
   case "$1" in *"$nl"*) return 0 ;; esac
@@ -218,10 +223,7 @@ private_prewarm() {
     # shellcheck disable=SC2086
     set -- $pw_line
     set +f
-    case "$3" in 0|"$me_uid") ;; *) continue ;; esac
-    case "$1" in d????????[tT]*) if [ "$pw_last" = 0 ] && [ "$3" = 0 ]; then private_ok="$private_ok$pw_last $pw_c$nl"; continue; fi ;; esac
-    case "$1" in l*|d????w*|d???????w*|[!d]*) continue ;; esac
-    private_ok="$private_ok$pw_last $pw_c$nl"
+    ! mode_private "$1" "$3" "$pw_last" || private_ok="$private_ok$pw_last $pw_c$nl"
   done <<EOF
 $pw_out
 EOF
