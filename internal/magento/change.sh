@@ -83,8 +83,27 @@ state_dir
 private_lock
 shared_lock
 
-# seen_versions: seen_magento and seen_tool, as the owner reads them. The owner's
-# answers are data: a line each, never more protocol lines.
+# survey: the owner's survey of the root (owner_tasks.sh) into seen_magento, seen_tool,
+# sections, need (the archive's room), tool_need (Composer's room in vendor/, "-" without
+# the tool's directory), fingerprint (what the backup holds, to tell after the wait for a
+# slot whether it still holds the shop) and not_owned; members is what the archive takes.
+# The owner's answers are data: fixed lines, then "n PATH" lines.
+survey() {
+  members=""
+  for path in $backed_up; do { [ -e "$root/$path" ] || [ -L "$root/$path" ]; } && members="$members $path"; done
+  # $members: one word per path, split on purpose.
+  # shellcheck disable=SC2086
+  rest=$(owner_do survey "$root" $members)$nl
+  seen_magento=${rest%%"$nl"*}; rest=${rest#*"$nl"}
+  seen_tool=${rest%%"$nl"*}; rest=${rest#*"$nl"}
+  sections=${rest%%"$nl"*}; rest=${rest#*"$nl"}
+  need=${rest%%"$nl"*}; rest=${rest#*"$nl"}
+  tool_need=${rest%%"$nl"*}; rest=${rest#*"$nl"}
+  fingerprint=${rest%%"$nl"*}; not_owned=${rest#*"$nl"}
+  case "$tool_need" in -) ;; ''|*[!0-9]*) tool_need=64 ;; esac
+}
+
+# seen_versions: seen_magento and seen_tool, as the owner reads them now.
 seen_versions() {
   seen=$(owner_do versions "$root")
   seen_magento=${seen%%"$nl"*}
@@ -93,29 +112,27 @@ seen_versions() {
 
 # Inside the lock: the plan must still hold. After the wait for the host's Composer
 # slot it is checked again (below), so nothing seen before Composer runs is stale.
-seen_versions
+survey
 if [ -n "$expect_magento" ] && [ "$seen_magento" != "$expect_magento" ]; then refuse "stale magento ${seen_magento:--}"; fi
 if [ "$check_installed" = true ] && [ "$seen_tool" != "$expect_installed" ]; then refuse "stale tool ${seen_tool:--}"; fi
 owed_restore
 
-# An owed restore put other files back: the version is read again.
+# An owed restore put other files back: the root is surveyed again.
+[ "$phase" = before ] || survey
 current=$seen_tool
-if [ "$phase" != before ]; then current=$(owner_do installed_version "$root"); current=${current%%"$nl"*}; fi
 say "@current $current"
 if [ "$mode" = require ] && [ "$current" = "$target" ]; then moved; say "@installed $current"; exit 0; fi
-if [ "$mode" = remove ] && ! owner_do test -d "$root/$tool_dir"; then moved; say "@installed "; exit 0; fi
+if [ "$mode" = remove ] && [ "$tool_need" = - ]; then moved; say "@installed "; exit 0; fi
 
 # Before anything runs: files the owner's Composer could not replace.
-not_owned=$(owner_do not_owned "$root")
 if [ -n "$not_owned" ]; then
-  printf '%s\n' "$not_owned" | sed 's/^/@not-owned /' >&4
+  printf '%s' "$not_owned" | sed -n 's/^n /@not-owned /p' >&4
   fail not-owned "$owner"
 fi
 
 # The tool stays in the section composer.json has it in: without --dev, a
 # non-interactive composer require moves it from require-dev to require.
 dev=""
-sections=$(owner_do sections "$root")
 case "$sections" in
   "require"*|"none"*) ;;
   *) fail section "php ($php) could not read composer.json and composer.lock to tell require from require-dev" ;;
@@ -126,14 +143,10 @@ case "$sections" in
   require-dev*) dev=--dev ;;
 esac
 
-# What the backup holds, to tell after the wait for a slot whether it still holds the shop.
-fingerprint=$(owner_do fingerprint "$root")
 if [ -z "$archive" ]; then backup_dir_ready; backup; fi
 say "@backup $archive"
 # Composer unpacks the new release next to the old one before removing it.
-if [ "$mode" = require ] && owner_do test -d "$root/$tool_dir"; then
-  room "$root/vendor" "$(owner_do sizes "$root" "$tool_dir")" composer
-fi
+if [ "$mode" = require ] && [ "$tool_need" != - ]; then room "$root/vendor" "$tool_need" composer; fi
 
 # slot_checked: takes one of the host's per_host_parallelism slots (apply_slots.sh).
 # Waiting for it let others act on the shop: Magento upgraded (the plan is stale), or
@@ -143,7 +156,7 @@ slot_checked() {
   take_slot
   [ "$slot_waited" = 1 ] || return 0
   slot_waited=0
-  [ "$(owner_do fingerprint "$root")" != "$fingerprint" ] || return 0
+  [ "$(owner_do fingerprint_sum "$root")" != "$fingerprint" ] || return 0
   seen_versions
   if [ -n "$expect_magento" ] && [ "$seen_magento" != "$expect_magento" ]; then fail "stale magento ${seen_magento:--}"; fi
   if [ "$check_installed" = true ] && [ "$phase" = before ] && [ "$seen_tool" != "$expect_installed" ]; then fail "stale tool ${seen_tool:--}"; fi
@@ -172,7 +185,7 @@ fi
 log="$state/composer.$$"
 # The old tool directory's files and links, to carry the ones the new release lacks
 # (the operator's config.xml and map files, which Composer deletes).
-if [ "$carry" = 1 ] && [ "$mode" = require ] && owner_do test -d "$root/$tool_dir"; then
+if [ "$carry" = 1 ] && [ "$mode" = require ] && [ "$tool_need" != - ]; then
   old_files="$state/files.$$"
   owner_do list_files "$root/$tool_dir" > "$old_files" || fail backup "cannot list the tool's files"
 fi
@@ -195,7 +208,8 @@ rc=$?
 drop_slot # Composer is done: the next apply's may start
 if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail composer "exit $rc"; fi
 
-now=$(owner_do installed_version "$root"); now=${now%%"$nl"*}
+now=$(owner_do versions "$root")
+case "$now" in *"$nl"*) now=${now#*"$nl"}; now=${now%%"$nl"*} ;; *) now="" ;; esac
 if [ "$mode" = require ] && [ "$now" != "$target" ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail verify "$now"; fi
 if [ "$mode" = remove ] && owner_do test -d "$root/$tool_dir"; then fail verify "the tool's directory is still there"; fi
 

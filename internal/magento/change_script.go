@@ -80,15 +80,13 @@ func changeScript(e Exec, p ChangeParams) string {
 		carry = "1"
 	}
 	php := e.php()
-	ownerLib := assign("php", php, "package", Package, "tool_dir", dirDMT, "moved_on_php", movedOnPHP, "section_php", sectionPHP) +
-		extractPrelude + e.composerFunctionIn(`"$root"`) + ownerTasks
 	var b strings.Builder
 	b.WriteString("IFS= read -r auth\n") // the credentials, first on stdin (Exec.stdin)
 	b.WriteString(assign("root", p.Root, "mode", mode, "target", p.Target, "backup_dir", strings.TrimSuffix(p.BackupDir, "/"),
 		"state_base", p.StateBase, "root_id", RootID(p.Root), "run_as", e.RunAs,
 		"archive_prefix", ArchivePrefixFor(p.Root), "keep", strconv.Itoa(p.Keep), "php", php, "setup_backup", strings.Join(flags, " "),
 		"backed_up", strings.Join(backedUp, " "), "carry", carry, "package", Package, "tool_dir", dirDMT, "lock_name", lockName,
-		"tree_awk", compact(processTreeAWK), "owner_lib", ownerLib,
+		"tree_awk", compact(processTreeAWK), "owner_lib", ownerLib(e),
 		"expect_magento", p.ExpectMagento, "expect_installed", p.ExpectInstalled, "check_installed", strconv.FormatBool(p.CheckInstalled),
 		"slots", strconv.Itoa(p.HostSlots)))
 	b.WriteString("set --")
@@ -98,4 +96,11 @@ func changeScript(e Exec, p ChangeParams) string {
 	b.WriteString("\n")
 	b.WriteString(applyParts)
 	return b.String()
+}
+
+// ownerLib is what runs as the shop's owner: owner_tasks.sh and what it needs.
+func ownerLib(e Exec) string {
+	return assign("php", e.php(), "package", Package, "tool_dir", dirDMT, "moved_on_php", movedOnPHP, "section_php", sectionPHP,
+		"survey_awk", compact(grepPairsAWK+surveyAWK)) +
+		extractPrelude + e.composerFunctionIn(`"$root"`) + ownerTasks
 }

@@ -571,10 +571,19 @@ func TestChecksComeBeforeSetupBackup(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "var/backup-enabled.flag"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Valid JSON that survey.awk leaves to PHP (an escaped slash), and a PHP that fails.
+	manifest := filepath.Join(root, "composer.json")
+	b, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, []byte(strings.ReplaceAll(string(b), `"magento/data-migration-tool"`, `"magento\/data-migration-tool"`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	e.PHP = fakeComposer(t, `[ "$1" = -r ] && exit 1; exec php "$@"`) // php cannot read composer.json
 	p := params(root).ChangeParams
 	p.Target, p.SetupBackup = "2.4.7", []string{"db"}
-	_, err := Change(context.Background(), &LocalRunner{}, e, p)
+	_, err = Change(context.Background(), &LocalRunner{}, e, p)
 	if err == nil || !strings.Contains(err.Error(), "could not read composer.json") || !strings.Contains(err.Error(), "Nothing was changed") {
 		t.Fatalf("want the section check's refusal, got %v", err)
 	}

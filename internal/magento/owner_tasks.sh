@@ -30,17 +30,35 @@ magento_version() {
   printf '%s\n' "$version"
 }
 
+# surveyed ROOT: sets v_magento, v_tool, v_locked and v_required: Magento's version and
+# the tool's, as magento_version and installed_version take them, and where composer.lock
+# locks the tool and composer.json requires it (as section.php tells them). Two greps
+# and one awk (survey.awk) read a shop as Composer writes it; what they leave "?" is
+# read one by one (v_locked and v_required by PHP, in sections). Two greps, as each
+# keeps its fast path: one pattern with a literal (magento/), one fixed string.
+surveyed() {
+  cd "$1" || exit 1
+  v_has_tool=no; [ ! -d "$tool_dir" ] || v_has_tool=yes
+  { IFS= read -r v_magento; IFS= read -r v_tool; IFS= read -r v_locked; IFS= read -r v_required; } <<EOF
+$({ grep -n -E -A1 -e "$interesting" -- composer.lock vendor/composer/installed.json; grep -n -H -F '"packages-dev": [' -- composer.lock; } 2>/dev/null | awk -v has_tool="$v_has_tool" -v package="$package" "$survey_awk")
+EOF
+  case "$v_magento" in ''|'?') v_magento=$(magento_version "$1") ;; esac
+  [ "$v_tool" != '?' ] || v_tool=$(installed_version "$1")
+}
+
 # versions ROOT: Magento's version, then the tool's, a line each (one owner process for
-# the stale-plan check and the version the apply starts from).
-versions() { magento_version "$1"; installed_version "$1"; }
+# the stale-plan checks and the version Composer left).
+versions() { surveyed "$1"; printf '%s\n%s\n' "$v_magento" "$v_tool"; }
+
+# fingerprint_sum ROOT: the fingerprint's checksum, one line.
+fingerprint_sum() { fingerprint "$1" | cksum; }
 
 # fingerprint ROOT: the checksums of what the backup holds and the apply puts back
 # (composer.json, composer.lock, installed.json, the tool's files and links): unchanged
 # while the apply waited for a Composer slot, or the backup no longer holds the shop.
 fingerprint() {
   cd "$1" || return 0
-  cksum composer.json composer.lock vendor/composer/installed.json 2>&1
-  [ ! -d "$tool_dir" ] || find "$tool_dir" \( -type f -exec cksum {} + \) -o -type l -print 2>&1
+  find composer.json composer.lock vendor/composer/installed.json "$tool_dir" \( -type f -exec cksum {} + \) -o -type l -print 2>&1
 }
 
 # not_owned ROOT OWNER: up to 20 paths Composer writes (composer.json, composer.lock,
@@ -50,18 +68,12 @@ not_owned() {
   owner_uid=$(id -u)
   # A shop owned by root stays as it is.
   [ "$owner_uid" != 0 ] || return 0
-  find "$1/composer.json" "$1/composer.lock" "$1/vendor" ! -user "$owner_uid" -print 2>/dev/null | head -n 20
+  find "$1/composer.json" "$1/composer.lock" "$1/vendor" ! -user "$owner_uid" -print 2>/dev/null | sed 20q
 }
 
-# sizes ROOT PATH...: the paths' size in KiB with a tenth more and 64 KiB of slack (the
-# archive is compressed, so this is an upper bound).
-sizes() {
-  cd "$1" || exit 1; shift
-  du -sk "$@" 2>/dev/null | awk '{ s += $1 } END { print int(s * 1.1) + 64 }'
-}
-
-# tar_out ROOT MEMBER...: the members as a tar.gz on stdout, for the applier to write.
-tar_out() { cd "$1" || exit 1; shift; exec tar -czf - "$@"; }
+# tar_out ROOT MEMBER...: the members as a tar on stdout, for the applier to compress
+# and write.
+tar_out() { cd "$1" || exit 1; shift; exec tar -cf - "$@"; }
 
 # tar_in ROOT MEMBER...: the archive on stdin, members extracted into ROOT with the
 # owner's rights (-o: never the archive's owners).
@@ -79,8 +91,40 @@ missing_files() {
   done
 }
 
-# sections ROOT: where composer.json and composer.lock keep the tool (section.php).
-sections() { "$php" -r "$section_php" "$1" "$package" 2>/dev/null </dev/null | sed -n 's/^@section //p'; }
+# sections ROOT: where composer.json and composer.lock keep the tool, "REQUIRED LOCKED"
+# (require, require-dev or none; packages, packages-dev or none), after surveyed;
+# section.php, the reference, reads what survey.awk could not.
+sections() {
+  case "$v_required $v_locked" in
+    require" "packages|require" "packages-dev|require" "none|require-dev" "packages|require-dev" "packages-dev|require-dev" "none|none" "packages|none" "packages-dev|none" "none)
+      printf '%s\n' "$v_required $v_locked" ;;
+    *) "$php" -r "$section_php" "$1" "$package" 2>/dev/null </dev/null | sed -n 's/^@section //p' ;;
+  esac
+}
+
+# survey ROOT MEMBER...: what the apply checks before it changes anything, from one
+# owner process, a line each: Magento's version, the tool's, its sections, the room the
+# archive of the MEMBERs needs and the room Composer needs in vendor/ ("-" without the
+# tool's directory), in KiB with a tenth more and 64 KiB of slack (the archive is
+# compressed, so an upper bound), and the fingerprint's checksum; then "n PATH" for
+# each path not_owned finds.
+survey() {
+  surveyed "$1"; printf '%s\n%s\n' "$v_magento" "$v_tool"
+  sections "$1"
+  survey_root=$1; shift
+  survey_all=0; survey_tool=0
+  # du's output: "KIB PATH" per member, split on purpose (the members have no blanks).
+  # shellcheck disable=SC2046
+  set -- $(du -sk -- "$@" 2>/dev/null)
+  while [ "$#" -ge 2 ]; do
+    case "$1" in ''|*[!0-9]*) ;; *) survey_all=$((survey_all + $1)); [ "$2" != "$tool_dir" ] || survey_tool=$1 ;; esac
+    shift 2
+  done
+  printf '%s\n' "$((survey_all * 11 / 10 + 64))"
+  if [ "$v_has_tool" = yes ]; then printf '%s\n' "$((survey_tool * 11 / 10 + 64))"; else echo -; fi
+  fingerprint_sum "$survey_root"
+  not_owned "$survey_root" | sed 's/^/n /'
+}
 
 # moved_on ROOT MEMBER...: the archive on stdin; its MEMBERs (composer.json and
 # composer.lock, those it holds) are extracted and compared with the root's, apart from

@@ -44,6 +44,8 @@ var (
 	movedOnPHP string
 	//go:embed section.php
 	sectionPHP string
+	//go:embed survey.awk
+	surveyAWK string
 	//go:embed run_as.sh
 	runAsSH string
 	//go:embed composer_exec.sh
