@@ -11,9 +11,9 @@
 # for it could be forever.
 #
 # A waiter leaves its PID and start time in $slots_dir/wait.PID; an apply that frees a
-# slot wakes every waiter that still runs with SIGURG: a freed slot is taken at once,
-# not at the next poll. A file whose process is gone (or was replaced: another start
-# time) is removed, never signalled.
+# slot wakes one waiter that still runs with SIGURG (drop_slot): a freed slot is taken
+# at once, not at the next poll (each second). A file whose process is gone (or was
+# replaced: another start time) is removed, never signalled.
 #
 # Set by the renderer: slots (0: none taken). Uses say, refuse, private_dir, base,
 # line, host, dead, unsure, elsewhere, running, job_alive, claim, unclaim, reap,
@@ -65,8 +65,9 @@ take_slot() {
       i=$((i + 1))
     done
     slot_waited=1
-    if [ -z "$slot_wait_file" ]; then
-      # Registered before the next look: a slot freed from now on wakes this shell.
+    if [ -z "$slot_wait_file" ] || [ ! -f "$slot_wait_file" ]; then
+      # Registered (again, after a wake that found no slot free) before the next look:
+      # a slot freed from now on wakes this shell.
       trap 'slot_woken=1' URG
       slot_wait_file=$slots_dir/wait.$$
       printf '%s\n' "$$ $mystart" > "$slot_wait_file"
@@ -90,7 +91,12 @@ slot_unwait() {
   trap - URG
 }
 
-# drop_slot: frees the slot this apply holds and wakes the applies waiting for one.
+# drop_slot: frees the slot this apply holds and wakes one apply waiting for one, whose
+# registration it removes (rm succeeds for one remover only): a second slot freed at
+# the same time wakes another, and a woken apply that finds no slot free registers
+# again. Waking every waiter set them all claiming the one slot, three processes each
+# for one winner. A registration whose process is gone (or was replaced: another start
+# time) is removed, never signalled.
 drop_slot() {
   slot_unwait
   [ -n "$slot" ] || return 0
@@ -100,6 +106,7 @@ drop_slot() {
     waiter_pid=""; waiter_start=""
     { read -r waiter_pid waiter_start < "$waiter"; } 2>/dev/null
     start_now "$waiter_pid"
-    if [ -n "$pstart" ] && [ "$pstart" = "$waiter_start" ]; then kill -s URG "$waiter_pid" 2>/dev/null; else rm -f "$waiter"; fi
+    rm "$waiter" 2>/dev/null || continue
+    if [ -n "$pstart" ] && [ "$pstart" = "$waiter_start" ] && kill -s URG "$waiter_pid" 2>/dev/null; then break; fi
   done
 }

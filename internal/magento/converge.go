@@ -22,6 +22,17 @@ type ConvergeParams struct {
 	// provider's timeout, which stops while the host's slots are all held) and a
 	// release called when it is over. An error ends the apply before anything starts.
 	BeforeComposer func(ctx context.Context) (context.Context, func(), error)
+	// PlannedEdition is Magento's edition as the plan read it. With it, an upgrade
+	// planned against known versions (ExpectMagento, ExpectInstalled, a PlannedTarget
+	// that differs) runs the apply script without a read first: the script checks both
+	// versions itself, inside the lock, so the read would only repeat them.
+	PlannedEdition string
+}
+
+// plannedUpgrade: the plan made an upgrade against versions it knew, which the apply
+// script checks itself (ConvergeParams.PlannedEdition).
+func (p ConvergeParams) plannedUpgrade() bool {
+	return p.PlannedEdition != "" && p.ExpectMagento != "" && p.CheckInstalled && p.PlannedTarget != "" && p.PlannedTarget != p.ExpectInstalled
 }
 
 // StalePlanError is an apply refused because the host changed since the plan.
@@ -40,29 +51,21 @@ func (e *StalePlanError) Error() string {
 		"Nothing was changed; run terraform plan again and apply the new plan", e.What, planned, now)
 }
 
-// Converge reads the root and, when the tool is out of sync, resolves the exact
-// release, then runs the apply script. In sync already: nothing runs but the read (this
-// is how create adopts an existing install). It returns the installation as it is now.
+// Converge reads the root and, when the tool is out of sync, runs the apply script for
+// the planned release. In sync already: nothing runs but the read (this is how create
+// adopts an existing install). An upgrade planned against known versions runs the
+// script alone (plannedUpgrade). It returns the installation as it is now.
 func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installation, ChangeResult, error) {
-	// Reads and listings run as run_as; the apply script runs as the SSH user and
-	// touches the shop only as its owner (apply_owner.sh).
-	reader := RunAs(r, e.RunAs)
-	inst, err := Read(ctx, reader, p.Root, nil)
-	if err != nil {
-		return Installation{}, ChangeResult{}, err
-	}
-	if p.ExpectMagento != "" && inst.MagentoVersion != p.ExpectMagento {
-		return inst, ChangeResult{}, &StalePlanError{What: "Magento's version", Planned: p.ExpectMagento, Now: inst.MagentoVersion}
-	}
-	if p.CheckInstalled && inst.DMTVersion != p.ExpectInstalled {
-		return inst, ChangeResult{}, &StalePlanError{What: "The installed Data Migration Tool", Planned: p.ExpectInstalled, Now: inst.DMTVersion}
-	}
-	inSync, err := InSync(inst.DMTVersion, inst.MagentoVersion, p.Pin)
-	if err != nil {
-		return inst, ChangeResult{}, err
-	}
-	if inSync && !inst.OwedRestore {
-		return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion}, nil
+	var err error
+	inst := Installation{Root: p.Root, MagentoVersion: p.ExpectMagento, Edition: p.PlannedEdition, DMTVersion: p.ExpectInstalled}
+	if !p.plannedUpgrade() {
+		var inSync bool
+		if inst, inSync, err = readBeforeApply(ctx, r, e, p); err != nil {
+			return inst, ChangeResult{}, err
+		}
+		if inSync {
+			return inst, ChangeResult{Previous: inst.DMTVersion, Installed: inst.DMTVersion}, nil
+		}
 	}
 	if p.BeforeComposer != nil {
 		var release func()
@@ -93,6 +96,26 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 	}
 	inst.DMTVersion = res.Installed
 	return inst, res, nil
+}
+
+// readBeforeApply reads the root and checks it against the plan; inSync when the tool
+// is in sync already and no restore is owed (nothing to run).
+func readBeforeApply(ctx context.Context, r Runner, e Exec, p ConvergeParams) (inst Installation, inSync bool, err error) {
+	// Reads and listings run as run_as; the apply script runs as the SSH user and
+	// touches the shop only as its owner (apply_owner.sh).
+	if inst, err = Read(ctx, RunAs(r, e.RunAs), p.Root, nil); err != nil {
+		return Installation{}, false, err
+	}
+	if p.ExpectMagento != "" && inst.MagentoVersion != p.ExpectMagento {
+		return inst, false, &StalePlanError{What: "Magento's version", Planned: p.ExpectMagento, Now: inst.MagentoVersion}
+	}
+	if p.CheckInstalled && inst.DMTVersion != p.ExpectInstalled {
+		return inst, false, &StalePlanError{What: "The installed Data Migration Tool", Planned: p.ExpectInstalled, Now: inst.DMTVersion}
+	}
+	if inSync, err = InSync(inst.DMTVersion, inst.MagentoVersion, p.Pin); err != nil {
+		return inst, false, err
+	}
+	return inst, inSync && !inst.OwedRestore, nil
 }
 
 // Remove backs up and runs composer remove (destroy).

@@ -591,3 +591,36 @@ func TestChecksComeBeforeSetupBackup(t *testing.T) {
 		t.Fatal("setup:backup ran before a check that refused the apply")
 	}
 }
+
+// An upgrade the plan made against known versions runs one command on the host, the
+// apply script, which checks both versions itself inside the lock: a read before it
+// would only repeat them. A host that changed since the plan still refuses it, from
+// the script, with the shop untouched.
+func TestPlannedUpgradeRunsTheApplyScriptAlone(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	p := params(root)
+	p.PlannedTarget, p.ExpectMagento, p.ExpectInstalled, p.CheckInstalled, p.PlannedEdition = "2.4.7", "2.4.7-p3", "2.4.6", true, "community"
+	r := &countingRunner{}
+	inst, res, err := Converge(context.Background(), r, e, p)
+	if err != nil || res.Installed != "2.4.7" {
+		t.Fatalf("want the upgrade: %+v %v", res, err)
+	}
+	if r.calls != 1 {
+		t.Fatalf("want the apply script alone on the host, ran %d commands", r.calls)
+	}
+	if inst.MagentoVersion != "2.4.7-p3" || inst.Edition != "community" || inst.DMTVersion != "2.4.7" {
+		t.Fatalf("want the installation as planned and upgraded, got %+v", inst)
+	}
+
+	p.ExpectInstalled = "2.4.5" // the plan saw another version than the host now has
+	p.PlannedTarget = "2.4.8"
+	before := composerRequirement(t, root)
+	_, _, err = Converge(context.Background(), &countingRunner{}, e, p)
+	var stale *StalePlanError
+	if !errors.As(err, &stale) || stale.Planned != "2.4.5" || stale.Now != "2.4.7" {
+		t.Fatalf("want the stale plan refused, got %v", err)
+	}
+	if composerRequirement(t, root) != before {
+		t.Fatal("a stale plan changed composer.json")
+	}
+}

@@ -207,3 +207,57 @@ func TestApplyKilledWhileWaitingForTheSlotBlocksNothing(t *testing.T) {
 		t.Fatalf("the lock stays: %v", err)
 	}
 }
+
+// A freed slot wakes one waiter, not every one: each woken waiter claims the slot (three
+// processes for one winner), so waking all of them cost a herd of processes at every
+// hand-over. The woken waiter's registration goes; the others stay registered for the
+// next slot freed.
+func TestAFreedSlotWakesOneWaiter(t *testing.T) {
+	_, e, p, slots := slotRoot(t, 1)
+	log := filepath.Join(t.TempDir(), "urg.log")
+	var waiters []string
+	for range 3 {
+		cmd := exec.Command("sh", "-c", `trap 'echo "$$" >> "$0"' URG; while :; do sleep 0.1; done`, log)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		waiter := filepath.Join(slots, fmt.Sprintf("wait.%d", cmd.Process.Pid))
+		if err := os.WriteFile(waiter, []byte(fmt.Sprintf("%d %s\n", cmd.Process.Pid, procStart(t, cmd.Process.Pid))), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		waiters = append(waiters, waiter)
+	}
+	if res, err := Change(context.Background(), &LocalRunner{}, e, p); err != nil {
+		t.Fatalf("%+v %v", res, err)
+	}
+	time.Sleep(500 * time.Millisecond) // a signal's trap runs within the waiter's next sleep
+	got, _ := os.ReadFile(log)
+	if woken := strings.Fields(string(got)); len(woken) != 1 {
+		t.Fatalf("want one waiter woken, got %q", woken)
+	}
+	var left int
+	for _, w := range waiters {
+		if _, err := os.Stat(w); err == nil {
+			left++
+		}
+	}
+	if left != 2 {
+		t.Fatalf("want the woken waiter's registration removed and the other two kept, %d of 3 left", left)
+	}
+}
+
+// procStart is pid's start time in clock ticks since boot, field 22 of /proc/PID/stat.
+func procStart(t *testing.T, pid int) string {
+	t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndex(s, ") ")+2:])
+	if len(f) < 20 {
+		t.Fatalf("/proc/%d/stat: %q", pid, raw)
+	}
+	return f[19]
+}

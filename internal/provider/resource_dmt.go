@@ -122,6 +122,9 @@ func (r *dataMigrationToolResource) converge(ctx context.Context, plan *dataMigr
 	if v := plan.Version; !v.IsUnknown() && !v.IsNull() {
 		params.PlannedTarget = v.ValueString() // resolved at plan time: no second listing
 	}
+	if v := plan.MagentoEdition; !v.IsUnknown() && !v.IsNull() {
+		params.PlannedEdition = v.ValueString() // with the versions above: no read before the script
+	}
 	params.WaitForRelease = plan.OnMissingRelease.ValueString() != missingReleaseError
 	if diags.HasError() {
 		return
