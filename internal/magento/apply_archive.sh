@@ -17,7 +17,11 @@ why() { printf '%s\n' "$1" | grep -i -m 1 -e 'space' -e 'cannot' -e 'denied' -e 
 # room DIR NEED_KB WHAT: fail before writing when DIR's filesystem has less than
 # NEED_KB free (df -P is POSIX; a df that cannot tell skips the check).
 room() {
-  avail=$(df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print $4 }')
+  # The fourth field of df's second line (read here: no awk).
+  avail=""
+  { IFS= read -r _; read -r _ _ _ avail _; } <<EOF
+$(df -Pk "$1" 2>/dev/null)
+EOF
   case "$avail" in ''|*[!0-9]*) return 0 ;; esac
   [ "$avail" -ge "$2" ] || fail disk-full "$2 $avail $3 $1"
 }
@@ -53,7 +57,8 @@ backup_dir_ready() {
 # gzip -1 compresses here: the fastest level, half the CPU of tar -z's default level for
 # a fifth more bytes; the archive is written once per apply, read back only on a restore.
 backup() {
-  archive="$backup_dir/$archive_prefix$(date -u +%Y%m%dT%H%M%SZ)-$$.tar.gz"
+  stamp
+  archive="$backup_dir/$archive_prefix$stamp-$$.tar.gz"
   case "$need" in ''|*[!0-9]*) need=64 ;; esac
   room "$backup_dir" "$need" archive
   part="$archive.part"
@@ -64,13 +69,27 @@ backup() {
   # shellcheck disable=SC2086
   rc=$( { { owner_do tar_out "$root" $members 2>"$errf"; printf 't%s ' "$?" >&3; } | { gzip -1 > "$part" 2>>"$errf.cat"; printf 'c%s ' "$?" >&3; }; } 3>&1 )
   umask "$old_umask"
-  err=$(cat "$errf.cat" "$errf" 2>/dev/null); rm -f "$errf" "$errf.cat"
   case "$rc" in *t0*c0*|*c0*t0*) rc=0 ;; esac
-  if [ "$rc" != 0 ]; then rm -f "$part"; part=""; fail backup "tar could not write $archive: $(why "$err")"; fi
+  if [ "$rc" != 0 ]; then
+    err=$(cat "$errf.cat" "$errf" 2>/dev/null); rm -f "$errf" "$errf.cat" "$part"; part=""
+    fail backup "tar could not write $archive: $(why "$err")"
+  fi
+  rm -f "$errf" "$errf.cat"
   gzip -t "$part" 2>/dev/null || { rm -f "$part"; part=""; fail backup "$archive is not readable after writing it"; }
   mv "$part" "$archive" || { rm -f "$part"; part=""; fail backup "cannot rename $part to $archive"; }
   part=""
   durable "$archive"
+}
+
+# stamp: sets stamp to the apply's start (started, apply_lock.sh) as archive names
+# have it: 2026-12-08T01:07:24Z as 20261208T010724Z.
+stamp() {
+  set -f; old_ifs=$IFS; IFS=-:
+  # $started split on - and :, on purpose.
+  # shellcheck disable=SC2086
+  set -- $started
+  IFS=$old_ifs; set +f
+  stamp="$1$2$3$4$5"
 }
 
 # durable FILE...: flush to disk (a power cut must not leave an empty archive or record
@@ -81,6 +100,9 @@ durable() { sync -- "$@" 2>/dev/null || sync; }
 # Only exact names of ours, in the backup directory, regular files of the applying user,
 # never the archive this apply made.
 prune() {
+  # At most keep of this root's names (a wider glob than archive_name): nothing to prune.
+  set -- "$backup_dir/$archive_prefix"*.tar.gz
+  { [ -e "$1" ] || [ -L "$1" ]; } && [ "$#" -gt "$keep" ] || return 0
   for file in "$backup_dir/$archive_prefix"*.tar.gz; do
     name=${file##*/}
     archive_name "$name" && [ -f "$file" ] && [ ! -L "$file" ] && [ -O "$file" ] && printf '%s %s %s\n' "${name%%Z-*}" "$pid" "$name"

@@ -21,7 +21,10 @@ boot=""; { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null
 machine=""; { IFS= read -r machine < /etc/machine-id; } 2>/dev/null
 [ -n "$machine" ] || { IFS= read -r machine < /var/lib/dbus/machine-id; } 2>/dev/null
 [ -n "$machine" ] || machine=-
-pidns=$(readlink /proc/self/ns/pid 2>/dev/null | tr -dc '0-9') || pidns=""
+# readlink prints pid:[4026531836]; the digits are the namespace.
+pidns=$(readlink /proc/self/ns/pid 2>/dev/null) || pidns=""
+pidns=${pidns#*\[}; pidns=${pidns%\]}
+case "$pidns" in *[!0-9]*) pidns="" ;; esac
 [ -n "$pidns" ] || pidns=-
 plock_owned=0; slock_owned=0
 

@@ -87,7 +87,9 @@ take_slot() {
 # slot_unwait: this shell no longer waits for a slot.
 slot_unwait() {
   [ -n "$slot_wait_file" ] || return 0
-  rm -f "$slot_wait_file"; slot_wait_file=""
+  # The apply that woke this one removed the registration already.
+  [ ! -e "$slot_wait_file" ] || rm -f "$slot_wait_file"
+  slot_wait_file=""
   trap - URG
 }
 

@@ -47,10 +47,10 @@ type ChangeParams struct {
 	CarryCustomFiles bool
 	// What the plan was made against; the apply refuses before touching anything when
 	// the host differs (a saved plan applied after Magento or the tool changed). Checked
-	// by the read before the script, inside the apply's lock before the backup, and
-	// again after the wait for the host's Composer slot when the shop's Composer files
-	// changed during it. Empty ExpectMagento, or CheckInstalled false, skips that
-	// comparison.
+	// inside the apply's lock before the backup (and by Converge's read before the
+	// script, unless the plan made an upgrade against known versions), and again after
+	// the wait for the host's Composer slot when the shop's Composer files changed
+	// during it. Empty ExpectMagento, or CheckInstalled false, skips that comparison.
 	ExpectMagento   string
 	ExpectInstalled string
 	CheckInstalled  bool

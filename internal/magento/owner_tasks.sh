@@ -202,7 +202,7 @@ composer_in() {
 # lock_claim LOCK LINE: prints "@took", or "@held LINE" (the holder's line, "-" when
 # unreadable) and "@legacy FIRST-LINE" when it holds an earlier version's marker.
 lock_claim() {
-  mkdir -p "${1%/*}" 2>/dev/null
+  [ -d "${1%/*}" ] || mkdir -p "${1%/*}" 2>/dev/null
   new=$(mktemp -d "$1.XXXXXX") || { printf '@lock-failed cannot create a directory next to %s\n' "$1"; return 0; }
   if (set -C; printf '%s\n' "$2" > "$new/owner") 2>/dev/null && [ ! -e "$1" ] && [ ! -L "$1" ] && mv "$new" "$1" 2>/dev/null && [ ! -e "$1/${new##*/}" ]; then
     printf '@took\n'; return 0
@@ -216,6 +216,7 @@ lock_claim() {
 
 # lock_drop LOCK LINE: removes LOCK when its owner file still holds LINE.
 lock_drop() {
-  [ "$(head -n 1 "$1/owner" 2>/dev/null)" = "$2" ] || return 0
+  holder=""; { IFS= read -r holder < "$1/owner"; } 2>/dev/null
+  [ "$holder" = "$2" ] || return 0
   rm -f "$1/owner" && rmdir "$1" 2>/dev/null
 }
