@@ -17,11 +17,7 @@ why() { printf '%s\n' "$1" | grep -i -m 1 -e 'space' -e 'cannot' -e 'denied' -e 
 # room DIR NEED_KB WHAT: fail before writing when DIR's filesystem has less than
 # NEED_KB free (df -P is POSIX; a df that cannot tell skips the check).
 room() {
-  # The fourth field of df's second line (read here: no awk).
-  avail=""
-  { IFS= read -r _; read -r _ _ _ avail _; } <<EOF
-$(df -Pk "$1" 2>/dev/null)
-EOF
+  avail=$(df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print $4 }')
   case "$avail" in ''|*[!0-9]*) return 0 ;; esac
   [ "$avail" -ge "$2" ] || fail disk-full "$2 $avail $3 $1"
 }
@@ -76,6 +72,8 @@ backup() {
   fi
   rm -f "$errf" "$errf.cat"
   gzip -t "$part" 2>/dev/null || { rm -f "$part"; part=""; fail backup "$archive is not readable after writing it"; }
+  # One apply, one start and PID per name: a name taken means a clock set back.
+  if [ -e "$archive" ] || [ -L "$archive" ]; then rm -f "$part"; part=""; fail backup "$archive exists already"; fi
   mv "$part" "$archive" || { rm -f "$part"; part=""; fail backup "cannot rename $part to $archive"; }
   part=""
   durable "$archive"

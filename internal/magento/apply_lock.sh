@@ -189,7 +189,7 @@ shared_lock() {
   case "$1" in ''|-|*[!0-9]*) refuse "lock-unknown $slock" ;; esac
   if elsewhere "$@"; then refuse "lock-foreign $1 $2 $3 $slock"; fi
   if dead "$@"; then
-    owner_do lock_drop "$slock" "$holder"
+    owner_do lock_drop "$slock" "$holder" >/dev/null
     case $(owner_do lock_claim "$slock" "$line") in
       @took*) slock_owned=1; say "@warning took over the lock $slock left by a process that is gone ($1 $2 $3)"; return 0 ;;
     esac
@@ -201,6 +201,6 @@ shared_lock() {
 
 # release_locks: the shared lock (when it is still ours) and the private one.
 release_locks() {
-  [ "$slock_owned" = 1 ] && { owner_do lock_drop "$slock" "$line"; slock_owned=0; }
+  [ "$slock_owned" = 1 ] && { owner_do lock_drop "$slock" "$line" >/dev/null; slock_owned=0; }
   [ "$plock_owned" = 1 ] && { unclaim "$plock"; plock_owned=0; }
 }

@@ -116,23 +116,9 @@ user_of() {
   ls_user=${3-}
 }
 
-# mine ROOT: true when the applying user owns the root, composer.json and what runs
-# (same_owner's parts), none of them a link: same_owner's answer, from the shell's
-# own tests (no ls).
-mine() {
-  for mine_part in "$1" "$1/composer.json" "$1/composer.lock" "$1/vendor" "$1/bin/magento"; do
-    [ ! -L "$mine_part" ] || return 1
-    [ ! -e "$mine_part" ] || [ -O "$mine_part" ] || return 1
-  done
-  [ -e "$1/composer.json" ]
-}
-
 # resolve_owner ROOT: sets owner and as_me, or fails before anything runs.
 resolve_owner() {
-  if [ -n "$run_as" ]; then owner=$run_as
-  elif mine "$1"; then owner=$me
-  else resolve_other "$1"
-  fi
+  if [ -n "$run_as" ]; then owner=$run_as; else resolve_other "$1"; fi
   as_me=0
   if [ "$owner" = "$me" ] || [ "$owner" = "#$me_uid" ]; then as_me=1; return 0; fi
   if ! err=$(sudo -n -u "$owner" -- true 2>&1 </dev/null); then
@@ -140,8 +126,9 @@ resolve_owner() {
   fi
 }
 
-# resolve_other ROOT: sets owner when the shop is not (all) the applying user's, from
-# ls, or refuses.
+# resolve_other ROOT: sets owner from composer.json's owner, or refuses. ls, which never
+# follows a link: the shop's user may swap a part for a link, or rename the root, while
+# this looks (a test such as -O follows links, and a path missing by then passes).
 resolve_other() {
   uid_of "$1/composer.json"; file_uid=$ls_uid
   if [ -z "$file_uid" ]; then

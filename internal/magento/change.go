@@ -41,7 +41,7 @@ func Change(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult
 			now = ""
 		}
 		if what == "magento" {
-			return result, &StalePlanError{What: "Magento's version", Planned: p.ExpectMagento, Now: now}
+			return result, &StalePlanError{What: staleMagento, Planned: p.ExpectMagento, Now: now}
 		}
 		return result, &StalePlanError{What: "The installed Data Migration Tool", Planned: p.ExpectInstalled, Now: now}
 	}

@@ -40,8 +40,8 @@ moved() {
 # maintenance_back: setup:backup runs inside maintenance mode and leaves it on when it
 # is killed; a shop that was not in maintenance mode before is taken out of it again.
 maintenance_back() {
-  [ "$maintenance_before" = 0 ] && owner_do test -e "$root/var/.maintenance.flag" || return 0
-  if owner_do magento_in "$root" maintenance:disable >/dev/null 2>&1 </dev/null && ! owner_do test -e "$root/var/.maintenance.flag"; then
+  [ "$maintenance_before" = 0 ] && owner_do test -e "$root/var/.maintenance.flag" >/dev/null || return 0
+  if owner_do magento_in "$root" maintenance:disable >/dev/null 2>&1 </dev/null && ! owner_do test -e "$root/var/.maintenance.flag" >/dev/null; then
     say "@maintenance off"
   else
     say "@maintenance left-on"
@@ -86,11 +86,9 @@ shared_lock
 # survey: the owner's survey of the root (owner_tasks.sh) into seen_magento, seen_tool,
 # sections, need (the archive's room), tool_need (Composer's room in vendor/, "-" without
 # the tool's directory), fingerprint (what the backup holds, to tell after the wait for a
-# slot whether it still holds the shop) and not_owned; members is what the archive takes.
-# The owner's answers are data: fixed lines, then "n PATH" lines.
+# slot whether it still holds the shop) and not_owned, for the archive's members. The
+# owner's answers are data: fixed lines, then "n PATH" lines.
 survey() {
-  members=""
-  for path in $backed_up; do { [ -e "$root/$path" ] || [ -L "$root/$path" ]; } && members="$members $path"; done
   # $members: one word per path, split on purpose.
   # shellcheck disable=SC2086
   rest=$(owner_do survey "$root" $members)$nl
@@ -109,6 +107,11 @@ seen_versions() {
   seen_magento=${seen%%"$nl"*}
   case "$seen" in *"$nl"*) seen_tool=${seen#*"$nl"}; seen_tool=${seen_tool%%"$nl"*} ;; *) seen_tool="" ;; esac
 }
+
+# What the archive takes: the backed-up paths that exist. An owed restore sets it to
+# what its archive holds, which becomes this apply's backup.
+members=""
+for path in $backed_up; do { [ -e "$root/$path" ] || [ -L "$root/$path" ]; } && members="$members $path"; done
 
 # Inside the lock: the plan must still hold. After the wait for the host's Composer
 # slot it is checked again (below), so nothing seen before Composer runs is stale.
@@ -167,7 +170,7 @@ slot_checked() {
 # from here (setup:backup, Composer) runs in one of its slots.
 if [ -n "$setup_backup" ]; then
   slot_checked
-  owner_do test -e "$root/var/.maintenance.flag" || maintenance_before=0
+  owner_do test -e "$root/var/.maintenance.flag" >/dev/null || maintenance_before=0
   [ "$phase" = owed_restored ] || phase=setup-backup
   in_setup_backup=1
   out_file="$state/setup-backup.$$"
@@ -211,14 +214,14 @@ if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail compos
 now=$(owner_do versions "$root")
 case "$now" in *"$nl"*) now=${now#*"$nl"}; now=${now%%"$nl"*} ;; *) now="" ;; esac
 if [ "$mode" = require ] && [ "$now" != "$target" ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail verify "$now"; fi
-if [ "$mode" = remove ] && owner_do test -d "$root/$tool_dir"; then fail verify "the tool's directory is still there"; fi
+if [ "$mode" = remove ] && owner_do test -d "$root/$tool_dir" >/dev/null; then fail verify "the tool's directory is still there"; fi
 
 # Still "changing": an interrupted copy restores the state before the apply.
 if [ -n "$old_files" ]; then
   missing=$(owner_do missing_files "$root/$tool_dir" < "$old_files")
   if [ -n "$missing" ]; then
     while IFS= read -r file; do
-      owner_do tar_in "$root" "$tool_dir/$file" < "$archive" || fail carry "$file"
+      owner_do tar_in "$root" "$tool_dir/$file" < "$archive" >/dev/null || fail carry "$file"
       say "@carried $file"
     done <<EOF
 $missing
@@ -226,7 +229,7 @@ EOF
   fi
 fi
 for path in "$@"; do
-  owner_do tar_in "$root" "$tool_dir/$path" < "$archive" 2>/dev/null || say "@warning preserve_paths entry $path is not in the backup; nothing copied"
+  owner_do tar_in "$root" "$tool_dir/$path" < "$archive" >/dev/null 2>/dev/null || say "@warning preserve_paths entry $path is not in the backup; nothing copied"
 done
 # Installed: from here a signal changes nothing, pruning is short and finishes.
 trap '' INT TERM HUP

@@ -35,6 +35,9 @@ func (p ConvergeParams) plannedUpgrade() bool {
 	return p.PlannedEdition != "" && p.ExpectMagento != "" && p.CheckInstalled && p.PlannedTarget != "" && p.PlannedTarget != p.ExpectInstalled
 }
 
+// staleMagento is StalePlanError.What when Magento's version changed.
+const staleMagento = "Magento's version"
+
 // StalePlanError is an apply refused because the host changed since the plan.
 type StalePlanError struct{ What, Planned, Now string }
 
@@ -88,6 +91,14 @@ func Converge(ctx context.Context, r Runner, e Exec, p ConvergeParams) (Installa
 	}
 	p.Target, p.Remove = target, false
 	res, err := Change(ctx, r, e, p.ChangeParams)
+	var stale *StalePlanError
+	if errors.As(err, &stale) && stale.What == staleMagento && stale.Now == "" && p.plannedUpgrade() {
+		// The script found no Magento version where the plan saw one: the read says why
+		// (no longer a Magento root, a file it cannot read).
+		if _, readErr := Read(ctx, RunAs(r, e.RunAs), p.Root, nil); readErr != nil {
+			return inst, res, readErr
+		}
+	}
 	if err != nil {
 		return inst, res, err
 	}
@@ -107,7 +118,7 @@ func readBeforeApply(ctx context.Context, r Runner, e Exec, p ConvergeParams) (i
 		return Installation{}, false, err
 	}
 	if p.ExpectMagento != "" && inst.MagentoVersion != p.ExpectMagento {
-		return inst, false, &StalePlanError{What: "Magento's version", Planned: p.ExpectMagento, Now: inst.MagentoVersion}
+		return inst, false, &StalePlanError{What: staleMagento, Planned: p.ExpectMagento, Now: inst.MagentoVersion}
 	}
 	if p.CheckInstalled && inst.DMTVersion != p.ExpectInstalled {
 		return inst, false, &StalePlanError{What: "The installed Data Migration Tool", Planned: p.ExpectInstalled, Now: inst.DMTVersion}

@@ -624,3 +624,20 @@ func TestPlannedUpgradeRunsTheApplyScriptAlone(t *testing.T) {
 		t.Fatal("a stale plan changed composer.json")
 	}
 }
+
+// A planned upgrade of a root that is no longer a Magento install (its lock gone): the
+// error is the read's, which says why, not "Magento's version changed".
+func TestPlannedUpgradeOfARootNoLongerMagentoSaysWhy(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	if err := os.Remove(filepath.Join(root, "composer.lock")); err != nil {
+		t.Fatal(err)
+	}
+	p := params(root)
+	p.PlannedTarget, p.ExpectMagento, p.ExpectInstalled, p.CheckInstalled, p.PlannedEdition = "2.4.7", "2.4.7-p3", "2.4.6", true, "community"
+	_, _, err := Converge(context.Background(), &LocalRunner{}, e, p)
+	var stale *StalePlanError
+	var install *InstallError
+	if err == nil || errors.As(err, &stale) || !errors.As(err, &install) {
+		t.Fatalf("want the read's error for a root that is not Magento, got %v", err)
+	}
+}

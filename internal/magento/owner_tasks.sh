@@ -30,6 +30,9 @@ magento_version() {
   printf '%s\n' "$version"
 }
 
+v_nl='
+'
+
 # surveyed ROOT: sets v_magento, v_tool, v_locked and v_required: Magento's version and
 # the tool's, as magento_version and installed_version take them, and where composer.lock
 # locks the tool and composer.json requires it (as section.php tells them). Two greps
@@ -39,9 +42,12 @@ magento_version() {
 surveyed() {
   cd "$1" || exit 1
   v_has_tool=no; [ ! -d "$tool_dir" ] || v_has_tool=yes
-  { IFS= read -r v_magento; IFS= read -r v_tool; IFS= read -r v_locked; IFS= read -r v_required; } <<EOF
-$({ grep -n -E -A1 -e "$interesting" -- composer.lock vendor/composer/installed.json; grep -n -H -F '"packages-dev": [' -- composer.lock; } 2>/dev/null | awk -v has_tool="$v_has_tool" -v package="$package" "$survey_awk")
-EOF
+  # No here-document: bash before 5.1 writes one to $TMPDIR, which may be full.
+  v_out=$({ grep -n -E -A1 -e "$interesting" -- composer.lock vendor/composer/installed.json; grep -n -H -F '"packages-dev": [' -- composer.lock; } 2>/dev/null | awk -v has_tool="$v_has_tool" -v package="$package" "$survey_awk")
+  v_magento=${v_out%%"$v_nl"*}; v_out=${v_out#*"$v_nl"}
+  v_tool=${v_out%%"$v_nl"*}; v_out=${v_out#*"$v_nl"}
+  v_locked=${v_out%%"$v_nl"*}; v_required=${v_out#*"$v_nl"}
+  case "$v_out" in *"$v_nl"*) ;; *) v_magento=""; v_tool='?'; v_locked='?'; v_required='?' ;; esac
   case "$v_magento" in ''|'?') v_magento=$(magento_version "$1") ;; esac
   [ "$v_tool" != '?' ] || v_tool=$(installed_version "$1")
 }
@@ -58,7 +64,9 @@ fingerprint_sum() { fingerprint "$1" | cksum; }
 # while the apply waited for a Composer slot, or the backup no longer holds the shop.
 fingerprint() {
   cd "$1" || return 0
-  find composer.json composer.lock vendor/composer/installed.json "$tool_dir" \( -type f -exec cksum {} + \) -o -type l -print 2>&1
+  # cksum follows a link (a shared/ lock in a Deployer layout): its contents count.
+  cksum composer.json composer.lock vendor/composer/installed.json 2>&1
+  [ ! -d "$tool_dir" ] || find "$tool_dir" \( -type f -exec cksum {} + \) -o -type l -print 2>&1
 }
 
 # not_owned ROOT OWNER: up to 20 paths Composer writes (composer.json, composer.lock,

@@ -193,3 +193,34 @@ func TestApplyCancelledWhileWaitingForTheHostsSlotChangesNothing(t *testing.T) {
 		t.Fatalf("the cancelled apply left its lock: %v", err)
 	}
 }
+
+// A Deployer-style shop whose composer.lock is a link into shared/: a Magento upgrade
+// written through the link while the apply waits for the host's slot is seen (the
+// fingerprint reads what the link points at), and the plan is refused as stale.
+func TestMagentoUpgradedThroughALinkedLockDuringTheSlotWaitIsStale(t *testing.T) {
+	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
+	shared := filepath.Join(filepath.Dir(root), "shared")
+	if err := os.MkdirAll(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(root, "composer.lock")
+	if err := os.Rename(lock, filepath.Join(shared, "composer.lock")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../shared/composer.lock", lock); err != nil {
+		t.Fatal(err)
+	}
+	p := params(root).ChangeParams
+	p.Target, p.HostSlots, p.ExpectMagento = "2.4.7", 1, "2.4.7-p3"
+	slots := filepath.Join(p.StateBase, "slots")
+	if err := os.MkdirAll(slots, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w := waitingApply(t, root, e, p, slots)
+	replaceIn(t, filepath.Join(shared, "composer.lock"), `"version": "2.4.7-p3"`, `"version": "2.4.8"`)
+	r := w.free(t)
+	var stale *StalePlanError
+	if !errors.As(r.err, &stale) || stale.Planned != "2.4.7-p3" || stale.Now != "2.4.8" {
+		t.Fatalf("want the plan refused as stale (2.4.7-p3 -> 2.4.8), got %v", r.err)
+	}
+}
