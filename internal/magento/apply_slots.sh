@@ -10,9 +10,9 @@
 # (another machine or PID namespace) stops the apply, naming the slot to remove: waiting
 # for it could be forever.
 #
-# A waiter leaves its PID and start time in $slots_dir/wait.PID; an apply that frees a
-# slot wakes one waiter that still runs with SIGURG (drop_slot): a freed slot is taken
-# at once, not at the next poll (each second). A file whose process is gone (or was
+# A waiter leaves its PID and start time in $slots_dir/wait.START.PID; an apply that
+# frees a slot wakes one waiter that still runs with SIGURG (drop_slot), the one that
+# started first: a freed slot is taken at once, not at the next poll (each second). A file whose process is gone (or was
 # replaced: another start time) is removed, never signalled.
 #
 # Set by the renderer: slots (0: none taken). Uses say, refuse, private_dir, base,
@@ -69,7 +69,11 @@ take_slot() {
       # Registered (again, after a wake that found no slot free) before the next look:
       # a slot freed from now on wakes this shell.
       trap 'slot_woken=1' URG
-      slot_wait_file=$slots_dir/wait.$$
+      # Named by this apply's start, zero-padded: drop_slot's glob wakes the oldest first
+      # (PIDs alone sort 100123 before 99876).
+      wait_start=$mystart
+      while [ "${#wait_start}" -lt 12 ]; do wait_start=0$wait_start; done
+      slot_wait_file=$slots_dir/wait.$wait_start.$$
       printf '%s\n' "$$ $mystart" > "$slot_wait_file"
       continue
     fi

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -185,8 +186,12 @@ func TestApplyKilledWhileWaitingForTheSlotBlocksNothing(t *testing.T) {
 	root, e, p, slots := slotRoot(t, 1)
 	w := waitingApply(t, root, e, p, slots)
 	waiters, _ := filepath.Glob(filepath.Join(slots, "wait.*"))
+	raw, err := os.ReadFile(waiters[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	var pid int
-	if _, err := fmt.Sscanf(filepath.Base(waiters[0]), "wait.%d", &pid); err != nil {
+	if _, err := fmt.Sscanf(string(raw), "%d", &pid); err != nil {
 		t.Fatal(err)
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -260,4 +265,33 @@ func procStart(t *testing.T, pid int) string {
 		t.Fatalf("/proc/%d/stat: %q", pid, raw)
 	}
 	return f[19]
+}
+
+// A waiting apply's registration is named by its start, zero-padded, then its PID:
+// drop_slot's glob then wakes the waiter that started first. Named by PID alone, the
+// glob sorts 100123 before 99876, and an early waiter was passed over at every hand-over
+// while later ones came.
+func TestWaitersAreWokenInTheOrderTheyStarted(t *testing.T) {
+	w := startSlotWait(t)
+	waiters, _ := filepath.Glob(filepath.Join(w.slots, "wait.*"))
+	if len(waiters) != 1 {
+		t.Fatalf("want one registration, found %v", waiters)
+	}
+	raw, err := os.ReadFile(waiters[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid, start int
+	if _, err := fmt.Sscanf(string(raw), "%d %d", &pid, &start); err != nil {
+		t.Fatalf("registration %q: %v", raw, err)
+	}
+	if want := fmt.Sprintf("wait.%012d.%d", start, pid); filepath.Base(waiters[0]) != want {
+		t.Fatalf("the registration is named %s, want %s (its start, padded, then its PID)", filepath.Base(waiters[0]), want)
+	}
+	if names := []string{fmt.Sprintf("wait.%012d.%d", 99, 100123), fmt.Sprintf("wait.%012d.%d", 100, 99876)}; !sort.StringsAreSorted(names) {
+		t.Fatalf("the glob would not wake the earlier start first: %v", names)
+	}
+	if r := w.free(t); r.err != nil {
+		t.Fatal(r.err)
+	}
 }
