@@ -35,15 +35,19 @@ func Change(ctx context.Context, r Runner, e Exec, p ChangeParams) (ChangeResult
 	}
 	res, runErr := runChange(ctx, r, label, changeScript(e, p), stdin, p.OnSlot)
 	result, changeErr := parseChange(res.Stdout, p)
-	if changeErr != nil && changeErr.Step == "stale" {
+	if changeErr != nil && changeErr.Step == "stale" && (changeErr.Unchanged || changeErr.Restored) {
+		restored := ""
+		if changeErr.Restored {
+			restored = changeErr.Archive
+		}
 		what, now, _ := strings.Cut(changeErr.Detail, " ")
 		if now == "-" {
 			now = ""
 		}
 		if what == "magento" {
-			return result, &StalePlanError{What: staleMagento, Planned: p.ExpectMagento, Now: now}
+			return result, &StalePlanError{What: staleMagento, Planned: p.ExpectMagento, Now: now, Restored: restored}
 		}
-		return result, &StalePlanError{What: "The installed Data Migration Tool", Planned: p.ExpectInstalled, Now: now}
+		return result, &StalePlanError{What: "The installed Data Migration Tool", Planned: p.ExpectInstalled, Now: now, Restored: restored}
 	}
 	if changeErr != nil {
 		changeErr.Err = runErr

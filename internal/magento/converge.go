@@ -38,8 +38,10 @@ func (p ConvergeParams) plannedUpgrade() bool {
 // staleMagento is StalePlanError.What when Magento's version changed.
 const staleMagento = "Magento's version"
 
-// StalePlanError is an apply refused because the host changed since the plan.
-type StalePlanError struct{ What, Planned, Now string }
+// StalePlanError is an apply refused because the host changed since the plan. Restored
+// names the archive an interrupted apply's owed restore put back before the refusal
+// (the shop changed then); empty, nothing was changed.
+type StalePlanError struct{ What, Planned, Now, Restored string }
 
 func (e *StalePlanError) Error() string {
 	now := e.Now
@@ -49,6 +51,11 @@ func (e *StalePlanError) Error() string {
 	planned := e.Planned
 	if planned == "" {
 		planned = "absent"
+	}
+	if e.Restored != "" {
+		return fmt.Sprintf("%s changed since the plan was made: the plan expected %s, the host now has %s. "+
+			"An interrupted apply's owed restore ran first: composer.json, composer.lock, vendor/composer and the tool's directory "+
+			"were restored from %s; run terraform plan again and apply the new plan", e.What, planned, now, e.Restored)
 	}
 	return fmt.Sprintf("%s changed since the plan was made: the plan expected %s, the host now has %s. "+
 		"Nothing was changed; run terraform plan again and apply the new plan", e.What, planned, now)

@@ -224,3 +224,25 @@ func TestMagentoUpgradedThroughALinkedLockDuringTheSlotWaitIsStale(t *testing.T)
 		t.Fatalf("want the plan refused as stale (2.4.7-p3 -> 2.4.8), got %v", r.err)
 	}
 }
+
+// An interrupted apply's owed restore ran, then Magento was upgraded while the apply
+// waited for the host's slot: the plan is stale, and the error says the restore ran
+// (it changed the shop), never "Nothing was changed".
+func TestStalePlanAfterAnOwedRestoreSaysTheRestoreRan(t *testing.T) {
+	root, e, p, archive := owingRoot(t)
+	p.HostSlots, p.ExpectMagento = 1, "2.4.7-p3"
+	slots := filepath.Join(p.StateBase, "slots")
+	if err := os.MkdirAll(slots, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w := waitingApply(t, root, e, p, slots)
+	replaceIn(t, filepath.Join(root, "composer.lock"), `"version": "2.4.7-p3"`, `"version": "2.4.8"`)
+	r := w.free(t)
+	var stale *StalePlanError
+	if !errors.As(r.err, &stale) || stale.Now != "2.4.8" {
+		t.Fatalf("want the plan refused as stale, got %v", r.err)
+	}
+	if msg := r.err.Error(); strings.Contains(msg, "Nothing was changed") || !strings.Contains(msg, archive) {
+		t.Fatalf("the owed restore from %s ran, but the error says: %s", archive, msg)
+	}
+}
