@@ -50,8 +50,8 @@ backup_dir_ready() {
 
 # backup: archive the members (change.sh's survey: the backed-up paths that exist, and
 # need, the room they take); sets archive. The owner's tar streams them uncompressed and
-# gzip -1 compresses here: the fastest level, half the CPU of tar -z's default level for
-# a fifth more bytes; the archive is written once per apply, read back only on a restore.
+# gzip -1 compresses here: the fastest level, about a quarter less CPU than tar -z's default
+# for about a third more bytes (a 500-package shop: 128 KB against 94 KB).
 backup() {
   stamp
   archive="$backup_dir/$archive_prefix$stamp-$$.tar.gz"

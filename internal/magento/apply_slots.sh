@@ -12,8 +12,9 @@
 #
 # A waiter leaves its PID and start time in $slots_dir/wait.START.PID; an apply that
 # frees a slot wakes one waiter that still runs with SIGURG (drop_slot), the one that
-# started first: a freed slot is taken at once, not at the next poll (each second). A file whose process is gone (or was
-# replaced: another start time) is removed, never signalled.
+# started first: a freed slot is taken at once, not at the next poll (each second). A
+# file whose process is gone (or was replaced: another start time) is removed, never
+# signalled.
 #
 # Set by the renderer: slots (0: none taken). Uses say, refuse, private_dir, base,
 # line, host, dead, unsure, elsewhere, running, job_alive, claim, unclaim, reap,

@@ -211,8 +211,7 @@ rc=$?
 drop_slot # Composer is done: the next apply's may start
 if [ "$rc" != 0 ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail composer "exit $rc"; fi
 
-now=$(owner_do versions "$root")
-case "$now" in *"$nl"*) now=${now#*"$nl"}; now=${now%%"$nl"*} ;; *) now="" ;; esac
+seen_versions; now=$seen_tool
 if [ "$mode" = require ] && [ "$now" != "$target" ]; then tail -n 15 "$log" | sed 's/^/@output /' >&4; fail verify "$now"; fi
 if [ "$mode" = remove ] && owner_do test -d "$root/$tool_dir" >/dev/null; then fail verify "the tool's directory is still there"; fi
 

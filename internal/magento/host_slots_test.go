@@ -51,11 +51,18 @@ func slotRoot(t *testing.T, limit int) (string, Exec, ChangeParams, string) {
 	root, e := newRoot(t, testenv.RootSpec{Magento: "2.4.7-p3", DMT: "2.4.6"})
 	p := params(root).ChangeParams
 	p.Target, p.HostSlots = "2.4.7", limit
+	slots := hostSlotsDir(t, p)
+	return root, e, p, slots
+}
+
+// hostSlotsDir makes the host's slot directory of p's state base, as an apply would.
+func hostSlotsDir(t *testing.T, p ChangeParams) string {
+	t.Helper()
 	slots := filepath.Join(p.StateBase, "slots")
 	if err := os.MkdirAll(slots, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	return root, e, p, slots
+	return slots
 }
 
 // holdSlot writes slot n of the host as held by holder, with job when it is not empty.

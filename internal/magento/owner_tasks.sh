@@ -103,11 +103,10 @@ missing_files() {
 # (require, require-dev or none; packages, packages-dev or none), after surveyed;
 # section.php, the reference, reads what survey.awk could not.
 sections() {
-  case "$v_required $v_locked" in
-    require" "packages|require" "packages-dev|require" "none|require-dev" "packages|require-dev" "packages-dev|require-dev" "none|none" "packages|none" "packages-dev|none" "none)
-      printf '%s\n' "$v_required $v_locked" ;;
-    *) "$php" -r "$section_php" "$1" "$package" 2>/dev/null </dev/null | sed -n 's/^@section //p' ;;
+  case "$v_required" in require|require-dev|none)
+    case "$v_locked" in packages|packages-dev|none) printf '%s\n' "$v_required $v_locked"; return 0 ;; esac ;;
   esac
+  "$php" -r "$section_php" "$1" "$package" 2>/dev/null </dev/null | sed -n 's/^@section //p'
 }
 
 # survey ROOT MEMBER...: what the apply checks before it changes anything, from one

@@ -76,14 +76,7 @@ exec composer "$@"`, slot, seen))
 // apply of the host waited for it forever.
 func TestAnOwnerlessSlotLeftBehindIsFreedAfterAMinute(t *testing.T) {
 	_, e, p, slots := slotRoot(t, 1)
-	stuck := filepath.Join(slots, "1")
-	if err := os.Mkdir(stuck, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-2 * time.Minute)
-	if err := os.Chtimes(stuck, old, old); err != nil {
-		t.Fatal(err)
-	}
+	agedSlot(t, slots, "1", false)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if res, err := Change(ctx, &LocalRunner{}, e, p); err != nil || res.Installed != "2.4.7" {
@@ -96,17 +89,7 @@ func TestAnOwnerlessSlotLeftBehindIsFreedAfterAMinute(t *testing.T) {
 // refuses, naming the directory to remove, and changes nothing.
 func TestAnOwnerlessSlotThatCannotBeRemovedIsNamed(t *testing.T) {
 	_, e, p, slots := slotRoot(t, 1)
-	stuck := filepath.Join(slots, "1")
-	if err := os.Mkdir(stuck, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(stuck, "owner"), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-2 * time.Minute)
-	if err := os.Chtimes(stuck, old, old); err != nil {
-		t.Fatal(err)
-	}
+	stuck := agedSlot(t, slots, "1", true)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, err := Change(ctx, &LocalRunner{}, e, p)
@@ -129,4 +112,24 @@ exec composer "$@"`, other, filepath.Join(slots, "1", "owner")))
 	if b, err := os.ReadFile(filepath.Join(slots, "1", "owner")); err != nil || strings.TrimSpace(string(b)) != other {
 		t.Errorf("the other apply's slot was removed or changed: %q %v", b, err)
 	}
+}
+
+// agedSlot makes slot name of slots a directory that names no holder, two minutes old:
+// empty, or with an empty owner file (emptyOwner).
+func agedSlot(t *testing.T, slots, name string, emptyOwner bool) string {
+	t.Helper()
+	stuck := filepath.Join(slots, name)
+	if err := os.Mkdir(stuck, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if emptyOwner {
+		if err := os.WriteFile(filepath.Join(stuck, "owner"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Minute)
+	if err := os.Chtimes(stuck, old, old); err != nil {
+		t.Fatal(err)
+	}
+	return stuck
 }

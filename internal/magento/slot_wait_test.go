@@ -212,10 +212,7 @@ func TestMagentoUpgradedThroughALinkedLockDuringTheSlotWaitIsStale(t *testing.T)
 	}
 	p := params(root).ChangeParams
 	p.Target, p.HostSlots, p.ExpectMagento = "2.4.7", 1, "2.4.7-p3"
-	slots := filepath.Join(p.StateBase, "slots")
-	if err := os.MkdirAll(slots, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	slots := hostSlotsDir(t, p)
 	w := waitingApply(t, root, e, p, slots)
 	replaceIn(t, filepath.Join(shared, "composer.lock"), `"version": "2.4.7-p3"`, `"version": "2.4.8"`)
 	r := w.free(t)
@@ -231,10 +228,7 @@ func TestMagentoUpgradedThroughALinkedLockDuringTheSlotWaitIsStale(t *testing.T)
 func TestStalePlanAfterAnOwedRestoreSaysTheRestoreRan(t *testing.T) {
 	root, e, p, archive := owingRoot(t)
 	p.HostSlots, p.ExpectMagento = 1, "2.4.7-p3"
-	slots := filepath.Join(p.StateBase, "slots")
-	if err := os.MkdirAll(slots, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	slots := hostSlotsDir(t, p)
 	w := waitingApply(t, root, e, p, slots)
 	replaceIn(t, filepath.Join(root, "composer.lock"), `"version": "2.4.7-p3"`, `"version": "2.4.8"`)
 	r := w.free(t)
